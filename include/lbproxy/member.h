@@ -1,0 +1,116 @@
+/*
+ * member.h: the runtime side of a pool member. One object per member id lives
+ * for as long as any config snapshot or session refers to it, so health state,
+ * counters and persistence survive reloads. Fields written by worker threads
+ * are atomics; the health and check fields are owned by the main thread
+ * (health checks and the stats socket run there).
+ */
+#ifndef LB_MEMBER_H
+#define LB_MEMBER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "lbproxy/util.h"
+
+struct lb_member_conf;
+
+enum lb_health_state {
+	LB_HEALTH_NOCHECK,	/* no monitor: always eligible */
+	LB_HEALTH_CHECKING,	/* monitor configured, no verdict yet */
+	LB_HEALTH_UP,
+	LB_HEALTH_DOWN,
+};
+extern const char *const lb_health_names[];	/* [LB_HEALTH_UP] = "UP" ... */
+
+/* Last check result, in HAProxy's vocabulary (stats "check_status"). */
+enum lb_check_status {
+	LB_CHK_UNKNOWN,	/* no check run yet */
+	LB_CHK_L4OK,
+	LB_CHK_L4TOUT,
+	LB_CHK_L4CON,
+	LB_CHK_L6OK,
+	LB_CHK_L6TOUT,
+	LB_CHK_L6RSP,
+	LB_CHK_L7OK,
+	LB_CHK_L7TOUT,
+	LB_CHK_L7RSP,
+	LB_CHK_L7STS,
+	LB_CHK_SOCKERR,
+};
+extern const char *const lb_check_status_names[];	/* [LB_CHK_L4OK] = "L4OK" ... */
+
+/* Monotonic counters (never reset, not even by reload). */
+struct lb_counters {
+	_Atomic uint64_t	stot;	/* sessions/connections handled */
+	_Atomic uint64_t	bin;	/* bytes from clients */
+	_Atomic uint64_t	bout;	/* bytes to clients */
+	_Atomic uint64_t	econ;	/* connect errors */
+	_Atomic uint64_t	eresp;	/* response errors */
+	_Atomic uint64_t	ereq;	/* request errors */
+	_Atomic uint64_t	dreq;	/* denied requests */
+	_Atomic uint64_t	wretr;	/* connect retries */
+	_Atomic uint64_t	wredis;	/* redispatches */
+	_Atomic uint64_t	lbtot;	/* times picked by the balancer */
+	_Atomic uint64_t	req_tot; /* HTTP requests */
+	_Atomic uint64_t	hrsp[6]; /* 1xx..5xx responses, [0] = other */
+	_Atomic unsigned	smax;	/* highest concurrent count seen */
+};
+
+struct lb_member {
+	char			*id;
+	char			*address;
+	int			 port;
+	char			 name[LB_ADDRSTRLEN];	/* "10.0.1.11:80" for logs */
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	uint64_t		 hkey;		/* lb_balance_member_key(id) */
+	int			 sid;		/* stats server id, stable */
+
+	_Atomic int		 refcnt;
+	_Atomic int		 weight;	/* config weight, or "set weight" */
+	_Atomic bool		 admin_up;	/* config admin_state_up */
+	_Atomic bool		 cli_disabled;	/* "disable server" */
+	_Atomic int		 health;	/* enum lb_health_state */
+	_Atomic bool		 in_config;	/* false once a reload removed it */
+	_Atomic unsigned	 active;	/* current connections (least-conn, scur) */
+	_Atomic unsigned	 passive_fails;	/* consecutive connect failures */
+	_Atomic uint64_t	 avoid_until_ms; /* passive evidence: pick last until then */
+	struct lb_counters	 c;
+
+	/* main thread only: health state machine and check results */
+	int			 rise_cnt;
+	int			 fall_cnt;
+	enum lb_check_status	 check_status;
+	int			 check_code;	/* HTTP status of the last check, 0 */
+	int			 check_duration_ms;
+	char			 check_desc[128];
+	uint64_t		 chkfail;	/* failed checks */
+	uint64_t		 chkdown;	/* UP -> DOWN transitions */
+	int64_t			 last_change;	/* wall seconds of the last state change */
+	int64_t			 down_since;	/* wall seconds, 0 if not down */
+	int64_t			 downtime;	/* accumulated seconds DOWN */
+};
+
+/* New member from conf with refcnt 1 (caller owns). */
+struct lb_member *lb_member_new(const struct lb_member_conf *mc, int sid);
+/* Update address/weight/admin from a reloaded conf of the same id. */
+void lb_member_update(struct lb_member *m, const struct lb_member_conf *mc);
+void lb_member_ref(struct lb_member *m);
+void lb_member_unref(struct lb_member *m);
+
+/* Balanced traffic allowed: admin up, not disabled, weight > 0 (health aside). */
+bool lb_member_usable(const struct lb_member *m);
+/* Status word for stats: "UP", "DOWN", "MAINT", "DRAIN", "no check". */
+const char *lb_member_status(const struct lb_member *m);
+
+/* Passive evidence from real traffic (any thread). */
+void lb_member_connect_failed(struct lb_member *m);
+void lb_member_connect_ok(struct lb_member *m);
+
+/* Set health and record the change time (main thread). */
+void lb_member_set_health(struct lb_member *m, enum lb_health_state st);
+
+#endif

@@ -1,0 +1,1 @@
+/* process.h: being written */

@@ -1,0 +1,1 @@
+/* session.h: being written */

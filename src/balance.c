@@ -1,0 +1,1 @@
+/* balance.c: placeholder, being written */

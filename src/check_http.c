@@ -1,0 +1,1 @@
+/* check_http.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* check_icmp.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* check_tcp.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* config_check.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* proxy_http.c: placeholder, being written */

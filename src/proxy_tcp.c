@@ -1,0 +1,1 @@
+/* proxy_tcp.c: placeholder, being written */
