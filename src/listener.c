@@ -1,1 +1,92 @@
-/* listener.c: placeholder, being written */
+/* listener.c: the VIP's listening socket, shared by every worker. */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lbproxy/listener.h"
+#include "lbproxy/log.h"
+
+/* Is fd a listening TCP socket bound to exactly addr? */
+static int
+same_address(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int acc = 0;
+	socklen_t al = sizeof(acc);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 || sl != len)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &al) == -1 || !acc)
+		return 0;
+	return memcmp(&ss, addr, len) == 0;
+}
+
+static struct lb_listener *
+wrap(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct lb_listener *l = lb_xcalloc(1, sizeof(*l));
+
+	l->fd = fd;
+	atomic_init(&l->refcnt, 1);
+	memcpy(&l->addr, addr, len);
+	l->addrlen = len;
+	lb_addr_fmt(addr, l->name, sizeof(l->name));
+	return l;
+}
+
+struct lb_listener *
+lb_listener_open(const struct sockaddr *addr, socklen_t len, int backlog,
+    const int *inherited, int n_inherited)
+{
+	int fd, one = 1, i, saved;
+
+	for (i = 0; i < n_inherited; i++) {
+		if (inherited[i] >= 0 && same_address(inherited[i], addr, len)) {
+			fd = dup(inherited[i]);
+			if (fd == -1 || lb_fd_nonblock(fd) == -1)
+				return NULL;
+			lb_info("listener %s: taken over from the previous process",
+			    lb_addr_fmt(addr, (char[LB_ADDRSTRLEN]){0}, LB_ADDRSTRLEN));
+			return wrap(fd, addr, len);
+		}
+	}
+	fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd == -1)
+		return NULL;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
+		goto fail;
+	if (addr->sa_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* a VIP may be configured before its address is up (keepalived standby) */
+	(void)setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (bind(fd, addr, len) == -1 || listen(fd, backlog) == -1)
+		goto fail;
+	return wrap(fd, addr, len);
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
+void
+lb_listener_ref(struct lb_listener *l)
+{
+	atomic_fetch_add(&l->refcnt, 1);
+}
+
+void
+lb_listener_unref(struct lb_listener *l)
+{
+	if (l == NULL || atomic_fetch_sub(&l->refcnt, 1) != 1)
+		return;
+	close(l->fd);
+	free(l);
+}

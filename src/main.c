@@ -1,1 +1,401 @@
-int main(void){return 0;}
+/*
+ * main.c: command line, startup order (config, netns, takeover, bind,
+ * daemonize, threads), signals, and the main thread's loop (health checks,
+ * stats socket, reload).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <http_parser.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "lbproxy/config.h"
+#include "lbproxy/diag.h"
+#include "lbproxy/health.h"
+#include "lbproxy/listener.h"
+#include "lbproxy/log.h"
+#include "lbproxy/proc.h"
+#include "lbproxy/process.h"
+#include "lbproxy/snapshot.h"
+#include "lbproxy/stats.h"
+#include "lbproxy/tls.h"
+#include "lbproxy/worker.h"
+
+#define EXIT_CONFIG	1
+#define EXIT_RUNTIME	2
+#define MAX_SF_PIDS	16
+
+struct options {
+	const char	*config;
+	bool		 check_only;
+	bool		 daemonize;
+	const char	*pidfile;
+	pid_t		 sf[MAX_SF_PIDS];
+	int		 n_sf;
+	const char	*netns;
+	int		 workers;
+	int		 verbose;
+};
+
+static struct event *drain_ev;
+static struct event *drain_deadline_ev;
+static struct lb_metrics *metrics;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: lbproxy -c FILE [-t] [-D] [-p PIDFILE] [-sf PID ...] [--netns NAME]\n"
+	    "               [-w N] [-v] [-V] [-h]\n"
+	    "  -c FILE       pool configuration (JSON)\n"
+	    "  -t            check the configuration and exit (0 valid, 1 invalid)\n"
+	    "  -D            run in the background after binding\n"
+	    "  -p PIDFILE    write the process id to PIDFILE\n"
+	    "  -sf PID...    take over the listening sockets of PID, then make it finish\n"
+	    "  --netns NAME  enter network namespace /var/run/netns/NAME before binding\n"
+	    "  -w N          worker threads (default: online CPUs)\n"
+	    "  -v            more logging (repeat for debug)\n"
+	    "  -V            version and build features\n"
+	    "  -h            this help\n");
+}
+
+static void
+version(void)
+{
+	printf("lbproxy %s\n", PACKAGE_VERSION);
+	printf("  libevent %s, %s, http-parser %lu.%lu.%lu, jansson %s\n",
+	    event_get_version(), OpenSSL_version(OPENSSL_VERSION),
+	    (http_parser_version() >> 16) & 255, (http_parser_version() >> 8) & 255,
+	    http_parser_version() & 255, JANSSON_VERSION);
+	printf("  features: TCP HTTP/1.1 TLS-termination TLS-passthrough health(TCP,HTTP,HTTPS,PING)"
+	    " stats-socket takeover(-sf) prometheus netns\n");
+}
+
+/* Parse argv into o; exits 1 on a usage error. */
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	int i;
+	char *end;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-c") == 0 && i + 1 < argc)
+			o->config = argv[++i];
+		else if (strcmp(a, "-t") == 0)
+			o->check_only = true;
+		else if (strcmp(a, "-D") == 0)
+			o->daemonize = true;
+		else if (strcmp(a, "-p") == 0 && i + 1 < argc)
+			o->pidfile = argv[++i];
+		else if (strcmp(a, "-sf") == 0 || strcmp(a, "-st") == 0) {
+			while (i + 1 < argc && argv[i + 1][0] != '-' && o->n_sf < MAX_SF_PIDS) {
+				long pid = strtol(argv[++i], &end, 10);
+
+				if (*end != '\0' || pid <= 0) {
+					fprintf(stderr, "lbproxy: -sf: '%s' is not a process id\n", argv[i]);
+					exit(EXIT_CONFIG);
+				}
+				o->sf[o->n_sf++] = (pid_t)pid;
+			}
+		} else if (strcmp(a, "--netns") == 0 && i + 1 < argc)
+			o->netns = argv[++i];
+		else if (strcmp(a, "-w") == 0 && i + 1 < argc) {
+			long n = strtol(argv[++i], &end, 10);
+
+			if (*end != '\0' || n < 1 || n > 256) {
+				fprintf(stderr, "lbproxy: -w: '%s' is not a number of workers (1..256)\n", argv[i]);
+				exit(EXIT_CONFIG);
+			}
+			o->workers = (int)n;
+		} else if (strcmp(a, "-v") == 0)
+			o->verbose++;
+		else if (strcmp(a, "-vv") == 0)
+			o->verbose += 2;
+		else if (strcmp(a, "-V") == 0) {
+			version();
+			exit(0);
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			exit(0);
+		} else {
+			fprintf(stderr, "lbproxy: unknown or incomplete option '%s'\n", a);
+			usage(stderr);
+			exit(EXIT_CONFIG);
+		}
+	}
+	if (o->config == NULL) {
+		fprintf(stderr, "lbproxy: -c FILE is required\n");
+		usage(stderr);
+		exit(EXIT_CONFIG);
+	}
+}
+
+/* Load and fully check path (TLS material included); NULL after printing every error. */
+static struct lb_config *
+load_checked(const char *path)
+{
+	struct lb_diag diag = { 0 };
+	struct lb_config *conf = lb_config_load(path, &diag);
+
+	if (conf != NULL && conf->vip.tls_mode == LB_TLS_TERMINATE) {
+		SSL_CTX *ctx = lb_tls_server_new(&conf->vip.tls, &diag);
+
+		if (ctx == NULL) {
+			lb_config_free(conf);
+			conf = NULL;
+		} else
+			SSL_CTX_free(ctx);
+	}
+	lb_diag_print(&diag, path, stderr);
+	lb_diag_fini(&diag);
+	return conf;
+}
+
+static void
+apply_logging(const struct lb_config *conf, int verbose)
+{
+	int level = conf->log_level + verbose;
+
+	if (lb_log_open(conf->log_target, conf->log_file, level > LB_LOG_DEBUG ? LB_LOG_DEBUG : level) == -1)
+		lb_warn("log file %s: %s; logging to stderr", conf->log_file, strerror(errno));
+}
+
+static bool
+workers_idle(void)
+{
+	int i;
+
+	for (i = 0; i < lb_proc.n_workers; i++)
+		if (lb_worker_sessions(lb_proc.workers[i]) > 0)
+			return false;
+	return true;
+}
+
+/* Graceful stop in progress: exit the main loop once every worker is idle. */
+static void
+drain_check_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (workers_idle())
+		event_base_loopexit(lb_proc.base, NULL);
+}
+
+static void
+drain_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	lb_notice("drain deadline reached: closing the remaining connections");
+	lb_proc_stop_now();
+	event_base_loopexit(lb_proc.base, NULL);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct timeval tick = { 0, 100 * 1000 }, deadline;
+	int drain_ms;
+
+	switch (sig) {
+	case SIGHUP:
+	case SIGUSR2:
+		if (!atomic_load(&lb_proc.stopping))
+			lb_proc_reload();
+		break;
+	case SIGUSR1:
+		if (drain_ev != NULL)
+			break;
+		drain_ms = lb_proc.snap->conf->timeouts.drain;
+		lb_notice("graceful stop: no longer accepting, draining for up to %d ms", drain_ms);
+		lb_proc_stop_graceful();
+		if (lb_proc.stats != NULL) {
+			lb_stats_free(lb_proc.stats);
+			lb_proc.stats = NULL;
+		}
+		drain_ev = event_new(lb_proc.base, -1, EV_PERSIST, drain_check_cb, NULL);
+		event_add(drain_ev, &tick);
+		deadline.tv_sec = drain_ms / 1000;
+		deadline.tv_usec = (drain_ms % 1000) * 1000;
+		drain_deadline_ev = evtimer_new(lb_proc.base, drain_deadline_cb, NULL);
+		event_add(drain_deadline_ev, &deadline);
+		break;
+	default:
+		lb_notice("signal %d: stopping", (int)sig);
+		lb_proc_stop_now();
+		event_base_loopexit(lb_proc.base, NULL);
+		break;
+	}
+}
+
+/* Take the listening sockets of the processes being replaced (-sf). */
+static void
+takeover(const struct lb_config *conf)
+{
+	int n = lb_stats_fetch_listeners(conf->stats_socket, lb_proc.takeover_fds,
+	    (int)LB_ARRAY_SIZE(lb_proc.takeover_fds));
+
+	if (n < 0) {
+		lb_warn("takeover: cannot fetch listeners from %s: %s; binding anew",
+		    conf->stats_socket, strerror(errno));
+		n = 0;
+	}
+	lb_proc.n_takeover_fds = n;
+}
+
+static int
+default_workers(const struct lb_config *conf, int cli)
+{
+	long n;
+
+	if (cli > 0)
+		return cli;
+	if (conf->workers > 0)
+		return conf->workers;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : (int)n;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct lb_diag diag = { 0 };
+	struct lb_config *conf;
+	struct event *sigev[6];
+	const int sigs[] = { SIGHUP, SIGUSR2, SIGUSR1, SIGTERM, SIGINT };
+	const char *pidfile;
+	long nofile;
+	size_t i;
+	int n;
+
+	parse_args(argc, argv, &o);
+	signal(SIGPIPE, SIG_IGN);
+
+	conf = load_checked(o.config);
+	if (conf == NULL)
+		return EXIT_CONFIG;
+	if (o.check_only) {
+		printf("Configuration file is valid\n");
+		lb_config_free(conf);
+		return 0;
+	}
+	apply_logging(conf, o.verbose);
+
+	if (o.netns != NULL && lb_netns_enter(o.netns) == -1) {
+		fprintf(stderr, "lbproxy: cannot enter network namespace %s: %s\n", o.netns, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	nofile = lb_nofile_raise();
+	lb_proc.maxconn = conf->maxconn > 0 ? conf->maxconn : (int)((nofile - 64) / 2);
+	lb_proc.config_path = o.config;
+	lb_proc.pid = getpid();
+	lb_proc.start_wall = lb_wall_s();
+	lb_proc.start_ms = lb_now_ms();
+	for (i = 0; i < LB_ARRAY_SIZE(lb_proc.takeover_fds); i++)
+		lb_proc.takeover_fds[i] = -1;
+
+	evthread_use_pthreads();
+	lb_proc.base = event_base_new();
+	if (lb_proc.base == NULL) {
+		fprintf(stderr, "lbproxy: cannot create the event loop\n");
+		return EXIT_RUNTIME;
+	}
+	if (o.n_sf > 0)
+		takeover(conf);
+	pidfile = o.pidfile != NULL ? o.pidfile : conf->pid_file;
+	if (lb_proc_apply(conf, &diag) == -1) {
+		lb_diag_print(&diag, o.config, stderr);
+		return EXIT_RUNTIME;
+	}
+	for (i = 0; i < (size_t)lb_proc.n_takeover_fds; i++)
+		close(lb_proc.takeover_fds[i]);
+	lb_proc.n_takeover_fds = 0;
+	conf = lb_proc.snap->conf;
+
+	lb_proc.stats = lb_stats_new(lb_proc.base, conf->stats_socket, conf->stats_socket_mode);
+	if (lb_proc.stats == NULL) {
+		fprintf(stderr, "lbproxy: stats socket %s: %s\n", conf->stats_socket, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (conf->metrics_listen != NULL) {
+		metrics = lb_metrics_new(lb_proc.base, conf->metrics_listen);
+		if (metrics == NULL) {
+			fprintf(stderr, "lbproxy: metrics listener %s: %s\n", conf->metrics_listen, strerror(errno));
+			return EXIT_RUNTIME;
+		}
+	}
+
+	if (o.daemonize) {
+		if (lb_daemonize() == -1) {
+			fprintf(stderr, "lbproxy: daemonize: %s\n", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		event_reinit(lb_proc.base);
+		lb_proc.pid = getpid();
+	}
+	if (pidfile != NULL && lb_pidfile_write(pidfile, (int)lb_proc.pid) == -1)
+		lb_warn("pidfile %s: %s", pidfile, strerror(errno));
+
+	lb_proc.n_workers = default_workers(conf, o.workers);
+	lb_proc.workers = lb_xcalloc((size_t)lb_proc.n_workers, sizeof(*lb_proc.workers));
+	for (n = 0; n < lb_proc.n_workers; n++) {
+		lb_proc.workers[n] = lb_worker_new(n);
+		if (lb_proc.workers[n] == NULL) {
+			lb_err("worker %d: cannot create its event loop", n);
+			return EXIT_RUNTIME;
+		}
+		lb_worker_post_snapshot(lb_proc.workers[n], lb_proc.snap);
+		if (lb_worker_start(lb_proc.workers[n]) == -1) {
+			lb_err("worker %d: cannot start its thread", n);
+			return EXIT_RUNTIME;
+		}
+	}
+	lb_proc.health = lb_health_new(lb_proc.base);
+	lb_health_apply(lb_proc.health, conf, lb_proc.snap->members, lb_proc.snap->n);
+
+	for (i = 0; i < LB_ARRAY_SIZE(sigs); i++) {
+		sigev[i] = evsignal_new(lb_proc.base, sigs[i], signal_cb, NULL);
+		event_add(sigev[i], NULL);
+	}
+	for (n = 0; n < o.n_sf; n++)
+		if (kill(o.sf[n], SIGUSR1) == -1)
+			lb_warn("-sf %d: %s", (int)o.sf[n], strerror(errno));
+
+	lb_notice("lbproxy %s started: vip %s %s %s, %zu members, %d workers, maxconn %d",
+	    PACKAGE_VERSION, conf->vip.id, lb_proto_names[conf->vip.protocol],
+	    lb_proc.snap->listener != NULL ? lb_proc.snap->listener->name : "(admin down)",
+	    lb_proc.snap->n, lb_proc.n_workers, lb_proc.maxconn);
+
+	event_base_dispatch(lb_proc.base);
+
+	for (n = 0; n < lb_proc.n_workers; n++)
+		lb_worker_join(lb_proc.workers[n]);
+	lb_notice("stopped");
+	for (i = 0; i < LB_ARRAY_SIZE(sigs); i++)
+		event_free(sigev[i]);
+	if (drain_ev != NULL)
+		event_free(drain_ev);
+	if (drain_deadline_ev != NULL)
+		event_free(drain_deadline_ev);
+	lb_health_free(lb_proc.health);
+	lb_stats_free(lb_proc.stats);
+	lb_metrics_free(metrics);
+	lb_snapshot_unref(lb_proc.snap);
+	for (i = 0; i < lb_proc.n_members; i++)
+		lb_member_unref(lb_proc.members[i]);
+	free(lb_proc.members);
+	free(lb_proc.workers);
+	if (pidfile != NULL)
+		lb_pidfile_remove(pidfile);
+	event_base_free(lb_proc.base);
+	lb_log_close();
+	return 0;
+}

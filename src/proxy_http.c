@@ -1,1 +1,831 @@
-/* proxy_http.c: placeholder, being written */
+/*
+ * proxy_http.c: L7 proxying. Every request on a keep-alive client connection
+ * is balanced on its own; member connections are kept in a per-worker idle
+ * pool. Heads are validated whole (http_msg.c) and regenerated, bodies are
+ * streamed verbatim after their framing has been checked. Pipelined requests
+ * are answered in order because the next one is not read before the current
+ * response is complete.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "lbproxy/config.h"
+#include "lbproxy/http.h"
+#include "lbproxy/log.h"
+#include "lbproxy/member.h"
+#include "lbproxy/persist.h"
+#include "lbproxy/proc.h"
+#include "lbproxy/stats.h"
+#include "session_int.h"
+
+/* Idle member connections one worker keeps, in total and per member. */
+#define IDLE_MAX_TOTAL		1024
+#define IDLE_MAX_MEMBER		128
+#define IDLE_TIMEOUT_MS		15000
+#define MAX_TRAILER_BYTES	8192
+#define LOG_REQ_MAX		160
+
+struct idle_conn {
+	struct bufferevent		*bev;
+	struct lb_member		*m;		/* referenced */
+	struct lb_idle_pool		*pool;
+	TAILQ_ENTRY(idle_conn)		 link;
+};
+
+struct lb_idle_pool {
+	TAILQ_HEAD(lb_idle_conns_head, idle_conn) conns;		/* most recently used first */
+	unsigned			 n;
+};
+
+struct lb_http_state {
+	struct event		*timer;		/* request-head deadline / keep-alive idle */
+	struct lb_http_hdr	*hdrs;		/* max_header_lines entries, reused */
+	size_t			 cap;
+	struct evbuffer		*head;		/* regenerated request head, until sent */
+	struct lb_http_body	 reqb;
+	struct lb_http_body	 rspb;
+	enum lb_http_method	 method;
+	int			 cli_minor;
+	bool			 cli_keepalive;	/* after this response, another request may come */
+	bool			 req_done;	/* request fully forwarded */
+	bool			 rsp_head_done;	/* response head sent to the client */
+	bool			 rsp_sent_any;	/* any response byte reached the client */
+	bool			 reused;	/* member connection came from the idle pool */
+	bool			 retryable;	/* idempotent, bodiless: may retry on a fresh connection */
+	bool			 srv_keepalive;
+	bool			 upgrade;
+	bool			 insert_cookie;	/* HTTP_COOKIE: tell the client its member */
+	bool			 srv_eof;
+	int			 status;
+	uint64_t		 t_req_ms;
+	uint64_t		 rsp_bytes;
+	unsigned		 nreq;
+	char			 logreq[LOG_REQ_MAX];
+};
+
+static void client_read_cb(struct bufferevent *bev, void *arg);
+static void client_write_cb(struct bufferevent *bev, void *arg);
+static void client_event_cb(struct bufferevent *bev, short what, void *arg);
+static void server_read_cb(struct bufferevent *bev, void *arg);
+static void server_write_cb(struct bufferevent *bev, void *arg);
+static void server_event_cb(struct bufferevent *bev, short what, void *arg);
+static void next_request(struct lb_session *s);
+static void send_request(struct lb_session *s);
+
+/* ---- idle member connections ------------------------------------------ */
+
+static void
+idle_drop(struct idle_conn *ic)
+{
+	TAILQ_REMOVE(&ic->pool->conns, ic, link);
+	ic->pool->n--;
+	bufferevent_free(ic->bev);
+	lb_member_unref(ic->m);
+	free(ic);
+}
+
+/* An idle member connection said something (EOF, error, stray bytes) or timed out: drop it. */
+static void
+idle_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	idle_drop(arg);
+}
+
+static void
+idle_read_cb(struct bufferevent *bev, void *arg)
+{
+	idle_drop(arg);
+}
+
+void
+lb_idle_pool_free(struct lb_idle_pool *p)
+{
+	if (p == NULL)
+		return;
+	while (!TAILQ_EMPTY(&p->conns))
+		idle_drop(TAILQ_FIRST(&p->conns));
+	free(p);
+}
+
+/* Keep s's member connection for a later request, or close it. */
+static void
+idle_put(struct lb_session *s)
+{
+	struct lb_worker *w = s->w;
+	struct lb_idle_pool *p;
+	struct idle_conn *ic, *c;
+	unsigned per = 0;
+
+	if (w->idle == NULL) {
+		w->idle = lb_xcalloc(1, sizeof(*w->idle));
+		TAILQ_INIT(&w->idle->conns);
+	}
+	p = w->idle;
+	TAILQ_FOREACH(c, &p->conns, link)
+		if (c->m == s->member)
+			per++;
+	if (w->draining || !atomic_load_explicit(&s->member->in_config, memory_order_relaxed) ||
+	    per >= IDLE_MAX_MEMBER || evbuffer_get_length(bufferevent_get_input(s->sbev)) > 0) {
+		bufferevent_free(s->sbev);
+		s->sbev = NULL;
+		return;
+	}
+	if (p->n >= IDLE_MAX_TOTAL)
+		idle_drop(TAILQ_LAST(&p->conns, lb_idle_conns_head));
+	ic = malloc(sizeof(*ic));
+	if (ic == NULL) {
+		bufferevent_free(s->sbev);
+		s->sbev = NULL;
+		return;
+	}
+	ic->bev = s->sbev;
+	ic->m = s->member;
+	lb_member_ref(ic->m);
+	ic->pool = p;
+	TAILQ_INSERT_HEAD(&p->conns, ic, link);
+	p->n++;
+	s->sbev = NULL;
+	bufferevent_setcb(ic->bev, idle_read_cb, NULL, idle_event_cb, ic);
+	lb_bev_timeouts(ic->bev, IDLE_TIMEOUT_MS, 0);
+	bufferevent_enable(ic->bev, EV_READ);
+}
+
+/* Take an idle connection to m, or NULL. */
+static struct bufferevent *
+idle_get(struct lb_worker *w, const struct lb_member *m)
+{
+	struct idle_conn *ic;
+	struct bufferevent *bev;
+
+	if (w->idle == NULL)
+		return NULL;
+	TAILQ_FOREACH(ic, &w->idle->conns, link) {
+		if (ic->m != m)
+			continue;
+		bev = ic->bev;
+		TAILQ_REMOVE(&w->idle->conns, ic, link);
+		w->idle->n--;
+		lb_member_unref(ic->m);
+		free(ic);
+		return bev;
+	}
+	return NULL;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void
+arm_timer(struct lb_session *s, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(s->http->timer, &tv);
+}
+
+static void
+count_status(struct lb_session *s, int status)
+{
+	int cls = status / 100;
+
+	if (cls < 1 || cls > 5)
+		cls = 0;
+	atomic_fetch_add_explicit(&lb_proc.fe.hrsp[cls], 1, memory_order_relaxed);
+	if (s->member != NULL)
+		atomic_fetch_add_explicit(&s->member->c.hrsp[cls], 1, memory_order_relaxed);
+}
+
+static void
+access_log(struct lb_session *s)
+{
+	struct lb_http_state *h = s->http;
+	uint64_t now = lb_now_ms();
+
+	lb_metrics_observe_ms((unsigned)(now - h->t_req_ms));
+	if (!s->snap->conf->access_log)
+		return;
+	lb_log_access("%s:%d vip=%s member=%s \"%s\" %d %llu %llums", s->peer_host,
+	    lb_addr_port((struct sockaddr *)&s->peer), s->snap->conf->vip.id,
+	    s->member != NULL ? s->member->id : "-", h->logreq, h->status,
+	    (unsigned long long)h->rsp_bytes, (unsigned long long)(now - h->t_req_ms));
+}
+
+/* Close the client connection once everything queued for it has been written. */
+static void
+close_after_flush(struct lb_session *s)
+{
+	lb_session_set_state(s, LB_SS_CLOSING);
+	evtimer_del(s->http->timer);
+	bufferevent_disable(s->cbev, EV_READ);
+	if (s->sbev != NULL) {
+		bufferevent_free(s->sbev);
+		s->sbev = NULL;
+	}
+	lb_session_release_member(s);
+	if (evbuffer_get_length(bufferevent_get_output(s->cbev)) == 0)
+		lb_session_close(s, LB_CLOSE_DONE);
+}
+
+/* Answer with an error lbproxy generates itself; the connection closes after it. */
+static void
+reply_error(struct lb_session *s, int status, const char *why)
+{
+	struct lb_http_state *h = s->http;
+
+	lb_session_log(s, LB_LOG_INFO, "%d %s: %s", status, lb_http_reason(status), why);
+	if (h->rsp_sent_any) {
+		/* part of a response went out: the client must see an aborted message */
+		lb_session_close(s, LB_CLOSE_SERVER_ERR);
+		return;
+	}
+	h->status = status;
+	count_status(s, status);
+	if (status >= 500)
+		atomic_fetch_add_explicit(&lb_proc.be.eresp, 1, memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(&lb_proc.fe.ereq, 1, memory_order_relaxed);
+	lb_http_write_error(bufferevent_get_output(s->cbev), status, true);
+	h->rsp_sent_any = true;
+	access_log(s);
+	close_after_flush(s);
+}
+
+/* Move n body bytes from src to dst, counting them; zero-copy within libevent. */
+static void
+move_body(struct lb_session *s, struct evbuffer *src, struct evbuffer *dst, size_t n, bool to_client)
+{
+	evbuffer_remove_buffer(src, dst, n);
+	if (to_client) {
+		s->bytes_out += n;
+		s->http->rsp_bytes += n;
+	} else
+		s->bytes_in += n;
+}
+
+/* Scan framing over the first len bytes of buf; returns the result and bytes that belong. */
+static enum lb_body_result
+scan_body(struct lb_http_body *b, struct evbuffer *buf, size_t *used)
+{
+	struct evbuffer_iovec vec[16];
+	enum lb_body_result r = LB_BODY_MORE;
+	size_t total = 0, u;
+	int i, n;
+
+	if (b->kind == LB_BODY_LENGTH) {
+		size_t len = evbuffer_get_length(buf);
+
+		*used = (uint64_t)len >= b->remaining ? (size_t)b->remaining : len;
+		b->remaining -= *used;
+		return b->remaining == 0 ? LB_BODY_DONE : LB_BODY_MORE;
+	}
+	n = evbuffer_peek(buf, -1, NULL, vec, 16);
+	if (n > 16)
+		n = 16;
+	for (i = 0; i < n; i++) {
+		r = lb_http_body_scan(b, vec[i].iov_base, vec[i].iov_len, &u);
+		total += u;
+		if (r != LB_BODY_MORE)
+			break;
+	}
+	*used = total;
+	return r;
+}
+
+/* ---- request side --------------------------------------------------------- */
+
+/* Forward as much of the request body as has arrived. */
+static void
+forward_request_body(struct lb_session *s)
+{
+	struct lb_http_state *h = s->http;
+	struct evbuffer *in = bufferevent_get_input(s->cbev);
+	struct evbuffer *out;
+	enum lb_body_result r;
+	size_t used;
+
+	if (h->req_done || s->sbev == NULL || evbuffer_get_length(in) == 0)
+		return;
+	out = bufferevent_get_output(s->sbev);
+	do {
+		r = scan_body(&h->reqb, in, &used);
+		if (r == LB_BODY_ERROR) {
+			reply_error(s, 400, "malformed request body framing");
+			return;
+		}
+		move_body(s, in, out, used, false);
+		atomic_fetch_add_explicit(&s->member->c.bin, used, memory_order_relaxed);
+		atomic_fetch_add_explicit(&lb_proc.fe.bin, used, memory_order_relaxed);
+	} while (r == LB_BODY_MORE && used > 0 && evbuffer_get_length(in) > 0);
+	if (r == LB_BODY_DONE) {
+		h->req_done = true;
+		/* pipelined requests wait until this response is complete */
+		bufferevent_disable(s->cbev, EV_READ);
+		lb_bev_timeouts(s->cbev, 0, s->snap->conf->timeouts.client);
+	} else if (evbuffer_get_length(out) >= LB_BUF_HIGH)
+		bufferevent_disable(s->cbev, EV_READ);
+}
+
+/* Choose the member for this request: persistence first, then the balancer. */
+static struct lb_member *
+choose_member(struct lb_session *s, const struct lb_http_msg *m)
+{
+	const struct lb_vip_conf *v = &s->snap->conf->vip;
+	struct lb_member *mem = NULL;
+	const char *val;
+	size_t len;
+
+	s->http->insert_cookie = false;
+	if (v->persist == LB_PERSIST_HTTP_COOKIE) {
+		if (lb_http_cookie_get(m, "SRV", &val, &len) == 0)
+			mem = lb_snapshot_find(s->snap, val, len);
+		if (mem == NULL)
+			s->http->insert_cookie = true;
+	} else if (v->persist == LB_PERSIST_APP_COOKIE && v->cookie_name != NULL &&
+	    lb_http_cookie_get(m, v->cookie_name, &val, &len) == 0) {
+		mem = lb_app_cookie_lookup(s->snap, val, len);
+	}
+	return mem;
+}
+
+/* Parse and validate the request head; then start forwarding it. */
+static void
+handle_head(struct lb_session *s)
+{
+	struct lb_http_state *h = s->http;
+	struct evbuffer *in = bufferevent_get_input(s->cbev);
+	size_t avail = evbuffer_get_length(in);
+	size_t want = avail;
+	struct lb_http_msg m;
+	struct lb_http_fwd fwd;
+	const struct lb_config *c = s->snap->conf;
+	const char *why = NULL;
+	char *data;
+	int rc;
+
+	if (avail == 0)
+		return;
+	if (s->state == LB_SS_HTTP_IDLE) {
+		lb_session_set_state(s, LB_SS_HTTP_HEAD);
+		/* absolute deadline: slowloris cannot extend it by trickling bytes */
+		arm_timer(s, c->timeouts.http_request);
+		h->t_req_ms = lb_now_ms();
+	}
+	if (want > s->snap->limits.max_header_bytes + 1)
+		want = s->snap->limits.max_header_bytes + 1;
+	data = (char *)evbuffer_pullup(in, (ssize_t)want);
+	memset(&m, 0, sizeof(m));
+	m.hdrs = h->hdrs;
+	m.hdr_cap = h->cap;
+	rc = lb_http_parse_request(data, want, &s->snap->limits, &m, &why);
+	if (rc == LB_HTTP_PARTIAL)
+		return;
+	if (rc != 0) {
+		atomic_fetch_add_explicit(&lb_proc.fe.ereq, 1, memory_order_relaxed);
+		snprintf(h->logreq, sizeof(h->logreq), "-");
+		reply_error(s, rc, why != NULL ? why : "invalid request");
+		return;
+	}
+	evtimer_del(h->timer);
+	h->nreq++;
+	atomic_fetch_add_explicit(&lb_proc.cum_req, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&lb_proc.fe.req_tot, 1, memory_order_relaxed);
+	h->method = m.method;
+	h->cli_minor = m.minor;
+	h->cli_keepalive = m.keep_alive && !atomic_load(&lb_proc.stopping);
+	h->upgrade = m.upgrade;
+	h->req_done = m.body == LB_BODY_NONE;
+	h->retryable = h->req_done && (m.method == LB_HTTP_GET || m.method == LB_HTTP_HEAD ||
+	    m.method == LB_HTTP_OPTIONS || m.method == LB_HTTP_PUT || m.method == LB_HTTP_DELETE ||
+	    m.method == LB_HTTP_TRACE);
+	h->rsp_head_done = h->rsp_sent_any = h->srv_eof = false;
+	h->rsp_bytes = 0;
+	h->status = 0;
+	if (c->access_log)
+		snprintf(h->logreq, sizeof(h->logreq), "%.*s %.*s HTTP/%d.%d", (int)m.method_len,
+		    m.method_str, (int)(m.uri_len > 100 ? 100 : m.uri_len), m.uri, m.major, m.minor);
+	lb_http_body_init(&h->reqb, m.body, m.content_length, MAX_TRAILER_BYTES);
+
+	memset(&fwd, 0, sizeof(fwd));
+	fwd.client_ip = c->xff ? s->peer_host : NULL;
+	fwd.proto = c->xfproto ? (s->snap->tls != NULL ? "https" : "http") : NULL;
+	fwd.port = c->xfport ? c->vip.port : 0;
+	evbuffer_drain(h->head, evbuffer_get_length(h->head));
+	if (lb_http_write_request(h->head, &m, &fwd) == -1) {
+		reply_error(s, 500, "cannot build the request head");
+		return;
+	}
+	s->prefer = choose_member(s, &m);
+	s->bytes_in += m.head_len;
+	evbuffer_drain(in, m.head_len);
+
+	lb_session_set_state(s, LB_SS_HTTP_FORWARD);
+	bufferevent_disable(s->cbev, EV_READ);
+	send_request(s);
+}
+
+/* The member connection is ready (new or reused): write the head and body. */
+static void
+attach_server(struct lb_session *s, struct bufferevent *bev)
+{
+	const struct lb_timeouts *to = &s->snap->conf->timeouts;
+
+	s->sbev = bev;
+	lb_session_set_state(s, LB_SS_HTTP_FORWARD);
+	bufferevent_setcb(bev, server_read_cb, server_write_cb, server_event_cb, s);
+	lb_bev_timeouts(bev, to->server, to->server);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	evbuffer_add_buffer_reference(bufferevent_get_output(bev), s->http->head);
+	if (!s->http->req_done) {
+		lb_bev_timeouts(s->cbev, to->client, to->client);
+		bufferevent_enable(s->cbev, EV_READ);
+		forward_request_body(s);
+	}
+}
+
+static void
+request_connected(struct lb_session *s, struct bufferevent *bev)
+{
+	if (bev == NULL) {
+		atomic_fetch_add_explicit(&lb_proc.be.econ, 1, memory_order_relaxed);
+		reply_error(s, 503, "no member available");
+		return;
+	}
+	s->http->reused = false;
+	attach_server(s, bev);
+}
+
+/* Find a connection for the current request: an idle one to the chosen member, or a new one. */
+static void
+send_request(struct lb_session *s)
+{
+	struct lb_member *m = s->prefer;
+	struct bufferevent *bev;
+
+	if (m == NULL)
+		m = lb_snapshot_pick(s->snap, &s->w->pick, s->client_hash, NULL, 0);
+	if (m == NULL) {
+		atomic_fetch_add_explicit(&lb_proc.be.econ, 1, memory_order_relaxed);
+		reply_error(s, 503, "no member available");
+		return;
+	}
+	bev = idle_get(s->w, m);
+	if (bev != NULL) {
+		lb_session_use_member(s, m);
+		s->http->reused = true;
+		attach_server(s, bev);
+		return;
+	}
+	s->prefer = m;
+	lb_session_connect(s, request_connected);
+}
+
+/* ---- response side ---------------------------------------------------- */
+
+/* The response is complete: recycle the member connection and go on with the client. */
+static void
+response_done(struct lb_session *s)
+{
+	struct lb_http_state *h = s->http;
+
+	access_log(s);
+	if (s->sbev != NULL) {
+		if (h->srv_keepalive && h->req_done && !h->srv_eof)
+			idle_put(s);
+		else {
+			bufferevent_free(s->sbev);
+			s->sbev = NULL;
+		}
+	}
+	lb_session_release_member(s);
+	if (!h->cli_keepalive || !h->req_done) {
+		close_after_flush(s);
+		return;
+	}
+	next_request(s);
+}
+
+/* Forward the response body that has arrived. */
+static void
+forward_response_body(struct lb_session *s)
+{
+	struct lb_http_state *h = s->http;
+	struct evbuffer *in = bufferevent_get_input(s->sbev);
+	struct evbuffer *out = bufferevent_get_output(s->cbev);
+	enum lb_body_result r;
+	size_t used;
+
+	do {
+		r = scan_body(&h->rspb, in, &used);
+		if (r == LB_BODY_ERROR) {
+			atomic_fetch_add_explicit(&s->member->c.eresp, 1, memory_order_relaxed);
+			lb_session_log(s, LB_LOG_NOTICE, "member sent malformed body framing: aborting");
+			lb_session_close(s, LB_CLOSE_SERVER_ERR);
+			return;
+		}
+		atomic_fetch_add_explicit(&s->member->c.bout, used, memory_order_relaxed);
+		atomic_fetch_add_explicit(&lb_proc.fe.bout, used, memory_order_relaxed);
+		move_body(s, in, out, used, true);
+	} while (r == LB_BODY_MORE && used > 0 && evbuffer_get_length(in) > 0);
+	if (r == LB_BODY_DONE) {
+		response_done(s);
+		return;
+	}
+	if (evbuffer_get_length(out) >= LB_BUF_HIGH)
+		bufferevent_disable(s->sbev, EV_READ);
+}
+
+/* Parse the response head(s) from the member; 1xx are relayed and parsing goes on. */
+static void
+handle_response_head(struct lb_session *s)
+{
+	struct lb_http_state *h = s->http;
+	struct evbuffer *in = bufferevent_get_input(s->sbev);
+	const struct lb_config *c = s->snap->conf;
+	size_t want;
+	struct lb_http_msg m;
+	const char *why = NULL, *val;
+	char extra[384], *data;
+	size_t vlen;
+	int rc;
+
+	for (;;) {
+		want = evbuffer_get_length(in);
+		if (want == 0)
+			return;
+		if (want > s->snap->limits.max_header_bytes + 1)
+			want = s->snap->limits.max_header_bytes + 1;
+		data = (char *)evbuffer_pullup(in, (ssize_t)want);
+		memset(&m, 0, sizeof(m));
+		m.hdrs = h->hdrs;
+		m.hdr_cap = h->cap;
+		rc = lb_http_parse_response(data, want, &s->snap->limits, h->method, &m, &why);
+		if (rc == LB_HTTP_PARTIAL)
+			return;
+		if (rc != 0) {
+			atomic_fetch_add_explicit(&s->member->c.eresp, 1, memory_order_relaxed);
+			h->srv_keepalive = false;
+			reply_error(s, 502, why != NULL ? why : "invalid response from member");
+			return;
+		}
+		if (m.status >= 100 && m.status < 200 && m.status != 101) {
+			/* interim response (100 Continue): relay it to 1.1 clients, the final one follows */
+			if (h->cli_minor >= 1)
+				lb_http_write_response(bufferevent_get_output(s->cbev), &m, h->cli_minor,
+				    true, NULL);
+			evbuffer_drain(in, m.head_len);
+			continue;
+		}
+		break;
+	}
+	h->status = m.status;
+	count_status(s, m.status);
+	h->srv_keepalive = m.keep_alive;
+	if (h->method == LB_HTTP_HEAD || m.status == 204 || m.status == 304)
+		m.body = LB_BODY_NONE;
+	/* a close-delimited body can only be passed on by closing the client too */
+	if (m.body == LB_BODY_CLOSE)
+		h->cli_keepalive = false;
+	if (m.status == 101 && !h->upgrade) {
+		reply_error(s, 502, "member switched protocols without an upgrade request");
+		return;
+	}
+	extra[0] = '\0';
+	if (h->insert_cookie && s->member != NULL)
+		snprintf(extra, sizeof(extra), "Set-Cookie: SRV=%s; path=/; HttpOnly\r\n", s->member->id);
+	if (c->vip.persist == LB_PERSIST_APP_COOKIE && c->vip.cookie_name != NULL &&
+	    lb_http_setcookie_get(&m, c->vip.cookie_name, &val, &vlen) == 0)
+		lb_app_cookie_learn(s->snap, val, vlen, s->member);
+	lb_http_write_response(bufferevent_get_output(s->cbev), &m, h->cli_minor,
+	    m.status == 101 ? true : h->cli_keepalive, extra[0] != '\0' ? extra : NULL);
+	h->rsp_head_done = h->rsp_sent_any = true;
+	s->bytes_out += m.head_len;
+	atomic_fetch_add_explicit(&s->member->c.bout, m.head_len, memory_order_relaxed);
+	evbuffer_drain(in, m.head_len);
+
+	if (m.status == 101) {
+		access_log(s);
+		evtimer_del(h->timer);
+		lb_proxy_tunnel(s);
+		return;
+	}
+	lb_http_body_init(&h->rspb, m.body, m.content_length, MAX_TRAILER_BYTES);
+	if (m.body == LB_BODY_NONE) {
+		response_done(s);
+		return;
+	}
+	forward_response_body(s);
+}
+
+static void
+server_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct lb_session *s = arg;
+
+	if (!s->http->rsp_head_done)
+		handle_response_head(s);
+	else
+		forward_response_body(s);
+}
+
+/* Output to the member drained: resume reading the request body. */
+static void
+server_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct lb_session *s = arg;
+
+	if (!s->http->req_done && !(bufferevent_get_enabled(s->cbev) & EV_READ))
+		bufferevent_enable(s->cbev, EV_READ);
+}
+
+/* Retry an idempotent request whose reused member connection died before answering. */
+static bool
+retry_on_fresh(struct lb_session *s)
+{
+	struct lb_http_state *h = s->http;
+
+	if (!h->reused || !h->retryable || h->rsp_sent_any ||
+	    evbuffer_get_length(bufferevent_get_input(s->sbev)) > 0)
+		return false;
+	lb_session_log(s, LB_LOG_DEBUG, "idle member connection closed: retrying on a new one");
+	bufferevent_free(s->sbev);
+	s->sbev = NULL;
+	s->prefer = s->member;
+	lb_session_release_member(s);
+	h->reused = false;
+	lb_session_connect(s, request_connected);
+	return true;
+}
+
+static void
+server_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct lb_session *s = arg;
+	struct lb_http_state *h = s->http;
+
+	if (what & BEV_EVENT_EOF) {
+		h->srv_eof = true;
+		if (h->rsp_head_done && h->rspb.kind == LB_BODY_CLOSE) {
+			forward_response_body(s);
+			if (s->sbev != NULL && s->state == LB_SS_HTTP_FORWARD)
+				response_done(s);
+			return;
+		}
+		if (!h->rsp_head_done && retry_on_fresh(s))
+			return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		atomic_fetch_add_explicit(&s->member->c.eresp, 1, memory_order_relaxed);
+		h->srv_keepalive = false;
+		if (!h->rsp_head_done) {
+			reply_error(s, 504, "member did not answer in time");
+			return;
+		}
+		lb_session_close(s, LB_CLOSE_SERVER_TIMEOUT);
+		return;
+	}
+	if (!h->rsp_head_done && retry_on_fresh(s))
+		return;
+	atomic_fetch_add_explicit(&s->member->c.eresp, 1, memory_order_relaxed);
+	h->srv_keepalive = false;
+	if (!h->rsp_head_done) {
+		reply_error(s, 502, "member closed the connection without a response");
+		return;
+	}
+	/* mid-response: the client must not see a completed message */
+	lb_session_log(s, LB_LOG_NOTICE, "member closed mid-response: aborting the client connection");
+	lb_session_close(s, LB_CLOSE_SERVER_ERR);
+}
+
+/* ---- client side -------------------------------------------------------- */
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct lb_session *s = arg;
+
+	switch (s->state) {
+	case LB_SS_HTTP_IDLE:
+	case LB_SS_HTTP_HEAD:
+		handle_head(s);
+		break;
+	case LB_SS_HTTP_FORWARD:
+		forward_request_body(s);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Client output drained: close if we were only flushing, else resume the member's reading. */
+static void
+client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct lb_session *s = arg;
+
+	if (s->state == LB_SS_CLOSING) {
+		lb_session_close(s, LB_CLOSE_DONE);
+		return;
+	}
+	if (s->sbev != NULL && !(bufferevent_get_enabled(s->sbev) & EV_READ))
+		bufferevent_enable(s->sbev, EV_READ);
+}
+
+static void
+client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct lb_session *s = arg;
+
+	if (what & BEV_EVENT_TIMEOUT) {
+		lb_session_close(s, LB_CLOSE_CLIENT_TIMEOUT);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && s->state == LB_SS_HTTP_FORWARD && s->http->req_done) {
+		/* half-closed client: it still gets its response, then we close */
+		s->http->cli_keepalive = false;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	lb_session_close(s, (what & BEV_EVENT_EOF) && s->state == LB_SS_HTTP_IDLE ?
+	    LB_CLOSE_DONE : LB_CLOSE_CLIENT_ERR);
+}
+
+/* Request-head deadline (408) or keep-alive idle timeout (silent close). */
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lb_session *s = arg;
+
+	if (s->state == LB_SS_HTTP_HEAD) {
+		snprintf(s->http->logreq, sizeof(s->http->logreq), "-");
+		reply_error(s, 408, "request head not received in time");
+		return;
+	}
+	lb_session_close(s, LB_CLOSE_DONE);
+}
+
+/* Wait for (or start on already buffered) the next request of this client. */
+static void
+next_request(struct lb_session *s)
+{
+	const struct lb_config *c = s->snap->conf;
+
+	lb_session_set_state(s, LB_SS_HTTP_IDLE);
+	s->prefer = NULL;
+	lb_bev_timeouts(s->cbev, 0, c->timeouts.client);
+	arm_timer(s, s->http->nreq == 0 ? c->timeouts.http_request : c->timeouts.http_keep_alive);
+	bufferevent_enable(s->cbev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(s->cbev)) > 0)
+		handle_head(s);
+}
+
+static void
+http_start(struct lb_session *s)
+{
+	struct lb_http_state *h = calloc(1, sizeof(*h));
+
+	if (h == NULL) {
+		lb_session_close(s, LB_CLOSE_NOMEM);
+		return;
+	}
+	s->http = h;
+	h->cap = s->snap->limits.max_header_lines + 1;
+	h->hdrs = calloc(h->cap, sizeof(*h->hdrs));
+	h->head = evbuffer_new();
+	h->timer = evtimer_new(s->w->base, timer_cb, s);
+	if (h->hdrs == NULL || h->head == NULL || h->timer == NULL) {
+		lb_session_close(s, LB_CLOSE_NOMEM);
+		return;
+	}
+	bufferevent_setcb(s->cbev, client_read_cb, client_write_cb, client_event_cb, s);
+	bufferevent_enable(s->cbev, EV_WRITE);
+	next_request(s);
+}
+
+static void
+http_fini(struct lb_session *s)
+{
+	struct lb_http_state *h = s->http;
+
+	if (h == NULL)
+		return;
+	if (h->timer != NULL)
+		event_free(h->timer);
+	if (h->head != NULL)
+		evbuffer_free(h->head);
+	free(h->hdrs);
+	free(h);
+	s->http = NULL;
+}
+
+const struct lb_proxy_ops lb_proxy_http_ops = {
+	.name = "http",
+	.start = http_start,
+	.fini = http_fini,
+};

@@ -1,1 +1,317 @@
-/* session.c: placeholder, being written */
+/*
+ * session.c: a client connection's life on a worker: accept, optional TLS
+ * handshake, member connection with retries, and the single close path.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "lbproxy/balance.h"
+#include "lbproxy/config.h"
+#include "lbproxy/log.h"
+#include "lbproxy/member.h"
+#include "lbproxy/proc.h"
+#include "session_int.h"
+
+const char *const lb_session_state_names[] = {
+	[LB_SS_NEW] = "new",
+	[LB_SS_TLS_HANDSHAKE] = "tls-handshake",
+	[LB_SS_CONNECTING] = "connecting",
+	[LB_SS_RELAY] = "relay",
+	[LB_SS_HTTP_IDLE] = "http-idle",
+	[LB_SS_HTTP_HEAD] = "http-head",
+	[LB_SS_HTTP_FORWARD] = "http-forward",
+	[LB_SS_CLOSING] = "closing",
+};
+
+const char *const lb_close_reason_names[] = {
+	[LB_CLOSE_DONE] = "done",
+	[LB_CLOSE_CLIENT_ERR] = "client error",
+	[LB_CLOSE_CLIENT_TIMEOUT] = "client timeout",
+	[LB_CLOSE_SERVER_ERR] = "member error",
+	[LB_CLOSE_SERVER_TIMEOUT] = "member timeout",
+	[LB_CLOSE_NO_MEMBER] = "no member available",
+	[LB_CLOSE_PROTO] = "protocol error",
+	[LB_CLOSE_TLS] = "TLS handshake failed",
+	[LB_CLOSE_SHUTDOWN] = "shutdown",
+	[LB_CLOSE_NOMEM] = "out of memory",
+};
+
+void
+lb_session_log(const struct lb_session *s, int level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (level > lb_log_get_level())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	lb_log(level, "s%llx vip=%s client=%s:%d member=%s: %s", (unsigned long long)s->id,
+	    s->snap->conf->vip.id, s->peer_host, lb_addr_port((const struct sockaddr *)&s->peer),
+	    s->member != NULL ? s->member->id : "-", msg);
+}
+
+void
+lb_session_set_state(struct lb_session *s, enum lb_session_state st)
+{
+	if (s->state == st)
+		return;
+	lb_debug("s%llx: %s -> %s", (unsigned long long)s->id,
+	    lb_session_state_names[s->state], lb_session_state_names[st]);
+	s->state = st;
+}
+
+void
+lb_bev_timeouts(struct bufferevent *bev, int read_ms, int write_ms)
+{
+	struct timeval r = { read_ms / 1000, (read_ms % 1000) * 1000 };
+	struct timeval w = { write_ms / 1000, (write_ms % 1000) * 1000 };
+
+	bufferevent_set_timeouts(bev, read_ms > 0 ? &r : NULL, write_ms > 0 ? &w : NULL);
+}
+
+/* Raise smax to cur if it is higher. */
+static void
+track_max(_Atomic unsigned *max, unsigned cur)
+{
+	unsigned old = atomic_load_explicit(max, memory_order_relaxed);
+
+	while (cur > old && !atomic_compare_exchange_weak(max, &old, cur))
+		;
+}
+
+static void
+tls_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct lb_session *s = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		lb_bev_timeouts(bev, 0, 0);
+		s->ops->start(s);
+		return;
+	}
+	lb_session_log(s, LB_LOG_DEBUG, "TLS handshake: %s",
+	    what & BEV_EVENT_TIMEOUT ? "timed out" : "failed");
+	lb_session_close(s, LB_CLOSE_TLS);
+}
+
+void
+lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct lb_snapshot *snap = w->snap;
+	struct lb_session *s;
+	int one = 1;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		close(fd);
+		lb_worker_session_gone(w);
+		return;
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	s->id = ++w->next_id;
+	s->w = w;
+	s->snap = snap;
+	lb_snapshot_ref(snap);
+	memcpy(&s->peer, sa, len);
+	s->peerlen = len;
+	lb_addr_host(sa, s->peer_host, sizeof(s->peer_host));
+	s->client_hash = lb_balance_client_hash(sa);
+	s->t_accept_ms = lb_now_ms();
+	s->ops = snap->conf->vip.http ? &lb_proxy_http_ops : &lb_proxy_tcp_ops;
+	TAILQ_INSERT_TAIL(&w->sessions, s, link);
+	atomic_fetch_add_explicit(&w->nsessions, 1, memory_order_relaxed);
+
+	atomic_fetch_add_explicit(&lb_proc.fe.stot, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&lb_proc.cum_conns, 1, memory_order_relaxed);
+	track_max(&lb_proc.fe.smax, atomic_load_explicit(&lb_proc.conns, memory_order_relaxed));
+
+	if (snap->tls != NULL) {
+		SSL *ssl = SSL_new(snap->tls);
+
+		if (ssl != NULL)
+			s->cbev = bufferevent_openssl_socket_new(w->base, fd, ssl,
+			    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (s->cbev == NULL) {
+			if (ssl != NULL)
+				SSL_free(ssl);
+			close(fd);
+			lb_session_close(s, LB_CLOSE_NOMEM);
+			return;
+		}
+		/* a peer that closes without close_notify after a complete response is a normal end */
+		bufferevent_openssl_set_allow_dirty_shutdown(s->cbev, 1);
+		lb_session_set_state(s, LB_SS_TLS_HANDSHAKE);
+		bufferevent_setcb(s->cbev, NULL, NULL, tls_event_cb, s);
+		lb_bev_timeouts(s->cbev, snap->conf->timeouts.tls_handshake,
+		    snap->conf->timeouts.tls_handshake);
+		bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
+		return;
+	}
+	s->cbev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->cbev == NULL) {
+		close(fd);
+		lb_session_close(s, LB_CLOSE_NOMEM);
+		return;
+	}
+	s->ops->start(s);
+}
+
+void
+lb_session_release_member(struct lb_session *s)
+{
+	struct lb_member *m = s->member;
+
+	if (m == NULL)
+		return;
+	s->member = NULL;
+	atomic_fetch_sub_explicit(&m->active, 1, memory_order_relaxed);
+	lb_member_unref(m);
+}
+
+void
+lb_session_use_member(struct lb_session *s, struct lb_member *m)
+{
+	unsigned cur;
+
+	lb_session_release_member(s);
+	lb_member_ref(m);
+	s->member = m;
+	cur = atomic_fetch_add_explicit(&m->active, 1, memory_order_relaxed) + 1;
+	track_max(&m->c.smax, cur);
+	atomic_fetch_add_explicit(&m->c.lbtot, 1, memory_order_relaxed);
+}
+
+/* Free a bufferevent, sending TLS close_notify first when it carries TLS. */
+static void
+bev_close(struct bufferevent *bev)
+{
+	SSL *ssl;
+
+	if (bev == NULL)
+		return;
+	ssl = bufferevent_openssl_get_ssl(bev);
+	if (ssl != NULL && SSL_is_init_finished(ssl))
+		(void)SSL_shutdown(ssl);
+	bufferevent_free(bev);
+}
+
+void
+lb_session_close(struct lb_session *s, enum lb_close_reason why)
+{
+	struct lb_worker *w = s->w;
+
+	lb_session_log(s, why == LB_CLOSE_DONE ? LB_LOG_DEBUG : LB_LOG_INFO, "closed: %s (in %llu out %llu bytes, %llu ms)",
+	    lb_close_reason_names[why], (unsigned long long)s->bytes_in,
+	    (unsigned long long)s->bytes_out, (unsigned long long)(lb_now_ms() - s->t_accept_ms));
+	if (s->ops != NULL && s->ops->fini != NULL)
+		s->ops->fini(s);
+	if (s->connecting != NULL)
+		bufferevent_free(s->connecting);
+	bev_close(s->sbev);
+	bev_close(s->cbev);
+	lb_session_release_member(s);
+	TAILQ_REMOVE(&w->sessions, s, link);
+	atomic_fetch_sub_explicit(&w->nsessions, 1, memory_order_relaxed);
+	lb_snapshot_unref(s->snap);
+	free(s);
+	lb_worker_session_gone(w);
+}
+
+static void try_connect(struct lb_session *s);
+
+static void
+connect_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct lb_session *s = arg;
+	struct lb_member *m = s->member;
+	int one = 1;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		s->connecting = NULL;
+		(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		lb_member_connect_ok(m);
+		atomic_fetch_add_explicit(&m->c.stot, 1, memory_order_relaxed);
+		lb_bev_timeouts(bev, 0, 0);
+		s->connect_cb(s, bev);
+		return;
+	}
+	lb_session_log(s, LB_LOG_INFO, "connect to %s %s", m->name,
+	    what & BEV_EVENT_TIMEOUT ? "timed out" : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	lb_member_connect_failed(m);
+	s->connecting = NULL;
+	bufferevent_free(bev);
+	lb_session_release_member(s);
+	try_connect(s);
+}
+
+/* One more attempt: a member not tried yet (or the same one without redispatch). */
+static void
+try_connect(struct lb_session *s)
+{
+	const struct lb_config *c = s->snap->conf;
+	struct lb_member *m = NULL;
+	struct bufferevent *bev;
+
+	if (s->attempts > (unsigned)c->retries || s->ntried >= LB_MAX_TRIES)
+		goto fail;
+	if (s->ntried > 0 && !c->redispatch)
+		m = s->tried[0];
+	else if (s->prefer != NULL && s->ntried == 0)
+		m = s->prefer;
+	else
+		m = lb_snapshot_pick(s->snap, &s->w->pick, s->client_hash, s->tried, s->ntried);
+	if (m == NULL)
+		goto fail;
+	if (s->attempts > 0) {
+		atomic_fetch_add_explicit(&m->c.wretr, 1, memory_order_relaxed);
+		if (m != s->tried[s->ntried - 1])
+			atomic_fetch_add_explicit(&m->c.wredis, 1, memory_order_relaxed);
+	}
+	s->tried[s->ntried++] = m;
+	s->attempts++;
+	lb_session_use_member(s, m);
+	bev = bufferevent_socket_new(s->w->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		goto fail;
+	bufferevent_setcb(bev, NULL, NULL, connect_event_cb, s);
+	lb_bev_timeouts(bev, c->timeouts.connect, c->timeouts.connect);
+	s->connecting = bev;
+	s->t_connect_ms = lb_now_ms();
+	if (bufferevent_socket_connect(bev, (struct sockaddr *)&m->addr, (int)m->addrlen) == -1) {
+		lb_session_log(s, LB_LOG_INFO, "connect to %s: %s", m->name, strerror(errno));
+		lb_member_connect_failed(m);
+		s->connecting = NULL;
+		bufferevent_free(bev);
+		lb_session_release_member(s);
+		try_connect(s);
+	}
+	return;
+fail:
+	lb_session_release_member(s);
+	s->connect_cb(s, NULL);
+}
+
+void
+lb_session_connect(struct lb_session *s, lb_connect_cb cb)
+{
+	s->connect_cb = cb;
+	s->ntried = 0;
+	s->attempts = 0;
+	lb_session_set_state(s, LB_SS_CONNECTING);
+	try_connect(s);
+}

@@ -1,0 +1,144 @@
+/*
+ * session_int.h: the data plane's private structures, shared by worker.c,
+ * session.c, proxy_tcp.c and proxy_http.c only.
+ */
+#ifndef LB_SESSION_INT_H
+#define LB_SESSION_INT_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "lbproxy/session.h"
+#include "lbproxy/snapshot.h"
+
+struct bufferevent;
+struct event;
+struct event_base;
+struct lb_member;
+struct lb_http_state;
+struct lb_idle_pool;
+
+/* Most members one client connection tries before giving up (1 + retries). */
+#define LB_MAX_TRIES		16
+/* Bytes buffered towards one side before reading from the other pauses. */
+#define LB_BUF_HIGH		(256 * 1024)
+
+enum lb_session_state {
+	LB_SS_NEW,
+	LB_SS_TLS_HANDSHAKE,
+	LB_SS_CONNECTING,
+	LB_SS_RELAY,		/* TCP relay, or HTTP tunnel after 101 */
+	LB_SS_HTTP_IDLE,	/* keep-alive, waiting for the next request */
+	LB_SS_HTTP_HEAD,	/* reading a request head */
+	LB_SS_HTTP_FORWARD,	/* request sent or being sent, response pending */
+	LB_SS_CLOSING,		/* flushing a last response, then close */
+};
+extern const char *const lb_session_state_names[];
+
+struct lb_session;
+
+/* What a protocol module does with a session (TCP relay or HTTP). */
+struct lb_proxy_ops {
+	const char	*name;
+	void		(*start)(struct lb_session *s);	/* client side is ready */
+	void		(*fini)(struct lb_session *s);	/* free protocol state */
+};
+extern const struct lb_proxy_ops lb_proxy_tcp_ops;
+extern const struct lb_proxy_ops lb_proxy_http_ops;
+
+/* Called with a connected member bufferevent, or NULL when every try failed. */
+typedef void (*lb_connect_cb)(struct lb_session *s, struct bufferevent *bev);
+
+struct lb_worker {
+	int			 id;
+	pthread_t		 thr;
+	struct event_base	*base;
+	int			 wakefd;	/* eventfd: main thread -> worker */
+	struct event		*wake;
+	pthread_mutex_t		 mtx;
+	struct lb_snapshot	*pending;	/* under mtx */
+	int			 stop;		/* under mtx: 0, 1 graceful, 2 now */
+
+	struct lb_snapshot	*snap;		/* for new sessions */
+	struct lb_listener	*lst;		/* the listener accept_ev watches */
+	struct event		*accept_ev;
+	struct event		*resume_ev;	/* accept backoff after EMFILE */
+	bool			 accept_on;
+	bool			 limit_paused;	/* at maxconn/connection_limit */
+	bool			 draining;	/* graceful stop: exit when idle */
+	TAILQ_HEAD(, lb_session) sessions;
+	_Atomic unsigned	 nsessions;
+	uint64_t		 next_id;
+	struct lb_pick		 pick;
+	struct lb_idle_pool	*idle;		/* HTTP keep-alive member connections */
+};
+
+struct lb_session {
+	uint64_t		 id;
+	struct lb_worker	*w;
+	struct lb_snapshot	*snap;		/* referenced: the config it started with */
+	const struct lb_proxy_ops *ops;
+	enum lb_session_state	 state;
+	TAILQ_ENTRY(lb_session)	 link;
+
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
+	char			 peer_host[INET6_ADDRSTRLEN];
+	uint64_t		 client_hash;
+	uint64_t		 t_accept_ms;
+
+	struct bufferevent	*cbev;		/* client */
+	struct bufferevent	*sbev;		/* member, when connected */
+	struct lb_member	*member;	/* referenced, counted in member->active */
+
+	/* connect with retries (session.c) */
+	struct bufferevent	*connecting;
+	lb_connect_cb		 connect_cb;
+	struct lb_member	*prefer;	/* persistence: try this one first (borrowed from snap) */
+	struct lb_member	*tried[LB_MAX_TRIES];
+	unsigned		 ntried;
+	unsigned		 attempts;
+	uint64_t		 t_connect_ms;
+
+	/* TCP relay */
+	bool			 c_eof, s_eof;	/* FIN received from that side */
+	bool			 c_shut, s_shut; /* FIN sent to that side */
+	uint64_t		 c_rx_ms, s_rx_ms; /* last data from that side */
+	uint64_t		 bytes_in, bytes_out;
+
+	struct lb_http_state	*http;
+};
+
+/* Set the state and log "from -> to" at debug level. */
+void lb_session_set_state(struct lb_session *s, enum lb_session_state st);
+/* Start a session for an accepted client descriptor (takes ownership of fd). */
+void lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t len);
+/* End the session, the one exit for every path; frees s. */
+void lb_session_close(struct lb_session *s, enum lb_close_reason why);
+/* Pick a member (s->prefer first) and connect with retries; cb gets the result. */
+void lb_session_connect(struct lb_session *s, lb_connect_cb cb);
+/* Forget the member of the current connection/request (active--, unref). */
+void lb_session_release_member(struct lb_session *s);
+/* Worker hook: a session ended, maybe resume accepting. */
+void lb_worker_session_gone(struct lb_worker *w);
+/* Log with the session's context: "s<id> vip=<id> client=<ip> member=<id>: ..." */
+void lb_session_log(const struct lb_session *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Apply a bufferevent's timeouts in milliseconds (0 = none). */
+void lb_bev_timeouts(struct bufferevent *bev, int read_ms, int write_ms);
+
+/* Relay bytes both ways between s->cbev and s->sbev until both sides finish (proxy_tcp.c). */
+void lb_proxy_tunnel(struct lb_session *s);
+/* Make m the session's current member (counted active until released). */
+void lb_session_use_member(struct lb_session *s, struct lb_member *m);
+
+/* HTTP idle member connections (proxy_http.c). */
+void lb_idle_pool_free(struct lb_idle_pool *p);
+
+#endif

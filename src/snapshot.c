@@ -1,1 +1,190 @@
-/* snapshot.c: placeholder, being written */
+/* snapshot.c: a loaded configuration with its members, and member selection over it. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lbproxy/balance.h"
+#include "lbproxy/config.h"
+#include "lbproxy/listener.h"
+#include "lbproxy/member.h"
+#include "lbproxy/snapshot.h"
+
+struct lb_snapshot *
+lb_snapshot_new(struct lb_config *conf, struct lb_member **members, size_t n,
+    struct lb_listener *listener, SSL_CTX *tls, uint64_t gen)
+{
+	struct lb_snapshot *s = lb_xcalloc(1, sizeof(*s));
+	size_t i;
+
+	atomic_init(&s->refcnt, 1);
+	s->gen = gen;
+	s->conf = conf;
+	s->n = n;
+	s->members = lb_xcalloc(n, sizeof(*s->members));
+	for (i = 0; i < n; i++) {
+		s->members[i] = members[i];
+		lb_member_ref(members[i]);
+	}
+	s->listener = listener;
+	if (listener != NULL)
+		lb_listener_ref(listener);
+	s->tls = tls;
+	s->limits.max_uri_bytes = (size_t)conf->max_uri_bytes;
+	s->limits.max_header_bytes = (size_t)conf->max_header_bytes;
+	s->limits.max_header_lines = (size_t)conf->max_header_lines;
+	return s;
+}
+
+void
+lb_snapshot_ref(struct lb_snapshot *s)
+{
+	atomic_fetch_add_explicit(&s->refcnt, 1, memory_order_relaxed);
+}
+
+void
+lb_snapshot_unref(struct lb_snapshot *s)
+{
+	size_t i;
+
+	if (s == NULL || atomic_fetch_sub_explicit(&s->refcnt, 1, memory_order_acq_rel) != 1)
+		return;
+	for (i = 0; i < s->n; i++)
+		lb_member_unref(s->members[i]);
+	free(s->members);
+	lb_listener_unref(s->listener);
+	if (s->tls != NULL)
+		SSL_CTX_free(s->tls);
+	lb_config_free(s->conf);
+	free(s);
+}
+
+void
+lb_pick_fini(struct lb_pick *p)
+{
+	free(p->wrr);
+	free(p->weight);
+	free(p->active);
+	free(p->keys);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Size the per-worker scratch for s; WRR state restarts on a new snapshot. */
+static void
+pick_prepare(struct lb_pick *p, const struct lb_snapshot *s)
+{
+	size_t i;
+
+	if (p->gen == s->gen && p->n == s->n && p->wrr != NULL)
+		return;
+	lb_pick_fini(p);
+	p->gen = s->gen;
+	p->n = s->n;
+	p->wrr = lb_xcalloc(s->n, sizeof(*p->wrr));
+	p->weight = lb_xcalloc(s->n, sizeof(*p->weight));
+	p->active = lb_xcalloc(s->n, sizeof(*p->active));
+	p->keys = lb_xcalloc(s->n, sizeof(*p->keys));
+	for (i = 0; i < s->n; i++)
+		p->keys[i] = s->members[i]->hkey;
+}
+
+static bool
+was_tried(const struct lb_member *m, struct lb_member *const *tried, size_t ntried)
+{
+	size_t i;
+
+	for (i = 0; i < ntried; i++)
+		if (tried[i] == m)
+			return true;
+	return false;
+}
+
+enum tier {
+	TIER_HEALTHY,	/* UP or no check, no recent connect failures */
+	TIER_UNSURE,	/* also members being checked or avoided after failures */
+	TIER_PANIC,	/* fail_open: also DOWN members */
+};
+
+/* Fill p->weight for one tier; returns how many members are eligible. */
+static size_t
+fill_tier(struct lb_snapshot *s, struct lb_pick *p, enum tier t, uint64_t now,
+    struct lb_member *const *tried, size_t ntried)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++) {
+		struct lb_member *m = s->members[i];
+		int h = atomic_load_explicit(&m->health, memory_order_relaxed);
+		bool ok;
+
+		p->weight[i] = 0;
+		if (!lb_member_usable(m) || was_tried(m, tried, ntried))
+			continue;
+		switch (t) {
+		case TIER_HEALTHY:
+			ok = (h == LB_HEALTH_UP || h == LB_HEALTH_NOCHECK) &&
+			    atomic_load_explicit(&m->avoid_until_ms, memory_order_relaxed) <= now;
+			break;
+		case TIER_UNSURE:
+			ok = h != LB_HEALTH_DOWN;
+			break;
+		default:
+			ok = true;
+			break;
+		}
+		if (ok) {
+			p->weight[i] = atomic_load_explicit(&m->weight, memory_order_relaxed);
+			n++;
+		}
+	}
+	return n;
+}
+
+struct lb_member *
+lb_snapshot_pick(struct lb_snapshot *s, struct lb_pick *p, uint64_t client_hash,
+    struct lb_member *const *tried, size_t ntried)
+{
+	const struct lb_config *c = s->conf;
+	uint64_t now = lb_now_ms();
+	size_t i;
+	int idx;
+
+	if (!c->pool.admin_state_up || s->n == 0)
+		return NULL;
+	pick_prepare(p, s);
+	if (fill_tier(s, p, TIER_HEALTHY, now, tried, ntried) == 0 &&
+	    fill_tier(s, p, TIER_UNSURE, now, tried, ntried) == 0) {
+		if (!c->health_fail_open || fill_tier(s, p, TIER_PANIC, now, tried, ntried) == 0)
+			return NULL;
+	}
+	if (c->pool.method == LB_METHOD_SOURCE_IP || c->vip.persist == LB_PERSIST_SOURCE_IP)
+		idx = lb_balance_hash(p->keys, p->weight, s->n, client_hash);
+	else if (c->pool.method == LB_METHOD_LEAST_CONNECTIONS) {
+		for (i = 0; i < s->n; i++)
+			p->active[i] = atomic_load_explicit(&s->members[i]->active, memory_order_relaxed);
+		idx = lb_balance_leastconn(p->weight, p->active, s->n, &p->rr);
+	} else
+		idx = lb_balance_wrr(p->wrr, p->weight, s->n);
+	return idx < 0 ? NULL : s->members[idx];
+}
+
+struct lb_member *
+lb_snapshot_find(struct lb_snapshot *s, const char *id, size_t len)
+{
+	size_t i;
+
+	if (!s->conf->pool.admin_state_up)
+		return NULL;
+	for (i = 0; i < s->n; i++) {
+		struct lb_member *m = s->members[i];
+
+		if (strlen(m->id) != len || memcmp(m->id, id, len) != 0)
+			continue;
+		/* weight 0 (drain) still takes its persistent clients */
+		if (!atomic_load(&m->admin_up) || atomic_load(&m->cli_disabled) ||
+		    atomic_load(&m->health) == LB_HEALTH_DOWN)
+			return NULL;
+		return m;
+	}
+	return NULL;
+}

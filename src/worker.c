@@ -1,1 +1,281 @@
-/* worker.c: placeholder, being written */
+/*
+ * worker.c: worker threads. Each owns an event_base, accepts on the shared
+ * listener in batches, and runs its sessions. Admission control (maxconn,
+ * connection_limit) pauses accept so excess clients wait in the kernel
+ * backlog instead of being accepted and reset.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "lbproxy/config.h"
+#include "lbproxy/listener.h"
+#include "lbproxy/log.h"
+#include "lbproxy/proc.h"
+#include "lbproxy/worker.h"
+#include "session_int.h"
+
+#define ACCEPT_BATCH		64
+#define ACCEPT_BACKOFF_MS	100
+
+static void accept_cb(evutil_socket_t fd, short what, void *arg);
+
+/* Connections this worker may admit in total, process-wide. */
+static unsigned
+conn_limit(const struct lb_worker *w)
+{
+	unsigned lim = lb_proc.maxconn > 0 ? (unsigned)lb_proc.maxconn : ~0u;
+	int cl = w->snap != NULL ? w->snap->conf->vip.connection_limit : -1;
+
+	if (cl >= 0 && (unsigned)cl < lim)
+		lim = (unsigned)cl;
+	return lim;
+}
+
+static void
+accept_stop(struct lb_worker *w)
+{
+	if (w->accept_on) {
+		event_del(w->accept_ev);
+		w->accept_on = false;
+	}
+}
+
+static void
+accept_start(struct lb_worker *w)
+{
+	if (w->accept_on || w->lst == NULL || w->draining)
+		return;
+	if (event_add(w->accept_ev, NULL) == 0)
+		w->accept_on = true;
+}
+
+/* Watch the listener of the current snapshot (it changes when the VIP moves). */
+static void
+accept_rebind(struct lb_worker *w)
+{
+	struct lb_listener *l = w->draining || w->snap == NULL ? NULL : w->snap->listener;
+
+	if (l == w->lst)
+		return;
+	accept_stop(w);
+	if (w->accept_ev != NULL)
+		event_free(w->accept_ev);
+	w->accept_ev = NULL;
+	lb_listener_unref(w->lst);
+	w->lst = l;
+	if (l == NULL)
+		return;
+	lb_listener_ref(l);
+	w->accept_ev = event_new(w->base, l->fd, EV_READ | EV_PERSIST, accept_cb, w);
+	accept_start(w);
+}
+
+static void
+resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	accept_start(arg);
+}
+
+static void
+accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lb_worker *w = arg;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	unsigned lim = conn_limit(w);
+	int i, cfd;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		if (atomic_fetch_add(&lb_proc.conns, 1) >= lim) {
+			atomic_fetch_sub(&lb_proc.conns, 1);
+			/* resumed when one of our sessions ends */
+			w->limit_paused = true;
+			accept_stop(w);
+			return;
+		}
+		len = sizeof(ss);
+		cfd = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1) {
+			atomic_fetch_sub(&lb_proc.conns, 1);
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				struct timeval tv = { 0, ACCEPT_BACKOFF_MS * 1000 };
+
+				lb_warn("vip %s: accept: %s; pausing %d ms",
+				    w->snap->conf->vip.id, strerror(errno), ACCEPT_BACKOFF_MS);
+				accept_stop(w);
+				evtimer_add(w->resume_ev, &tv);
+			}
+			return;
+		}
+		lb_session_new(w, cfd, (struct sockaddr *)&ss, len);
+	}
+}
+
+void
+lb_worker_session_gone(struct lb_worker *w)
+{
+	atomic_fetch_sub(&lb_proc.conns, 1);
+	if (w->limit_paused) {
+		w->limit_paused = false;
+		accept_start(w);
+	}
+	if (w->draining && TAILQ_EMPTY(&w->sessions))
+		event_base_loopexit(w->base, NULL);
+}
+
+/* Close every session now (fast stop or drain deadline). */
+static void
+close_all(struct lb_worker *w)
+{
+	struct lb_session *s;
+
+	while ((s = TAILQ_FIRST(&w->sessions)) != NULL)
+		lb_session_close(s, LB_CLOSE_SHUTDOWN);
+}
+
+static void
+wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lb_worker *w = arg;
+	struct lb_snapshot *snap;
+	uint64_t n;
+	int stop;
+
+	if (read(w->wakefd, &n, sizeof(n)) == -1 && errno != EAGAIN)
+		lb_warn("worker %d: wake: %s", w->id, strerror(errno));
+	pthread_mutex_lock(&w->mtx);
+	snap = w->pending;
+	w->pending = NULL;
+	stop = w->stop;
+	pthread_mutex_unlock(&w->mtx);
+
+	if (snap != NULL) {
+		lb_snapshot_unref(w->snap);
+		w->snap = snap;
+		lb_debug("worker %d: config generation %llu", w->id, (unsigned long long)snap->gen);
+		if (w->limit_paused) {
+			w->limit_paused = false;	/* the limit may have changed */
+			accept_start(w);
+		}
+	}
+	if (stop != 0) {
+		w->draining = true;
+		if (stop == 2)
+			close_all(w);
+		if (TAILQ_EMPTY(&w->sessions))
+			event_base_loopexit(w->base, NULL);
+	}
+	accept_rebind(w);
+}
+
+struct lb_worker *
+lb_worker_new(int id)
+{
+	struct lb_worker *w = lb_xcalloc(1, sizeof(*w));
+	struct event_config *cfg = event_config_new();
+
+	w->id = id;
+	/* one thread per base: no locking inside libevent on the hot path */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	w->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (w->base == NULL) {
+		free(w);
+		return NULL;
+	}
+	pthread_mutex_init(&w->mtx, NULL);
+	TAILQ_INIT(&w->sessions);
+	w->next_id = (uint64_t)id << 48;
+	w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->wakefd == -1)
+		abort();
+	w->wake = event_new(w->base, w->wakefd, EV_READ | EV_PERSIST, wake_cb, w);
+	event_add(w->wake, NULL);
+	w->resume_ev = evtimer_new(w->base, resume_cb, w);
+	return w;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct lb_worker *w = arg;
+
+	event_base_dispatch(w->base);
+	close_all(w);
+	accept_rebind(w);
+	return NULL;
+}
+
+int
+lb_worker_start(struct lb_worker *w)
+{
+	return pthread_create(&w->thr, NULL, worker_main, w) == 0 ? 0 : -1;
+}
+
+/* Wake w from another thread; its base has no lock, so an eventfd carries the news. */
+static void
+wake(struct lb_worker *w)
+{
+	uint64_t one = 1;
+
+	if (write(w->wakefd, &one, sizeof(one)) == -1)
+		lb_warn("worker %d: wake: %s", w->id, strerror(errno));
+}
+
+void
+lb_worker_post_snapshot(struct lb_worker *w, struct lb_snapshot *snap)
+{
+	lb_snapshot_ref(snap);
+	pthread_mutex_lock(&w->mtx);
+	if (w->pending != NULL)
+		lb_snapshot_unref(w->pending);
+	w->pending = snap;
+	pthread_mutex_unlock(&w->mtx);
+	wake(w);
+}
+
+void
+lb_worker_post_stop(struct lb_worker *w, bool graceful)
+{
+	pthread_mutex_lock(&w->mtx);
+	if (w->stop < (graceful ? 1 : 2))
+		w->stop = graceful ? 1 : 2;
+	pthread_mutex_unlock(&w->mtx);
+	wake(w);
+}
+
+void
+lb_worker_join(struct lb_worker *w)
+{
+	pthread_join(w->thr, NULL);
+	lb_snapshot_unref(w->pending);
+	lb_snapshot_unref(w->snap);
+	lb_pick_fini(&w->pick);
+	lb_idle_pool_free(w->idle);
+	if (w->accept_ev != NULL)
+		event_free(w->accept_ev);
+	event_free(w->wake);
+	close(w->wakefd);
+	event_free(w->resume_ev);
+	event_base_free(w->base);
+	pthread_mutex_destroy(&w->mtx);
+	free(w);
+}
+
+unsigned
+lb_worker_sessions(const struct lb_worker *w)
+{
+	return atomic_load(&w->nsessions);
+}

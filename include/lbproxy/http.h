@@ -105,7 +105,7 @@ const struct lb_http_hdr *lb_http_find(const struct lb_http_msg *m, const char *
 
 /*
  * Find cookie name in the request's Cookie headers; returns 0 and points
- * *val/*len at the value, or -1.
+ * *val and *len at the value, or -1.
  */
 int lb_http_cookie_get(const struct lb_http_msg *m, const char *name, const char **val, size_t *len);
 /* Same for a response's Set-Cookie headers (APP_COOKIE learning). */
@@ -116,6 +116,7 @@ struct lb_http_fwd {
 	const char	*client_ip;	/* X-Forwarded-For value to append, or NULL */
 	const char	*proto;		/* X-Forwarded-Proto value, or NULL */
 	int		 port;		/* X-Forwarded-Port value, or 0 */
+	const char	*default_host;	/* Host sent when the client sent none (1.0), or NULL */
 };
 
 /*

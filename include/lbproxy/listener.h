@@ -1,1 +1,29 @@
-/* listener.h: being written */
+/* listener.h: the VIP's listening socket, shared by all workers. */
+#ifndef LB_LISTENER_H
+#define LB_LISTENER_H
+
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include "lbproxy/util.h"
+
+struct lb_listener {
+	int			 fd;
+	_Atomic int		 refcnt;
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	char			 name[LB_ADDRSTRLEN];
+};
+
+/*
+ * Bind and listen on addr (SO_REUSEADDR, non-blocking, TCP_DEFER_ACCEPT for
+ * HTTP), or adopt an inherited descriptor bound to the same address from
+ * fds (takeover). Returns a new listener (refcnt 1) or NULL with errno set.
+ */
+struct lb_listener *lb_listener_open(const struct sockaddr *addr, socklen_t len, int backlog,
+    const int *inherited, int n_inherited);
+void lb_listener_ref(struct lb_listener *l);
+/* Drop a reference; the last one closes the socket. */
+void lb_listener_unref(struct lb_listener *l);
+
+#endif

@@ -1,1 +1,27 @@
-/* worker.h: being written */
+/*
+ * worker.h: a worker thread with its own event_base. It accepts on the
+ * shared listener and runs sessions to completion; the main thread talks to
+ * it only through lb_worker_post_* (mutex + event_active, never on the
+ * per-connection path).
+ */
+#ifndef LB_WORKER_H
+#define LB_WORKER_H
+
+#include <stdbool.h>
+
+struct lb_worker;
+struct lb_snapshot;
+
+/* New worker (not started); returns NULL on failure. */
+struct lb_worker *lb_worker_new(int id);
+int lb_worker_start(struct lb_worker *w);
+/* Hand a new snapshot to w (takes a reference of its own). */
+void lb_worker_post_snapshot(struct lb_worker *w, struct lb_snapshot *snap);
+/* Stop accepting; graceful: finish sessions then exit; else close them now. */
+void lb_worker_post_stop(struct lb_worker *w, bool graceful);
+/* Wait for the thread to exit and free it. */
+void lb_worker_join(struct lb_worker *w);
+/* Number of sessions w holds now (approximate when read from another thread). */
+unsigned lb_worker_sessions(const struct lb_worker *w);
+
+#endif
