@@ -49,6 +49,15 @@ struct options {
 static struct event *drain_ev;
 static struct event *drain_deadline_ev;
 static struct lb_metrics *metrics;
+static struct event *tls_rotate_ev;
+
+/* Rotate TLS ticket keys when due (the ring keeps the previous keys valid). */
+static void
+tls_rotate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (lb_proc.snap != NULL && lb_proc.snap->tls != NULL)
+		lb_tls_rotate(lb_proc.snap->tls);
+}
 
 static void
 usage(FILE *fp)
@@ -310,7 +319,7 @@ main(int argc, char **argv)
 	}
 	if (o.n_sf > 0)
 		takeover(conf);
-	pidfile = o.pidfile != NULL ? o.pidfile : conf->pid_file;
+	pidfile = lb_xstrdup(o.pidfile != NULL ? o.pidfile : conf->pid_file);
 	if (lb_proc_apply(conf, &diag) == -1) {
 		lb_diag_print(&diag, o.config, stderr);
 		return EXIT_RUNTIME;
@@ -365,6 +374,8 @@ main(int argc, char **argv)
 		sigev[i] = evsignal_new(lb_proc.base, sigs[i], signal_cb, NULL);
 		event_add(sigev[i], NULL);
 	}
+	tls_rotate_ev = event_new(lb_proc.base, -1, EV_PERSIST, tls_rotate_cb, NULL);
+	event_add(tls_rotate_ev, &(struct timeval){ 60, 0 });
 	for (n = 0; n < o.n_sf; n++)
 		if (kill(o.sf[n], SIGUSR1) == -1)
 			lb_warn("-sf %d: %s", (int)o.sf[n], strerror(errno));
@@ -381,6 +392,7 @@ main(int argc, char **argv)
 	lb_notice("stopped");
 	for (i = 0; i < LB_ARRAY_SIZE(sigs); i++)
 		event_free(sigev[i]);
+	event_free(tls_rotate_ev);
 	if (drain_ev != NULL)
 		event_free(drain_ev);
 	if (drain_deadline_ev != NULL)
@@ -395,6 +407,7 @@ main(int argc, char **argv)
 	free(lb_proc.workers);
 	if (pidfile != NULL)
 		lb_pidfile_remove(pidfile);
+	free((char *)pidfile);
 	event_base_free(lb_proc.base);
 	lb_log_close();
 	return 0;

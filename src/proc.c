@@ -108,6 +108,9 @@ lb_proc_apply(struct lb_config *conf, struct lb_diag *diag)
 		tls = lb_tls_server_new(&conf->vip.tls, diag);
 		if (tls == NULL)
 			goto fail;
+		/* tickets issued before the reload still resume */
+		if (lb_proc.snap != NULL && lb_proc.snap->tls != NULL)
+			lb_tls_keep_tickets(tls, lb_proc.snap->tls);
 	}
 	if (listener_for(conf, &lst, diag) == -1)
 		goto fail;

@@ -504,7 +504,7 @@ response_done(struct lb_session *s)
 		}
 	}
 	lb_session_release_member(s);
-	if (!h->cli_keepalive || !h->req_done) {
+	if (!h->cli_keepalive || !h->req_done || s->w->draining) {
 		close_after_flush(s);
 		return;
 	}

@@ -68,6 +68,7 @@ struct lb_worker {
 	struct lb_listener	*lst;		/* the listener accept_ev watches */
 	struct event		*accept_ev;
 	struct event		*resume_ev;	/* accept backoff after EMFILE */
+	struct event		*drain_ev;	/* removed members' connections end */
 	bool			 accept_on;
 	bool			 limit_paused;	/* at maxconn/connection_limit */
 	bool			 draining;	/* graceful stop: exit when idle */

@@ -144,6 +144,33 @@ close_all(struct lb_worker *w)
 		lb_session_close(s, LB_CLOSE_SHUTDOWN);
 }
 
+/* Graceful stop: keep-alive clients between requests are closed now, the rest finish. */
+static void
+close_idle(struct lb_worker *w)
+{
+	struct lb_session *s, *next;
+
+	for (s = TAILQ_FIRST(&w->sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, link);
+		if (s->state == LB_SS_HTTP_IDLE)
+			lb_session_close(s, LB_CLOSE_DONE);
+	}
+}
+
+/* Drain deadline for members a reload removed: their connections end now. */
+static void
+drain_removed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lb_worker *w = arg;
+	struct lb_session *s, *next;
+
+	for (s = TAILQ_FIRST(&w->sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, link);
+		if (s->member != NULL && !atomic_load(&s->member->in_config))
+			lb_session_close(s, LB_CLOSE_SHUTDOWN);
+	}
+}
+
 static void
 wake_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -164,6 +191,12 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 		lb_snapshot_unref(w->snap);
 		w->snap = snap;
 		lb_debug("worker %d: config generation %llu", w->id, (unsigned long long)snap->gen);
+		if (snap->conf->timeouts.drain > 0) {
+			int ms = snap->conf->timeouts.drain;
+			struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+			evtimer_add(w->drain_ev, &tv);
+		}
 		if (w->limit_paused) {
 			w->limit_paused = false;	/* the limit may have changed */
 			accept_start(w);
@@ -173,6 +206,8 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 		w->draining = true;
 		if (stop == 2)
 			close_all(w);
+		else
+			close_idle(w);
 		if (TAILQ_EMPTY(&w->sessions))
 			event_base_loopexit(w->base, NULL);
 	}
@@ -204,6 +239,7 @@ lb_worker_new(int id)
 	w->wake = event_new(w->base, w->wakefd, EV_READ | EV_PERSIST, wake_cb, w);
 	event_add(w->wake, NULL);
 	w->resume_ev = evtimer_new(w->base, resume_cb, w);
+	w->drain_ev = evtimer_new(w->base, drain_removed_cb, w);
 	return w;
 }
 
@@ -269,6 +305,7 @@ lb_worker_join(struct lb_worker *w)
 	event_free(w->wake);
 	close(w->wakefd);
 	event_free(w->resume_ev);
+	event_free(w->drain_ev);
 	event_base_free(w->base);
 	pthread_mutex_destroy(&w->mtx);
 	free(w);
