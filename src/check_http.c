@@ -1,1 +1,309 @@
-/* check_http.c: placeholder, being written */
+/*
+ * check_http.c: HTTP and HTTPS checks. Connect (check_tcp.c), for HTTPS a
+ * real TLS handshake, send one request with "Connection: close", and judge
+ * the status line against the monitor's expected codes. Only the status line
+ * is read; the rest of the response is dropped with the connection.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "lbproxy/config.h"
+#include "lbproxy/member.h"
+#include "lbproxy/tls.h"
+
+#include "check.h"
+
+/* The longest status line we wait for. */
+#define STATUS_LINE_MAX	4096
+
+struct http_check {
+	struct lb_check		 c;	/* first: the check is freed through it */
+	struct lb_check_connect	 cc;
+	const struct lb_hm_conf	*hm;	/* borrowed until done or cancel */
+	struct bufferevent	*bev;	/* socket, or TLS over the socket */
+	bool			 tls;
+	bool			 handshaking;
+	char			 host[LB_ADDRSTRLEN];	/* Host header value */
+};
+
+/* Client context shared by every HTTPS check, made on first use. */
+static SSL_CTX *client_ctx;
+
+void
+lb_check_http_cleanup(void)
+{
+	SSL_CTX_free(client_ctx);
+	client_ctx = NULL;
+}
+
+/* Release hook: the bufferevent owns the descriptor and the SSL object. */
+static void
+http_release(struct lb_check *c)
+{
+	struct http_check *hc = (struct http_check *)c;
+
+	lb_check_connect_release(&hc->cc);
+	if (hc->bev != NULL)
+		bufferevent_free(hc->bev);
+	hc->bev = NULL;
+}
+
+/* The expected codes as configured, for messages. */
+static const char *
+expected_text(const struct lb_hm_conf *hm)
+{
+	return hm->expected_codes != NULL ? hm->expected_codes : "200";
+}
+
+/* Whether code is one of the monitor's expected codes (default 200). */
+static bool
+code_expected(const struct lb_hm_conf *hm, int code)
+{
+	if (hm->n_codes == 0)
+		return code == 200;
+	return lb_codes_match(hm->codes, hm->n_codes, code);
+}
+
+/*
+ * Parse "HTTP/1.x NNN ..." from the first len bytes of p. Returns the status
+ * code, 0 if more bytes are needed, -1 if this is not an HTTP/1 status line.
+ */
+static int
+parse_status(const char *p, size_t len)
+{
+	static const char proto[] = "HTTP/1.";
+	size_t plen = sizeof(proto) - 1, i;
+	const char *eol;
+	int code = 0;
+
+	if (memcmp(p, proto, len < plen ? len : plen) != 0)
+		return -1;
+	eol = memchr(p, '\n', len);
+	if (eol == NULL)
+		return len >= STATUS_LINE_MAX ? -1 : 0;
+	/* "HTTP/1.x NNN" then SP, CR or LF */
+	if ((size_t)(eol - p) < plen + 5 || !isdigit((unsigned char)p[plen]) || p[plen + 1] != ' ')
+		return -1;
+	for (i = plen + 2; i < plen + 5; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		code = code * 10 + (p[i] - '0');
+	}
+	if (p[i] != ' ' && p[i] != '\r' && p[i] != '\n')
+		return -1;
+	if (code < 100)
+		return -1;
+	return code;
+}
+
+/* Response bytes arrived: judge the status line once it is complete. */
+static void
+read_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_check *hc = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t len = evbuffer_get_length(in);
+	const char *p;
+	int code;
+
+	if (len > STATUS_LINE_MAX)
+		len = STATUS_LINE_MAX;
+	p = (const char *)evbuffer_pullup(in, (ev_ssize_t)len);
+	if (p == NULL || len == 0)
+		return;
+	code = parse_status(p, len);
+	if (code == 0)
+		return;
+	if (code == -1)
+		lb_check_finish(&hc->c, false, LB_CHK_L7RSP, 0, "invalid HTTP response");
+	else if (code_expected(hc->hm, code))
+		lb_check_finish(&hc->c, true, LB_CHK_L7OK, code, "HTTP status %d", code);
+	else
+		lb_check_finish(&hc->c, false, LB_CHK_L7STS, code, "HTTP status %d, expected %s",
+		    code, expected_text(hc->hm));
+}
+
+/* Queue the request and wait for the answer. */
+static void
+send_request(struct http_check *hc)
+{
+	const struct lb_hm_conf *hm = hc->hm;
+
+	lb_check_phase(&hc->c, LB_CHK_L7TOUT, "HTTP response timeout");
+	if (evbuffer_add_printf(bufferevent_get_output(hc->bev),
+	    "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: lbproxy-health\r\n"
+	    "Connection: close\r\n\r\n",
+	    hm->http_method != NULL ? hm->http_method : "GET",
+	    hm->url_path != NULL ? hm->url_path : "/", hc->host) == -1) {
+		lb_check_finish(&hc->c, false, LB_CHK_SOCKERR, 0, "out of memory");
+		return;
+	}
+	bufferevent_setwatermark(hc->bev, EV_READ, 0, STATUS_LINE_MAX);
+	bufferevent_enable(hc->bev, EV_READ | EV_WRITE);
+}
+
+/*
+ * The most specific text for a failed TLS connection: OpenSSL's reason for
+ * the first real error (libevent also queues bare SSL_ERROR_* codes, which
+ * carry no library and are skipped).
+ */
+static void
+tls_error(struct http_check *hc, char *buf, size_t size)
+{
+	unsigned long e, first = 0;
+	const char *reason;
+
+	while ((e = bufferevent_get_openssl_error(hc->bev)) != 0)
+		if (first == 0 && ERR_GET_LIB(e) != 0)
+			first = e;
+	while ((e = ERR_get_error()) != 0)
+		if (first == 0 && ERR_GET_LIB(e) != 0)
+			first = e;
+	if (first != 0 && (reason = ERR_reason_error_string(first)) != NULL)
+		snprintf(buf, size, "%s", reason);
+	else if (first != 0)
+		ERR_error_string_n(first, buf, size);
+	else if (EVUTIL_SOCKET_ERROR() != 0)
+		snprintf(buf, size, "%s", strerror(EVUTIL_SOCKET_ERROR()));
+	else
+		snprintf(buf, size, "unexpected close");
+}
+
+/* Connection events: handshake done, end of stream, errors. */
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct http_check *hc = arg;
+	char err[120];
+	size_t len;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		if (hc->handshaking) {
+			hc->handshaking = false;
+			send_request(hc);
+		}
+		return;
+	}
+	if (hc->handshaking) {
+		if (what & BEV_EVENT_EOF) {
+			lb_check_finish(&hc->c, false, LB_CHK_L6RSP, 0,
+			    "connection closed during TLS handshake");
+		} else {
+			tls_error(hc, err, sizeof(err));
+			lb_check_finish(&hc->c, false, LB_CHK_L6RSP, 0, "TLS handshake failed: %s",
+			    err);
+		}
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		len = evbuffer_get_length(bufferevent_get_input(bev));
+		if (len == 0)
+			lb_check_finish(&hc->c, false, LB_CHK_L7RSP, 0,
+			    "connection closed without response");
+		else
+			lb_check_finish(&hc->c, false, LB_CHK_L7RSP, 0,
+			    "incomplete HTTP status line");
+		return;
+	}
+	if (hc->tls)
+		tls_error(hc, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s", strerror(EVUTIL_SOCKET_ERROR()));
+	lb_check_finish(&hc->c, false, LB_CHK_L7RSP, 0, "read error: %s", err);
+}
+
+/* TCP is up: start TLS or send the request. */
+static void
+http_connected(struct lb_check *c, int fd)
+{
+	struct http_check *hc = (struct http_check *)c;
+	SSL *ssl;
+
+	if (!hc->tls) {
+		hc->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+		if (hc->bev == NULL) {
+			close(fd);
+			lb_check_finish(c, false, LB_CHK_SOCKERR, 0, "cannot create bufferevent");
+			return;
+		}
+		bufferevent_setcb(hc->bev, read_cb, NULL, event_cb, hc);
+		send_request(hc);
+		return;
+	}
+
+	if (client_ctx == NULL)
+		client_ctx = lb_tls_client_new();
+	if (client_ctx == NULL || (ssl = SSL_new(client_ctx)) == NULL) {
+		close(fd);
+		ERR_clear_error();
+		lb_check_finish(c, false, LB_CHK_SOCKERR, 0, "cannot create TLS client");
+		return;
+	}
+	/* from here on the bufferevent owns both ssl and fd */
+	hc->bev = bufferevent_openssl_socket_new(c->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (hc->bev == NULL) {
+		SSL_free(ssl);
+		close(fd);
+		lb_check_finish(c, false, LB_CHK_SOCKERR, 0, "cannot create TLS bufferevent");
+		return;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(hc->bev, 1);
+	hc->handshaking = true;
+	lb_check_phase(c, LB_CHK_L6TOUT, "TLS handshake timeout");
+	bufferevent_setcb(hc->bev, read_cb, NULL, event_cb, hc);
+	bufferevent_enable(hc->bev, EV_READ | EV_WRITE);
+}
+
+/* Host header value: the member address, with the port unless it is the scheme's default. */
+static void
+host_header(const struct lb_member *m, bool tls, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN];
+	const struct sockaddr *sa = (const struct sockaddr *)&m->addr;
+	int port = lb_addr_port(sa);
+
+	if (m->addrlen == 0) {
+		snprintf(buf, size, "%s", m->address != NULL ? m->address : "");
+		return;
+	}
+	if (port == (tls ? 443 : 80)) {
+		lb_addr_host(sa, host, sizeof(host));
+		if (sa->sa_family == AF_INET6)
+			snprintf(buf, size, "[%s]", host);
+		else
+			snprintf(buf, size, "%s", host);
+	} else
+		lb_addr_fmt(sa, buf, size);
+}
+
+struct lb_check *
+lb_check_http_start(struct event_base *base, const struct lb_member *m,
+    const struct lb_hm_conf *hm, int timeout_ms, lb_check_done_cb done, void *arg)
+{
+	struct http_check *hc;
+
+	hc = (struct http_check *)lb_check_new(sizeof(*hc), base, timeout_ms, http_release,
+	    done, arg);
+	if (hc == NULL)
+		return NULL;
+	hc->cc.fd = -1;
+	hc->hm = hm;
+	hc->tls = hm->type == LB_HM_HTTPS;
+	host_header(m, hc->tls, hc->host, sizeof(hc->host));
+	lb_check_connect(&hc->c, &hc->cc, (const struct sockaddr *)&m->addr, m->addrlen,
+	    http_connected);
+	return &hc->c;
+}

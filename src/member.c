@@ -139,7 +139,8 @@ lb_member_set_health(struct lb_member *m, enum lb_health_state st)
 	}
 	if (st == LB_HEALTH_DOWN) {
 		m->down_since = now;
-		m->chkdown++;
+		if (old == LB_HEALTH_UP)
+			m->chkdown++;
 	}
 	if (st == LB_HEALTH_UP || st == LB_HEALTH_DOWN)
 		atomic_store(&m->avoid_until_ms, 0);
