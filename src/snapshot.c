@@ -10,6 +10,28 @@
 #include "lbproxy/member.h"
 #include "lbproxy/snapshot.h"
 
+/* Precompute one smooth WRR cycle (sum of weights long) for the shared cursor. */
+static void
+build_rr(struct lb_snapshot *s)
+{
+	int *cur;
+	size_t i, total = 0;
+
+	s->rr_weight = lb_xcalloc(s->n, sizeof(*s->rr_weight));
+	for (i = 0; i < s->n; i++) {
+		s->rr_weight[i] = atomic_load(&s->members[i]->weight);
+		total += (size_t)s->rr_weight[i];
+	}
+	if (total == 0)
+		return;
+	s->rr_seq = lb_xcalloc(total, sizeof(*s->rr_seq));
+	cur = lb_xcalloc(s->n, sizeof(*cur));
+	for (i = 0; i < total; i++)
+		s->rr_seq[i] = lb_balance_wrr(cur, s->rr_weight, s->n);
+	s->rr_len = total;
+	free(cur);
+}
+
 struct lb_snapshot *
 lb_snapshot_new(struct lb_config *conf, struct lb_member **members, size_t n,
     struct lb_listener *listener, SSL_CTX *tls, uint64_t gen)
@@ -33,6 +55,7 @@ lb_snapshot_new(struct lb_config *conf, struct lb_member **members, size_t n,
 	s->limits.max_uri_bytes = (size_t)conf->max_uri_bytes;
 	s->limits.max_header_bytes = (size_t)conf->max_header_bytes;
 	s->limits.max_header_lines = (size_t)conf->max_header_lines;
+	build_rr(s);
 	return s;
 }
 
@@ -52,6 +75,8 @@ lb_snapshot_unref(struct lb_snapshot *s)
 	for (i = 0; i < s->n; i++)
 		lb_member_unref(s->members[i]);
 	free(s->members);
+	free(s->rr_seq);
+	free(s->rr_weight);
 	lb_listener_unref(s->listener);
 	if (s->tls != NULL)
 		SSL_CTX_free(s->tls);
@@ -140,6 +165,32 @@ fill_tier(struct lb_snapshot *s, struct lb_pick *p, enum tier t, uint64_t now,
 	return n;
 }
 
+/*
+ * Next member of the shared cycle that is eligible now. If runtime weights
+ * differ from the cycle's ("set weight"), fall back to this worker's own
+ * smooth WRR state.
+ */
+static int
+round_robin(struct lb_snapshot *s, struct lb_pick *p)
+{
+	uint64_t t;
+	size_t i, k;
+
+	for (i = 0; i < s->n; i++)
+		if (p->weight[i] != 0 && p->weight[i] != s->rr_weight[i])
+			return lb_balance_wrr(p->wrr, p->weight, s->n);
+	if (s->rr_len == 0)
+		return -1;
+	t = atomic_fetch_add_explicit(&s->rr_cursor, 1, memory_order_relaxed);
+	for (k = 0; k < s->rr_len; k++) {
+		int idx = s->rr_seq[(t + k) % s->rr_len];
+
+		if (p->weight[idx] > 0)
+			return idx;
+	}
+	return -1;
+}
+
 struct lb_member *
 lb_snapshot_pick(struct lb_snapshot *s, struct lb_pick *p, uint64_t client_hash,
     struct lb_member *const *tried, size_t ntried)
@@ -164,7 +215,7 @@ lb_snapshot_pick(struct lb_snapshot *s, struct lb_pick *p, uint64_t client_hash,
 			p->active[i] = atomic_load_explicit(&s->members[i]->active, memory_order_relaxed);
 		idx = lb_balance_leastconn(p->weight, p->active, s->n, &p->rr);
 	} else
-		idx = lb_balance_wrr(p->wrr, p->weight, s->n);
+		idx = round_robin(s, p);
 	return idx < 0 ? NULL : s->members[idx];
 }
 

@@ -28,6 +28,14 @@ struct lb_snapshot {
 	struct lb_listener	*listener;	/* referenced; NULL when the VIP is admin-down */
 	SSL_CTX			*tls;		/* owned; NULL unless TLS is terminated */
 	struct lb_http_limits	 limits;
+	/*
+	 * ROUND_ROBIN across all workers: the smooth WRR cycle for the configured
+	 * weights, walked by one shared atomic cursor (no lock).
+	 */
+	int			*rr_seq;
+	size_t			 rr_len;
+	int			*rr_weight;	/* weights rr_seq was built for */
+	_Atomic uint64_t	 rr_cursor;
 };
 
 /* Per-worker balancer scratch; reset when the snapshot generation changes. */
