@@ -87,6 +87,16 @@ lb_listener_unref(struct lb_listener *l)
 {
 	if (l == NULL || atomic_fetch_sub(&l->refcnt, 1) != 1)
 		return;
-	close(l->fd);
+	if (l->fd != -1)
+		close(l->fd);
 	free(l);
+}
+
+void
+lb_listener_close(struct lb_listener *l)
+{
+	if (l != NULL && l->fd != -1) {
+		close(l->fd);
+		l->fd = -1;
+	}
 }

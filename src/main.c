@@ -195,6 +195,14 @@ workers_idle(void)
 static void
 drain_check_cb(evutil_socket_t fd, short what, void *arg)
 {
+	int i;
+
+	/* close the listening socket once no worker watches it: new clients are refused */
+	for (i = 0; i < lb_proc.n_workers; i++)
+		if (!lb_worker_accept_closed(lb_proc.workers[i]))
+			break;
+	if (i == lb_proc.n_workers && lb_proc.snap->listener != NULL)
+		lb_listener_close(lb_proc.snap->listener);
 	if (workers_idle())
 		event_base_loopexit(lb_proc.base, NULL);
 }
@@ -210,7 +218,7 @@ drain_deadline_cb(evutil_socket_t fd, short what, void *arg)
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct timeval tick = { 0, 100 * 1000 }, deadline;
+	struct timeval deadline;
 	int drain_ms;
 
 	switch (sig) {
@@ -230,7 +238,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 			lb_proc.stats = NULL;
 		}
 		drain_ev = event_new(lb_proc.base, -1, EV_PERSIST, drain_check_cb, NULL);
-		event_add(drain_ev, &tick);
+		event_add(drain_ev, &(struct timeval){ 0, 20 * 1000 });
 		deadline.tv_sec = drain_ms / 1000;
 		deadline.tv_usec = (drain_ms % 1000) * 1000;
 		drain_deadline_ev = evtimer_new(lb_proc.base, drain_deadline_cb, NULL);

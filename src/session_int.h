@@ -72,6 +72,7 @@ struct lb_worker {
 	bool			 accept_on;
 	bool			 limit_paused;	/* at maxconn/connection_limit */
 	bool			 draining;	/* graceful stop: exit when idle */
+	_Atomic bool		 accept_closed;	/* no longer watching the listener */
 	TAILQ_HEAD(, lb_session) sessions;
 	_Atomic unsigned	 nsessions;
 	uint64_t		 next_id;

@@ -10,28 +10,6 @@
 #include "lbproxy/member.h"
 #include "lbproxy/snapshot.h"
 
-/* Precompute one smooth WRR cycle (sum of weights long) for the shared cursor. */
-static void
-build_rr(struct lb_snapshot *s)
-{
-	int *cur;
-	size_t i, total = 0;
-
-	s->rr_weight = lb_xcalloc(s->n, sizeof(*s->rr_weight));
-	for (i = 0; i < s->n; i++) {
-		s->rr_weight[i] = atomic_load(&s->members[i]->weight);
-		total += (size_t)s->rr_weight[i];
-	}
-	if (total == 0)
-		return;
-	s->rr_seq = lb_xcalloc(total, sizeof(*s->rr_seq));
-	cur = lb_xcalloc(s->n, sizeof(*cur));
-	for (i = 0; i < total; i++)
-		s->rr_seq[i] = lb_balance_wrr(cur, s->rr_weight, s->n);
-	s->rr_len = total;
-	free(cur);
-}
-
 struct lb_snapshot *
 lb_snapshot_new(struct lb_config *conf, struct lb_member **members, size_t n,
     struct lb_listener *listener, SSL_CTX *tls, uint64_t gen)
@@ -55,7 +33,6 @@ lb_snapshot_new(struct lb_config *conf, struct lb_member **members, size_t n,
 	s->limits.max_uri_bytes = (size_t)conf->max_uri_bytes;
 	s->limits.max_header_bytes = (size_t)conf->max_header_bytes;
 	s->limits.max_header_lines = (size_t)conf->max_header_lines;
-	build_rr(s);
 	return s;
 }
 
@@ -75,8 +52,6 @@ lb_snapshot_unref(struct lb_snapshot *s)
 	for (i = 0; i < s->n; i++)
 		lb_member_unref(s->members[i]);
 	free(s->members);
-	free(s->rr_seq);
-	free(s->rr_weight);
 	lb_listener_unref(s->listener);
 	if (s->tls != NULL)
 		SSL_CTX_free(s->tls);
@@ -91,6 +66,8 @@ lb_pick_fini(struct lb_pick *p)
 	free(p->weight);
 	free(p->active);
 	free(p->keys);
+	free(p->cyc);
+	free(p->cyc_w);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -109,6 +86,7 @@ pick_prepare(struct lb_pick *p, const struct lb_snapshot *s)
 	p->weight = lb_xcalloc(s->n, sizeof(*p->weight));
 	p->active = lb_xcalloc(s->n, sizeof(*p->active));
 	p->keys = lb_xcalloc(s->n, sizeof(*p->keys));
+	p->cyc_w = lb_xcalloc(s->n, sizeof(*p->cyc_w));
 	for (i = 0; i < s->n; i++)
 		p->keys[i] = s->members[i]->hkey;
 }
@@ -165,30 +143,44 @@ fill_tier(struct lb_snapshot *s, struct lb_pick *p, enum tier t, uint64_t now,
 	return n;
 }
 
+/* Rebuild this worker's smooth WRR cycle (sum of weights long) for p->weight. */
+static void
+build_cycle(struct lb_pick *p)
+{
+	int *cur;
+	size_t i, total = 0;
+
+	for (i = 0; i < p->n; i++)
+		total += (size_t)p->weight[i];
+	memcpy(p->cyc_w, p->weight, p->n * sizeof(*p->weight));
+	free(p->cyc);
+	p->cyc = lb_xcalloc(total, sizeof(*p->cyc));
+	cur = lb_xcalloc(p->n, sizeof(*cur));
+	for (i = 0; i < total; i++)
+		p->cyc[i] = lb_balance_wrr(cur, p->weight, p->n);
+	p->cyc_len = total;
+	free(cur);
+}
+
 /*
- * Next member of the shared cycle that is eligible now. If runtime weights
- * differ from the cycle's ("set weight"), fall back to this worker's own
- * smooth WRR state.
+ * Round robin over all workers: every worker holds the same smooth WRR cycle
+ * for the same eligible weights, and one shared atomic cursor walks it, so
+ * the proportions are exact process-wide without a lock. A retry (members
+ * excluded) uses the worker's own smooth WRR state instead.
  */
 static int
-round_robin(struct lb_snapshot *s, struct lb_pick *p)
+round_robin(struct lb_snapshot *s, struct lb_pick *p, bool retry)
 {
 	uint64_t t;
-	size_t i, k;
 
-	for (i = 0; i < s->n; i++)
-		if (p->weight[i] != 0 && p->weight[i] != s->rr_weight[i])
-			return lb_balance_wrr(p->wrr, p->weight, s->n);
-	if (s->rr_len == 0)
+	if (retry)
+		return lb_balance_wrr(p->wrr, p->weight, s->n);
+	if (p->cyc == NULL || memcmp(p->cyc_w, p->weight, s->n * sizeof(*p->weight)) != 0)
+		build_cycle(p);
+	if (p->cyc_len == 0)
 		return -1;
 	t = atomic_fetch_add_explicit(&s->rr_cursor, 1, memory_order_relaxed);
-	for (k = 0; k < s->rr_len; k++) {
-		int idx = s->rr_seq[(t + k) % s->rr_len];
-
-		if (p->weight[idx] > 0)
-			return idx;
-	}
-	return -1;
+	return p->cyc[t % p->cyc_len];
 }
 
 struct lb_member *
@@ -215,7 +207,7 @@ lb_snapshot_pick(struct lb_snapshot *s, struct lb_pick *p, uint64_t client_hash,
 			p->active[i] = atomic_load_explicit(&s->members[i]->active, memory_order_relaxed);
 		idx = lb_balance_leastconn(p->weight, p->active, s->n, &p->rr);
 	} else
-		idx = round_robin(s, p);
+		idx = round_robin(s, p, ntried > 0);
 	return idx < 0 ? NULL : s->members[idx];
 }
 

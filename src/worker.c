@@ -212,6 +212,8 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 			event_base_loopexit(w->base, NULL);
 	}
 	accept_rebind(w);
+	if (stop != 0)
+		atomic_store(&w->accept_closed, true);
 }
 
 struct lb_worker *
@@ -309,6 +311,12 @@ lb_worker_join(struct lb_worker *w)
 	event_base_free(w->base);
 	pthread_mutex_destroy(&w->mtx);
 	free(w);
+}
+
+bool
+lb_worker_accept_closed(const struct lb_worker *w)
+{
+	return atomic_load(&w->accept_closed);
 }
 
 unsigned

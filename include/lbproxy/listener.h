@@ -26,4 +26,10 @@ void lb_listener_ref(struct lb_listener *l);
 /* Drop a reference; the last one closes the socket. */
 void lb_listener_unref(struct lb_listener *l);
 
+/*
+ * Stop listening now although sessions still reference the listener
+ * (graceful stop). Only once no worker watches the descriptor any more.
+ */
+void lb_listener_close(struct lb_listener *l);
+
 #endif

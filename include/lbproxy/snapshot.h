@@ -28,13 +28,7 @@ struct lb_snapshot {
 	struct lb_listener	*listener;	/* referenced; NULL when the VIP is admin-down */
 	SSL_CTX			*tls;		/* owned; NULL unless TLS is terminated */
 	struct lb_http_limits	 limits;
-	/*
-	 * ROUND_ROBIN across all workers: the smooth WRR cycle for the configured
-	 * weights, walked by one shared atomic cursor (no lock).
-	 */
-	int			*rr_seq;
-	size_t			 rr_len;
-	int			*rr_weight;	/* weights rr_seq was built for */
+	/* ROUND_ROBIN: one cursor shared by all workers over their WRR cycles */
 	_Atomic uint64_t	 rr_cursor;
 };
 
@@ -47,6 +41,9 @@ struct lb_pick {
 	unsigned	*active;	/* scratch: active counts */
 	uint64_t	*keys;		/* member hash keys */
 	unsigned	 rr;		/* least-conn tie breaker */
+	int		*cyc;		/* smooth WRR cycle for the weights in cyc_w */
+	size_t		 cyc_len;
+	int		*cyc_w;
 };
 
 /* New snapshot; takes ownership of conf and tls, references members and listener. */

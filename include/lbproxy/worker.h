@@ -21,6 +21,8 @@ void lb_worker_post_snapshot(struct lb_worker *w, struct lb_snapshot *snap);
 void lb_worker_post_stop(struct lb_worker *w, bool graceful);
 /* Wait for the thread to exit and free it. */
 void lb_worker_join(struct lb_worker *w);
+/* True once w has stopped watching the listener after a stop request. */
+bool lb_worker_accept_closed(const struct lb_worker *w);
 /* Number of sessions w holds now (approximate when read from another thread). */
 unsigned lb_worker_sessions(const struct lb_worker *w);
 
