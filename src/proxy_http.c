@@ -602,8 +602,12 @@ handle_response_head(struct lb_session *s)
 	if (c->vip.persist == LB_PERSIST_APP_COOKIE && c->vip.cookie_name != NULL &&
 	    lb_http_setcookie_get(&m, c->vip.cookie_name, &val, &vlen) == 0)
 		lb_app_cookie_learn(s->snap, val, vlen, s->member);
-	lb_http_write_response(bufferevent_get_output(s->cbev), &m, h->cli_minor,
-	    m.status == 101 ? true : h->cli_keepalive, extra[0] != '\0' ? extra : NULL);
+	if (lb_http_write_response(bufferevent_get_output(s->cbev), &m, h->cli_minor,
+	    m.status == 101 ? true : h->cli_keepalive, extra[0] != '\0' ? extra : NULL) == -1) {
+		h->srv_keepalive = false;
+		reply_error(s, 502, "response cannot be framed for this client");
+		return;
+	}
 	h->rsp_head_done = h->rsp_sent_any = true;
 	s->bytes_out += m.head_len;
 	atomic_fetch_add_explicit(&s->member->c.bout, m.head_len, memory_order_relaxed);

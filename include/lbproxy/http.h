@@ -120,10 +120,11 @@ struct lb_http_fwd {
 };
 
 /*
- * Write the regenerated request head to out: request line as HTTP/1.1,
- * end-to-end headers only, X-Forwarded-* per fwd, exactly one framing header
- * (Content-Length or Transfer-Encoding: chunked), Connection: upgrade +
- * Upgrade when m->upgrade. Returns 0 or -1.
+ * Write the regenerated request head to out: request line as HTTP/1.1
+ * (HTTP/1.0 with Connection: keep-alive for a 1.0 client, so that the member
+ * never answers it chunked), end-to-end headers only, X-Forwarded-* per fwd,
+ * exactly one framing header (Content-Length or Transfer-Encoding: chunked),
+ * Connection: upgrade + Upgrade when m->upgrade. Returns 0 or -1.
  */
 int lb_http_write_request(struct evbuffer *out, const struct lb_http_msg *m, const struct lb_http_fwd *fwd);
 
@@ -132,7 +133,8 @@ int lb_http_write_request(struct evbuffer *out, const struct lb_http_msg *m, con
  * version (HTTP/1.1 or HTTP/1.0), end-to-end headers, one framing header,
  * "Connection: close" if !keep_alive (or keep-alive for a 1.0 client that
  * keeps it), extra (NULL or a full "Name: value\r\n" line set, e.g.
- * Set-Cookie) appended. Returns 0 or -1.
+ * Set-Cookie) appended. Returns 0, or -1 (also for a chunked response to an
+ * HTTP/1.0 client, which cannot read it: answer 502).
  */
 int lb_http_write_response(struct evbuffer *out, const struct lb_http_msg *m, int client_minor,
     bool keep_alive, const char *extra);
