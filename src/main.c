@@ -237,6 +237,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 			lb_stats_free(lb_proc.stats);
 			lb_proc.stats = NULL;
 		}
+		/* a successor (-sf) can bind the metrics port at once */
+		lb_metrics_free(metrics);
+		metrics = NULL;
 		drain_ev = event_new(lb_proc.base, -1, EV_PERSIST, drain_check_cb, NULL);
 		event_add(drain_ev, &(struct timeval){ 0, 20 * 1000 });
 		deadline.tv_sec = drain_ms / 1000;
@@ -405,6 +408,7 @@ main(int argc, char **argv)
 		event_free(drain_ev);
 	if (drain_deadline_ev != NULL)
 		event_free(drain_deadline_ev);
+	lb_proc_fini();
 	lb_health_free(lb_proc.health);
 	lb_stats_free(lb_proc.stats);
 	lb_metrics_free(metrics);

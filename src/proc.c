@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,69 @@
 #include "lbproxy/worker.h"
 
 struct lb_proc lb_proc;
+
+/* Listeners a reload replaced; closed once every worker has moved on. */
+struct retired {
+	struct lb_listener	*l;
+	uint64_t		 gen;
+};
+static struct retired retired[16];
+static size_t n_retired;
+static struct event *retire_ev;
+
+static void
+retire_cb(evutil_socket_t fd, short what, void *arg)
+{
+	size_t i = 0;
+	int w;
+
+	while (i < n_retired) {
+		for (w = 0; w < lb_proc.n_workers; w++)
+			if (lb_worker_generation(lb_proc.workers[w]) < retired[i].gen)
+				break;
+		if (w < lb_proc.n_workers) {
+			i++;
+			continue;
+		}
+		/* sessions may still reference it; only the listening socket goes */
+		lb_listener_close(retired[i].l);
+		lb_listener_unref(retired[i].l);
+		retired[i] = retired[--n_retired];
+	}
+	if (n_retired > 0)
+		event_add(retire_ev, &(struct timeval){ 0, 20 * 1000 });
+}
+
+void
+lb_proc_fini(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_retired; i++)
+		lb_listener_unref(retired[i].l);
+	n_retired = 0;
+	if (retire_ev != NULL)
+		event_free(retire_ev);
+	retire_ev = NULL;
+}
+
+/* Stop listening on l once no worker watches it (gen = first generation without it). */
+static void
+retire_listener(struct lb_listener *l, uint64_t gen)
+{
+	if (l == NULL)
+		return;
+	if (n_retired == LB_ARRAY_SIZE(retired) || lb_proc.base == NULL) {
+		lb_warn("listener %s: too many retired listeners, kept open", l->name);
+		return;
+	}
+	lb_listener_ref(l);
+	retired[n_retired].l = l;
+	retired[n_retired++].gen = gen;
+	if (retire_ev == NULL)
+		retire_ev = evtimer_new(lb_proc.base, retire_cb, NULL);
+	event_add(retire_ev, &(struct timeval){ 0, 20 * 1000 });
+}
 
 /* Registry entry for mc's id: existing (updated) or new. Borrowed. */
 static struct lb_member *
@@ -43,6 +107,18 @@ member_for(const struct lb_member_conf *mc)
 	return m;
 }
 
+/* Keep a forgotten member's totals in the backend's so they never go backwards. */
+static void
+fold_counters(struct lb_counters *to, struct lb_counters *from)
+{
+	_Atomic uint64_t *d = &to->stot, *f = &from->stot;
+	size_t i, n = (offsetof(struct lb_counters, smax) - offsetof(struct lb_counters, stot)) /
+	    sizeof(uint64_t);
+
+	for (i = 0; i < n; i++)
+		atomic_fetch_add(&d[i], atomic_load(&f[i]));
+}
+
 /* Mark members the new config dropped; forget those nothing refers to any more. */
 static void
 retire_members(struct lb_member **keep, size_t nkeep)
@@ -59,6 +135,7 @@ retire_members(struct lb_member **keep, size_t nkeep)
 			if (atomic_exchange(&m->in_config, false))
 				lb_notice("member %s (%s) removed: draining", m->id, m->name);
 			if (atomic_load(&m->refcnt) == 1) {
+				fold_counters(&lb_proc.be, &m->c);
 				lb_member_unref(m);
 				continue;
 			}
@@ -123,6 +200,8 @@ lb_proc_apply(struct lb_config *conf, struct lb_diag *diag)
 
 	old = lb_proc.snap;
 	lb_proc.snap = snap;
+	if (old != NULL && old->listener != snap->listener)
+		retire_listener(old->listener, snap->gen);
 	for (wi = 0; wi < lb_proc.n_workers; wi++)
 		lb_worker_post_snapshot(lb_proc.workers[wi], snap);
 	if (lb_proc.health != NULL)

@@ -67,6 +67,7 @@ struct lb_http_state {
 	int			 status;
 	uint64_t		 t_req_ms;
 	uint64_t		 rsp_bytes;
+	size_t			 req_head_len;	/* the client's request head, for counters */
 	unsigned		 nreq;
 	char			 logreq[LOG_REQ_MAX];
 };
@@ -354,6 +355,29 @@ choose_member(struct lb_session *s, const struct lb_http_msg *m)
 	return mem;
 }
 
+/*
+ * Between requests a keep-alive client moves to the newest config (the one
+ * its worker accepts with). Returns false if it cannot (the VIP changed
+ * nature): the connection is closed then.
+ */
+static bool
+follow_reload(struct lb_session *s)
+{
+	struct lb_snapshot *cur = s->w->snap;
+
+	if (s->snap == cur || cur == NULL)
+		return true;
+	if (!cur->conf->vip.http || (cur->tls != NULL) != (s->snap->tls != NULL) ||
+	    cur->conf->max_header_lines != s->snap->conf->max_header_lines) {
+		close_after_flush(s);
+		return false;
+	}
+	lb_snapshot_ref(cur);
+	lb_snapshot_unref(s->snap);
+	s->snap = cur;
+	return true;
+}
+
 /* Parse and validate the request head; then start forwarding it. */
 static void
 handle_head(struct lb_session *s)
@@ -364,13 +388,16 @@ handle_head(struct lb_session *s)
 	size_t want = avail;
 	struct lb_http_msg m;
 	struct lb_http_fwd fwd;
-	const struct lb_config *c = s->snap->conf;
+	const struct lb_config *c;
 	const char *why = NULL;
 	char *data;
 	int rc;
 
 	if (avail == 0)
 		return;
+	if (s->state == LB_SS_HTTP_IDLE && !follow_reload(s))
+		return;
+	c = s->snap->conf;
 	if (s->state == LB_SS_HTTP_IDLE) {
 		lb_session_set_state(s, LB_SS_HTTP_HEAD);
 		/* absolute deadline: slowloris cannot extend it by trickling bytes */
@@ -423,6 +450,8 @@ handle_head(struct lb_session *s)
 	}
 	s->prefer = choose_member(s, &m);
 	s->bytes_in += m.head_len;
+	atomic_fetch_add_explicit(&lb_proc.fe.bin, m.head_len, memory_order_relaxed);
+	h->req_head_len = m.head_len;
 	evbuffer_drain(in, m.head_len);
 
 	lb_session_set_state(s, LB_SS_HTTP_FORWARD);
@@ -442,6 +471,8 @@ attach_server(struct lb_session *s, struct bufferevent *bev)
 	lb_bev_timeouts(bev, to->server, to->server);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	evbuffer_add_buffer_reference(bufferevent_get_output(bev), s->http->head);
+	/* like the frontend, the member's "bytes in" are the client's bytes */
+	atomic_fetch_add_explicit(&s->member->c.bin, s->http->req_head_len, memory_order_relaxed);
 	if (!s->http->req_done) {
 		lb_bev_timeouts(s->cbev, to->client, to->client);
 		bufferevent_enable(s->cbev, EV_READ);
@@ -552,7 +583,7 @@ handle_response_head(struct lb_session *s)
 	struct lb_http_msg m;
 	const char *why = NULL, *val;
 	char extra[384], *data;
-	size_t vlen;
+	size_t vlen, hlen;
 	int rc;
 
 	for (;;) {
@@ -602,6 +633,7 @@ handle_response_head(struct lb_session *s)
 	if (c->vip.persist == LB_PERSIST_APP_COOKIE && c->vip.cookie_name != NULL &&
 	    lb_http_setcookie_get(&m, c->vip.cookie_name, &val, &vlen) == 0)
 		lb_app_cookie_learn(s->snap, val, vlen, s->member);
+	hlen = evbuffer_get_length(bufferevent_get_output(s->cbev));
 	if (lb_http_write_response(bufferevent_get_output(s->cbev), &m, h->cli_minor,
 	    m.status == 101 ? true : h->cli_keepalive, extra[0] != '\0' ? extra : NULL) == -1) {
 		h->srv_keepalive = false;
@@ -609,8 +641,11 @@ handle_response_head(struct lb_session *s)
 		return;
 	}
 	h->rsp_head_done = h->rsp_sent_any = true;
-	s->bytes_out += m.head_len;
-	atomic_fetch_add_explicit(&s->member->c.bout, m.head_len, memory_order_relaxed);
+	/* count the head the client gets (regenerated), not the member's */
+	hlen = evbuffer_get_length(bufferevent_get_output(s->cbev)) - hlen;
+	s->bytes_out += hlen;
+	atomic_fetch_add_explicit(&s->member->c.bout, hlen, memory_order_relaxed);
+	atomic_fetch_add_explicit(&lb_proc.fe.bout, hlen, memory_order_relaxed);
 	evbuffer_drain(in, m.head_len);
 
 	if (m.status == 101) {

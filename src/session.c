@@ -94,12 +94,40 @@ track_max(_Atomic unsigned *max, unsigned cur)
 		;
 }
 
+/*
+ * The handshake deadline is absolute: the bufferevent's read timeout
+ * restarts with every byte, so a client trickling its ClientHello would
+ * never reach it. The timer lives in the client SSL's app data (nothing
+ * else uses it) until the handshake ends or the session closes.
+ */
+static void
+tls_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lb_session *s = arg;
+
+	lb_session_log(s, LB_LOG_DEBUG, "TLS handshake: deadline reached");
+	lb_session_close(s, LB_CLOSE_TLS);
+}
+
+/* Free the handshake deadline timer of ssl, if it has one. */
+static void
+tls_deadline_stop(SSL *ssl)
+{
+	struct event *ev;
+
+	if (ssl == NULL || (ev = SSL_get_app_data(ssl)) == NULL)
+		return;
+	SSL_set_app_data(ssl, NULL);
+	event_free(ev);
+}
+
 static void
 tls_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct lb_session *s = arg;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		tls_deadline_stop(bufferevent_openssl_get_ssl(bev));
 		lb_bev_timeouts(bev, 0, 0);
 		s->ops->start(s);
 		return;
@@ -159,6 +187,12 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 		bufferevent_setcb(s->cbev, NULL, NULL, tls_event_cb, s);
 		lb_bev_timeouts(s->cbev, snap->conf->timeouts.tls_handshake,
 		    snap->conf->timeouts.tls_handshake);
+		if ((deadline = evtimer_new(w->base, tls_deadline_cb, s)) == NULL) {
+			lb_session_close(s, LB_CLOSE_NOMEM);
+			return;
+		}
+		SSL_set_app_data(ssl, deadline);
+		lb_bev_timeout_add(deadline, snap->conf->timeouts.tls_handshake);
 		bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
 		return;
 	}
@@ -194,6 +228,10 @@ lb_session_use_member(struct lb_session *s, struct lb_member *m)
 	cur = atomic_fetch_add_explicit(&m->active, 1, memory_order_relaxed) + 1;
 	track_max(&m->c.smax, cur);
 	atomic_fetch_add_explicit(&m->c.lbtot, 1, memory_order_relaxed);
+	/* a session (HTTP: a request) assigned to the member, as HAProxy counts stot */
+	atomic_fetch_add_explicit(&m->c.stot, 1, memory_order_relaxed);
+	if (s->http != NULL)
+		atomic_fetch_add_explicit(&m->c.req_tot, 1, memory_order_relaxed);
 }
 
 /* Free a bufferevent, sending TLS close_notify first when it carries TLS. */
@@ -245,7 +283,6 @@ connect_event_cb(struct bufferevent *bev, short what, void *arg)
 		s->connecting = NULL;
 		(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		lb_member_connect_ok(m);
-		atomic_fetch_add_explicit(&m->c.stot, 1, memory_order_relaxed);
 		lb_bev_timeouts(bev, 0, 0);
 		s->connect_cb(s, bev);
 		return;

@@ -73,6 +73,7 @@ struct lb_worker {
 	bool			 limit_paused;	/* at maxconn/connection_limit */
 	bool			 draining;	/* graceful stop: exit when idle */
 	_Atomic bool		 accept_closed;	/* no longer watching the listener */
+	_Atomic uint64_t	 gen_seen;	/* snapshot generation in use */
 	TAILQ_HEAD(, lb_session) sessions;
 	_Atomic unsigned	 nsessions;
 	uint64_t		 next_id;

@@ -212,6 +212,8 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 			event_base_loopexit(w->base, NULL);
 	}
 	accept_rebind(w);
+	if (w->snap != NULL)
+		atomic_store(&w->gen_seen, w->snap->gen);
 	if (stop != 0)
 		atomic_store(&w->accept_closed, true);
 }
@@ -311,6 +313,12 @@ lb_worker_join(struct lb_worker *w)
 	event_base_free(w->base);
 	pthread_mutex_destroy(&w->mtx);
 	free(w);
+}
+
+uint64_t
+lb_worker_generation(const struct lb_worker *w)
+{
+	return atomic_load(&w->gen_seen);
 }
 
 bool

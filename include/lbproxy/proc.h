@@ -58,6 +58,8 @@ extern struct lb_proc lb_proc;
 int lb_proc_apply(struct lb_config *conf, struct lb_diag *diag);
 /* Reload the config file in place (SIGHUP): parse, check, apply, or keep the old. */
 void lb_proc_reload(void);
+/* Free what lb_proc_apply kept on the main loop (at exit). */
+void lb_proc_fini(void);
 /* Graceful stop: stop accepting, let sessions finish until the drain deadline. */
 void lb_proc_stop_graceful(void);
 /* Fast stop: close everything now. */

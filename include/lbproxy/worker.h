@@ -8,6 +8,7 @@
 #define LB_WORKER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct lb_worker;
 struct lb_snapshot;
@@ -21,6 +22,8 @@ void lb_worker_post_snapshot(struct lb_worker *w, struct lb_snapshot *snap);
 void lb_worker_post_stop(struct lb_worker *w, bool graceful);
 /* Wait for the thread to exit and free it. */
 void lb_worker_join(struct lb_worker *w);
+/* Generation of the snapshot w accepts with now. */
+uint64_t lb_worker_generation(const struct lb_worker *w);
 /* True once w has stopped watching the listener after a stop request. */
 bool lb_worker_accept_closed(const struct lb_worker *w);
 /* Number of sessions w holds now (approximate when read from another thread). */

@@ -1,0 +1,598 @@
+/*
+ * metrics.c: the optional Prometheus endpoint (text exposition format
+ * 0.0.4). A tiny HTTP/1.0 server on the main thread: any GET is answered
+ * with every metric, then the connection is closed. The request latency
+ * histogram is fed by worker threads through lock-free atomic buckets.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "lbproxy/config.h"
+#include "lbproxy/log.h"
+#include "lbproxy/member.h"
+#include "lbproxy/proc.h"
+#include "lbproxy/snapshot.h"
+#include "lbproxy/stats.h"
+
+#define METRICS_MAX_HEAD	8192	/* request head bytes accepted */
+#define METRICS_READ_TIMEOUT_S	5
+#define METRICS_WRITE_TIMEOUT_S	10
+#define METRICS_BACKLOG		32
+#define METRICS_RETRY_S		1	/* address in use: try binding again */
+#define METRICS_RETRY_MAX	60	/* ... this many times, then give up */
+
+#define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+/* Histogram upper bounds in microseconds, and as Prometheus prints them. */
+static const uint64_t bucket_us[] = {
+	1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
+	1000000, 2500000, 5000000, 10000000,
+};
+static const char *const bucket_le[] = {
+	"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5",
+	"1", "2.5", "5", "10",
+};
+#define NBUCKETS (sizeof(bucket_us) / sizeof(bucket_us[0]))
+
+/* Per-bucket (not cumulative) counts; the last one is +Inf. */
+static _Atomic uint64_t hist_count[NBUCKETS + 1];
+static _Atomic uint64_t hist_sum_ms;
+
+struct metrics_client;
+
+struct lb_metrics {
+	struct event_base	*base;
+	struct evconnlistener	*lev;		/* NULL while waiting for the address */
+	struct event		*resume;	/* re-enables accept, or retries the bind */
+	int			 retries;
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	char			*listen;
+	struct metrics_client	*clients;
+};
+
+struct metrics_client {
+	struct lb_metrics	*mx;
+	struct bufferevent	*bev;
+	int			 replied;
+	struct metrics_client	*prev;
+	struct metrics_client	*next;
+};
+
+static int	bind_listener(struct lb_metrics *);
+
+void
+lb_metrics_observe_ms(unsigned ms)
+{
+	uint64_t us = (uint64_t)ms * 1000;
+	size_t i;
+
+	for (i = 0; i < NBUCKETS; i++)
+		if (us <= bucket_us[i])
+			break;
+	atomic_fetch_add_explicit(&hist_count[i], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&hist_sum_ms, ms, memory_order_relaxed);
+}
+
+/* --- exposition ------------------------------------------------------------ */
+
+/* Append s as a label value: backslash, double quote and newline escaped. */
+static void
+label(struct evbuffer *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			evbuffer_add(out, "\\\\", 2);
+		else if (*s == '"')
+			evbuffer_add(out, "\\\"", 2);
+		else if (*s == '\n')
+			evbuffer_add(out, "\\n", 2);
+		else
+			evbuffer_add(out, s, 1);
+	}
+}
+
+static void
+family(struct evbuffer *out, const char *name, const char *type, const char *help)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{pool="..",member="..",address=".."} value */
+static void
+member_sample(struct evbuffer *out, const char *name, const struct lb_snapshot *snap,
+    const struct lb_member *m, const char *extra_key, const char *extra_val, uint64_t v)
+{
+	evbuffer_add_printf(out, "%s{pool=\"", name);
+	label(out, snap->conf->pool.id);
+	evbuffer_add(out, "\",member=\"", 10);
+	label(out, m->id);
+	evbuffer_add(out, "\",address=\"", 11);
+	label(out, m->name);
+	if (extra_key != NULL) {
+		evbuffer_add_printf(out, "\",%s=\"", extra_key);
+		label(out, extra_val);
+	}
+	evbuffer_add_printf(out, "\"} %" PRIu64 "\n", v);
+}
+
+static void
+vip_sample(struct evbuffer *out, const char *name, const struct lb_snapshot *snap, uint64_t v)
+{
+	evbuffer_add_printf(out, "%s{vip=\"", name);
+	label(out, snap->conf->vip.id);
+	evbuffer_add_printf(out, "\"} %" PRIu64 "\n", v);
+}
+
+/* Status word as the stats socket prints it (an admin-down pool means MAINT). */
+static const char *
+status_of(const struct lb_snapshot *snap, const struct lb_member *m)
+{
+	return snap->conf->pool.admin_state_up ? lb_member_status(m) : "MAINT";
+}
+
+static const char *const states[] = { "UP", "DOWN", "MAINT", "DRAIN", "no check" };
+
+/* One counter/gauge family over every member: v(m) gives the value. */
+static void
+member_family(struct evbuffer *out, const struct lb_snapshot *snap, const char *name,
+    const char *type, const char *help, uint64_t (*v)(const struct lb_member *))
+{
+	size_t i;
+
+	family(out, name, type, help);
+	for (i = 0; i < snap->n; i++)
+		member_sample(out, name, snap, snap->members[i], NULL, NULL, v(snap->members[i]));
+}
+
+static uint64_t m_active(const struct lb_member *m) { return LD(m->active); }
+static uint64_t m_stot(const struct lb_member *m) { return LD(m->c.stot); }
+static uint64_t m_bin(const struct lb_member *m) { return LD(m->c.bin); }
+static uint64_t m_bout(const struct lb_member *m) { return LD(m->c.bout); }
+static uint64_t m_econ(const struct lb_member *m) { return LD(m->c.econ); }
+static uint64_t m_eresp(const struct lb_member *m) { return LD(m->c.eresp); }
+static uint64_t m_chkfail(const struct lb_member *m) { return m->chkfail; }
+static uint64_t m_chkdown(const struct lb_member *m) { return m->chkdown; }
+
+static uint64_t
+m_weight(const struct lb_member *m)
+{
+	int w = LD(m->weight);
+
+	return w > 0 ? (uint64_t)w : 0;
+}
+
+static void
+write_members(struct evbuffer *out, const struct lb_snapshot *snap)
+{
+	static const char *const codes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
+	size_t i, j;
+
+	family(out, "lbproxy_member_up", "gauge",
+	    "1 if the member takes new traffic (status UP or no check), else 0.");
+	for (i = 0; i < snap->n; i++) {
+		const char *st = status_of(snap, snap->members[i]);
+
+		member_sample(out, "lbproxy_member_up", snap, snap->members[i], NULL, NULL,
+		    strcmp(st, "UP") == 0 || strcmp(st, "no check") == 0);
+	}
+	family(out, "lbproxy_member_state", "gauge",
+	    "Member status as on the stats socket: 1 for the current state.");
+	for (i = 0; i < snap->n; i++) {
+		const char *st = status_of(snap, snap->members[i]);
+
+		for (j = 0; j < LB_ARRAY_SIZE(states); j++)
+			member_sample(out, "lbproxy_member_state", snap, snap->members[i],
+			    "state", states[j], strcmp(st, states[j]) == 0);
+	}
+	member_family(out, snap, "lbproxy_member_weight", "gauge",
+	    "Current weight (configured or set on the stats socket).", m_weight);
+	member_family(out, snap, "lbproxy_member_connections_current", "gauge",
+	    "Connections open to the member.", m_active);
+	member_family(out, snap, "lbproxy_member_connections_total", "counter",
+	    "Connections or requests sent to the member.", m_stot);
+	member_family(out, snap, "lbproxy_member_bytes_in_total", "counter",
+	    "Bytes received from clients and sent to the member.", m_bin);
+	member_family(out, snap, "lbproxy_member_bytes_out_total", "counter",
+	    "Bytes received from the member and sent to clients.", m_bout);
+	member_family(out, snap, "lbproxy_member_connect_errors_total", "counter",
+	    "Failed connection attempts to the member.", m_econ);
+	member_family(out, snap, "lbproxy_member_response_errors_total", "counter",
+	    "Invalid or aborted responses from the member.", m_eresp);
+	if (snap->conf->vip.http) {
+		family(out, "lbproxy_member_responses_total", "counter",
+		    "HTTP responses from the member by status class.");
+		for (i = 0; i < snap->n; i++)
+			for (j = 1; j <= LB_ARRAY_SIZE(codes); j++) {
+				size_t k = j % LB_ARRAY_SIZE(codes);	/* 1xx..5xx, then other */
+
+				member_sample(out, "lbproxy_member_responses_total", snap,
+				    snap->members[i], "code", codes[k],
+				    LD(snap->members[i]->c.hrsp[k]));
+			}
+	}
+	if (snap->conf->hm != NULL) {
+		member_family(out, snap, "lbproxy_member_check_failures_total", "counter",
+		    "Failed health checks.", m_chkfail);
+		member_family(out, snap, "lbproxy_member_down_transitions_total", "counter",
+		    "UP to DOWN transitions.", m_chkdown);
+		family(out, "lbproxy_member_check_duration_seconds", "gauge",
+		    "Duration of the last completed health check.");
+		for (i = 0; i < snap->n; i++) {
+			const struct lb_member *m = snap->members[i];
+
+			if (m->check_status == LB_CHK_UNKNOWN)
+				continue;
+			evbuffer_add_printf(out, "lbproxy_member_check_duration_seconds{pool=\"");
+			label(out, snap->conf->pool.id);
+			evbuffer_add(out, "\",member=\"", 10);
+			label(out, m->id);
+			evbuffer_add(out, "\",address=\"", 11);
+			label(out, m->name);
+			evbuffer_add_printf(out, "\"} %d.%03d\n", m->check_duration_ms / 1000,
+			    m->check_duration_ms % 1000);
+		}
+	}
+}
+
+static void
+write_histogram(struct evbuffer *out)
+{
+	static const char name[] = "lbproxy_http_request_duration_seconds";
+	uint64_t cum = 0, sum_ms = LD(hist_sum_ms);
+	size_t i;
+
+	family(out, name, "histogram", "Time from the first request byte to the end of the response.");
+	for (i = 0; i < NBUCKETS; i++) {
+		cum += LD(hist_count[i]);
+		evbuffer_add_printf(out, "%s_bucket{le=\"%s\"} %" PRIu64 "\n", name, bucket_le[i], cum);
+	}
+	cum += LD(hist_count[NBUCKETS]);
+	evbuffer_add_printf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
+	evbuffer_add_printf(out, "%s_sum %" PRIu64 ".%03" PRIu64 "\n", name, sum_ms / 1000,
+	    sum_ms % 1000);
+	evbuffer_add_printf(out, "%s_count %" PRIu64 "\n", name, cum);
+}
+
+/* The whole exposition, built from lb_proc on the main thread. */
+static void
+write_metrics(struct evbuffer *out)
+{
+	const struct lb_snapshot *snap = lb_proc.snap;
+
+	family(out, "lbproxy_up", "gauge", "1 while lbproxy is running.");
+	evbuffer_add_printf(out, "lbproxy_up 1\n");
+	family(out, "lbproxy_info", "gauge", "Version information.");
+	evbuffer_add_printf(out, "lbproxy_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+	family(out, "lbproxy_start_time_seconds", "gauge", "Start time, seconds since the epoch.");
+	evbuffer_add_printf(out, "lbproxy_start_time_seconds %" PRId64 "\n", lb_proc.start_wall);
+	family(out, "lbproxy_reloads_total", "counter", "Configuration reloads.");
+	evbuffer_add_printf(out, "lbproxy_reloads_total %" PRIu64 "\n", lb_proc.reloads);
+	if (snap != NULL) {
+		family(out, "lbproxy_frontend_connections_current", "gauge",
+		    "Client connections open now.");
+		vip_sample(out, "lbproxy_frontend_connections_current", snap, LD(lb_proc.conns));
+		family(out, "lbproxy_frontend_connections_total", "counter",
+		    "Client connections accepted.");
+		vip_sample(out, "lbproxy_frontend_connections_total", snap, LD(lb_proc.fe.stot));
+		family(out, "lbproxy_frontend_bytes_in_total", "counter", "Bytes received from clients.");
+		vip_sample(out, "lbproxy_frontend_bytes_in_total", snap, LD(lb_proc.fe.bin));
+		family(out, "lbproxy_frontend_bytes_out_total", "counter", "Bytes sent to clients.");
+		vip_sample(out, "lbproxy_frontend_bytes_out_total", snap, LD(lb_proc.fe.bout));
+		if (snap->conf->vip.http) {
+			uint64_t req = LD(lb_proc.fe.req_tot), cum = LD(lb_proc.cum_req);
+
+			family(out, "lbproxy_frontend_requests_total", "counter", "HTTP requests.");
+			vip_sample(out, "lbproxy_frontend_requests_total", snap, req > cum ? req : cum);
+		}
+		write_members(out, snap);
+	}
+	write_histogram(out);
+}
+
+/* --- HTTP ------------------------------------------------------------------ */
+
+static void
+client_free(struct metrics_client *c)
+{
+	struct lb_metrics *mx = c->mx;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		mx->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	/* unread request bytes would make close() send a reset and lose the reply */
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (bufferevent_getfd(c->bev) != -1)
+		(void)shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+respond(struct metrics_client *c, int code, const char *reason, struct evbuffer *body, int head)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t len = body != NULL ? evbuffer_get_length(body) : 0;
+
+	c->replied = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	evbuffer_add_printf(out, "HTTP/1.0 %d %s\r\n"
+	    "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-cache\r\n"
+	    "Connection: close\r\n\r\n",
+	    code, reason,
+	    code == 200 ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain",
+	    len);
+	if (body != NULL && !head)
+		evbuffer_add_buffer(out, body);
+}
+
+static void
+respond_text(struct metrics_client *c, int code, const char *reason)
+{
+	struct evbuffer *body = evbuffer_new();
+
+	if (body != NULL)
+		evbuffer_add_printf(body, "%d %s\n", code, reason);
+	respond(c, code, reason, body, 0);
+	evbuffer_free(body);
+}
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct metrics_client *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_ptr end;
+	struct evbuffer *body;
+	char method[8];
+	size_t i;
+	unsigned char *p;
+
+	if (c->replied)
+		return;
+	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+	if (end.pos == -1)
+		end = evbuffer_search(in, "\n\n", 2, NULL);
+	if (end.pos == -1) {
+		if (evbuffer_get_length(in) > METRICS_MAX_HEAD)
+			respond_text(c, 431, "Request Header Fields Too Large");
+		return;
+	}
+	/* only the method matters: every GET (any path) gets the metrics */
+	p = evbuffer_pullup(in, (ev_ssize_t)(evbuffer_get_length(in) < sizeof(method) ?
+	    evbuffer_get_length(in) : sizeof(method)));
+	for (i = 0; p != NULL && i < sizeof(method) - 1 && i < evbuffer_get_length(in) &&
+	    p[i] != ' '; i++)
+		method[i] = (char)p[i];
+	method[i] = '\0';
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		respond_text(c, 405, "Method Not Allowed");
+		return;
+	}
+	body = evbuffer_new();
+	if (body == NULL) {
+		respond_text(c, 500, "Internal Server Error");
+		return;
+	}
+	write_metrics(body);
+	respond(c, 200, "OK", body, strcmp(method, "HEAD") == 0);
+	evbuffer_free(body);
+}
+
+static void
+client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct metrics_client *c = arg;
+
+	if (c->replied && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		client_free(c);
+}
+
+static void
+client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct metrics_client *c = arg;
+
+	(void)bev;
+	/* a client may half-close after its request; keep writing the reply */
+	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING) && c->replied)
+		return;
+	client_free(c);
+}
+
+static void
+accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int salen,
+    void *arg)
+{
+	struct lb_metrics *mx = arg;
+	struct timeval rt = { METRICS_READ_TIMEOUT_S, 0 }, wt = { METRICS_WRITE_TIMEOUT_S, 0 };
+	struct metrics_client *c;
+
+	(void)lev;
+	(void)sa;
+	(void)salen;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->mx = mx;
+	c->bev = bufferevent_socket_new(mx->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = mx->clients;
+	if (c->next != NULL)
+		c->next->prev = c;
+	mx->clients = c;
+	bufferevent_setcb(c->bev, client_read_cb, client_write_cb, client_event_cb, c);
+	bufferevent_set_timeouts(c->bev, &rt, &wt);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, METRICS_MAX_HEAD + 4);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lb_metrics *mx = arg;
+	struct timeval tv = { METRICS_RETRY_S, 0 };
+
+	(void)fd;
+	(void)what;
+	if (mx->lev != NULL) {
+		evconnlistener_enable(mx->lev);
+		return;
+	}
+	if (bind_listener(mx) == 0) {
+		lb_notice("metrics listening on %s", mx->listen);
+		return;
+	}
+	if (errno == EADDRINUSE && ++mx->retries < METRICS_RETRY_MAX) {
+		evtimer_add(mx->resume, &tv);
+		return;
+	}
+	lb_err("metrics %s: giving up: %s", mx->listen, strerror(errno));
+}
+
+/* accept() failed (EMFILE...): pause a second instead of spinning. */
+static void
+accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct lb_metrics *mx = arg;
+	struct timeval tv = { 1, 0 };
+
+	lb_warn("metrics %s: accept: %s", mx->listen, strerror(errno));
+	evconnlistener_disable(lev);
+	evtimer_add(mx->resume, &tv);
+}
+
+/* Parse "host:port", "[v6]:port", ":port" or "*:port" (any address). */
+static int
+parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[128];
+	const char *colon, *h = s;
+	size_t hlen;
+	char *end;
+	long port;
+
+	if (*s == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return -1;
+		h = s + 1;
+		hlen = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -1;
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen >= sizeof(host))
+		return -1;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 || port > 65535)
+		return -1;
+	if (hlen == 0 || strcmp(host, "*") == 0)
+		strcpy(host, "0.0.0.0");
+	return lb_addr_parse(host, (int)port, ss, len);
+}
+
+static int
+bind_listener(struct lb_metrics *mx)
+{
+	mx->lev = evconnlistener_new_bind(mx->base, accept_cb, mx,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE, METRICS_BACKLOG,
+	    (struct sockaddr *)&mx->addr, (int)mx->addrlen);
+	if (mx->lev == NULL)
+		return -1;
+	evconnlistener_set_error_cb(mx->lev, accept_error_cb);
+	return 0;
+}
+
+/*
+ * An address in use is retried every second for a minute rather than
+ * refused: during a -sf takeover the old process holds the port until it
+ * starts draining. Other errors fail at once.
+ */
+struct lb_metrics *
+lb_metrics_new(struct event_base *base, const char *listen)
+{
+	struct lb_metrics *mx = NULL;
+	struct timeval tv = { METRICS_RETRY_S, 0 };
+	int saved;
+
+	mx = calloc(1, sizeof(*mx));
+	if (mx == NULL)
+		return NULL;
+	if (listen == NULL || parse_listen(listen, &mx->addr, &mx->addrlen) == -1) {
+		errno = EINVAL;
+		goto fail;
+	}
+	mx->base = base;
+	mx->listen = strdup(listen);
+	mx->resume = evtimer_new(base, resume_cb, mx);
+	if (mx->listen == NULL || mx->resume == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	if (bind_listener(mx) == 0) {
+		lb_info("metrics listening on %s", listen);
+		return mx;
+	}
+	if (errno == EADDRINUSE) {
+		lb_warn("metrics %s: address in use, retrying every %d s", listen, METRICS_RETRY_S);
+		evtimer_add(mx->resume, &tv);
+		return mx;
+	}
+fail:
+	saved = errno;
+	if (mx->resume != NULL)
+		event_free(mx->resume);
+	free(mx->listen);
+	free(mx);
+	errno = saved;
+	return NULL;
+}
+
+void
+lb_metrics_free(struct lb_metrics *mx)
+{
+	if (mx == NULL)
+		return;
+	while (mx->clients != NULL)
+		client_free(mx->clients);
+	if (mx->lev != NULL)
+		evconnlistener_free(mx->lev);
+	event_free(mx->resume);
+	free(mx->listen);
+	free(mx);
+}
