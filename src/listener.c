@@ -51,7 +51,7 @@ lb_listener_open(const struct sockaddr *addr, socklen_t len, int backlog,
 			fd = dup(inherited[i]);
 			if (fd == -1 || lb_fd_nonblock(fd) == -1)
 				return NULL;
-			lb_info("listener %s: taken over from the previous process",
+			lb_notice("listener %s: taken over from the previous process",
 			    lb_addr_fmt(addr, (char[LB_ADDRSTRLEN]){0}, LB_ADDRSTRLEN));
 			return wrap(fd, addr, len);
 		}
