@@ -283,18 +283,56 @@ default_workers(const struct lb_config *conf, int cli)
 	return n < 1 ? 1 : (int)n;
 }
 
+/* Free everything the process built, whatever stage startup reached. */
+static void
+teardown(struct event **sigev, size_t nsig, char *pidfile)
+{
+	size_t i;
+	int n;
+
+	for (n = 0; n < lb_proc.n_workers; n++)
+		if (lb_proc.workers[n] != NULL)
+			lb_worker_join(lb_proc.workers[n]);
+	for (i = 0; i < nsig; i++)
+		if (sigev[i] != NULL)
+			event_free(sigev[i]);
+	if (tls_rotate_ev != NULL)
+		event_free(tls_rotate_ev);
+	if (drain_ev != NULL)
+		event_free(drain_ev);
+	if (drain_deadline_ev != NULL)
+		event_free(drain_deadline_ev);
+	lb_proc_fini();
+	lb_health_free(lb_proc.health);
+	lb_stats_free(lb_proc.stats);
+	lb_metrics_free(metrics);
+	lb_snapshot_unref(lb_proc.snap);
+	for (i = 0; i < lb_proc.n_members; i++)
+		lb_member_unref(lb_proc.members[i]);
+	free(lb_proc.members);
+	free(lb_proc.workers);
+	for (n = 0; n < lb_proc.n_takeover_fds; n++)
+		close(lb_proc.takeover_fds[n]);
+	if (pidfile != NULL)
+		lb_pidfile_remove(pidfile);
+	free(pidfile);
+	if (lb_proc.base != NULL)
+		event_base_free(lb_proc.base);
+	lb_log_close();
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct lb_diag diag = { 0 };
 	struct lb_config *conf;
-	struct event *sigev[6];
 	const int sigs[] = { SIGHUP, SIGUSR2, SIGUSR1, SIGTERM, SIGINT };
-	const char *pidfile;
+	struct event *sigev[LB_ARRAY_SIZE(sigs)] = { 0 };
+	char *pidfile = NULL;
+	int rc = EXIT_RUNTIME, n;
 	long nofile;
 	size_t i;
-	int n;
 
 	parse_args(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
@@ -311,6 +349,8 @@ main(int argc, char **argv)
 
 	if (o.netns != NULL && lb_netns_enter(o.netns) == -1) {
 		fprintf(stderr, "lbproxy: cannot enter network namespace %s: %s\n", o.netns, strerror(errno));
+		lb_config_free(conf);
+		lb_log_close();
 		return EXIT_RUNTIME;
 	}
 	nofile = lb_nofile_raise();
@@ -321,42 +361,46 @@ main(int argc, char **argv)
 	lb_proc.start_ms = lb_now_ms();
 	for (i = 0; i < LB_ARRAY_SIZE(lb_proc.takeover_fds); i++)
 		lb_proc.takeover_fds[i] = -1;
+	pidfile = lb_xstrdup(o.pidfile != NULL ? o.pidfile : conf->pid_file);
 
 	evthread_use_pthreads();
 	lb_proc.base = event_base_new();
 	if (lb_proc.base == NULL) {
 		fprintf(stderr, "lbproxy: cannot create the event loop\n");
-		return EXIT_RUNTIME;
+		lb_config_free(conf);
+		goto out;
 	}
 	if (o.n_sf > 0)
 		takeover(conf);
-	pidfile = lb_xstrdup(o.pidfile != NULL ? o.pidfile : conf->pid_file);
 	if (lb_proc_apply(conf, &diag) == -1) {
+		/* a certificate that does not load is a configuration error */
+		rc = lb_proc.snap == NULL && diag.n > 0 && strncmp(diag.msgs[0], "vip.tls", 7) == 0 ?
+		    EXIT_CONFIG : EXIT_RUNTIME;
 		lb_diag_print(&diag, o.config, stderr);
-		return EXIT_RUNTIME;
+		goto out;
 	}
-	for (i = 0; i < (size_t)lb_proc.n_takeover_fds; i++)
-		close(lb_proc.takeover_fds[i]);
+	for (n = 0; n < lb_proc.n_takeover_fds; n++)
+		close(lb_proc.takeover_fds[n]);
 	lb_proc.n_takeover_fds = 0;
 	conf = lb_proc.snap->conf;
 
 	lb_proc.stats = lb_stats_new(lb_proc.base, conf->stats_socket, conf->stats_socket_mode);
 	if (lb_proc.stats == NULL) {
 		fprintf(stderr, "lbproxy: stats socket %s: %s\n", conf->stats_socket, strerror(errno));
-		return EXIT_RUNTIME;
+		goto out;
 	}
 	if (conf->metrics_listen != NULL) {
 		metrics = lb_metrics_new(lb_proc.base, conf->metrics_listen);
 		if (metrics == NULL) {
 			fprintf(stderr, "lbproxy: metrics listener %s: %s\n", conf->metrics_listen, strerror(errno));
-			return EXIT_RUNTIME;
+			goto out;
 		}
 	}
 
 	if (o.daemonize) {
 		if (lb_daemonize() == -1) {
 			fprintf(stderr, "lbproxy: daemonize: %s\n", strerror(errno));
-			return EXIT_RUNTIME;
+			goto out;
 		}
 		event_reinit(lb_proc.base);
 		lb_proc.pid = getpid();
@@ -364,19 +408,18 @@ main(int argc, char **argv)
 	if (pidfile != NULL && lb_pidfile_write(pidfile, (int)lb_proc.pid) == -1)
 		lb_warn("pidfile %s: %s", pidfile, strerror(errno));
 
-	lb_proc.n_workers = default_workers(conf, o.workers);
-	lb_proc.workers = lb_xcalloc((size_t)lb_proc.n_workers, sizeof(*lb_proc.workers));
-	for (n = 0; n < lb_proc.n_workers; n++) {
-		lb_proc.workers[n] = lb_worker_new(n);
-		if (lb_proc.workers[n] == NULL) {
-			lb_err("worker %d: cannot create its event loop", n);
-			return EXIT_RUNTIME;
+	n = default_workers(conf, o.workers);
+	lb_proc.workers = lb_xcalloc((size_t)n, sizeof(*lb_proc.workers));
+	for (lb_proc.n_workers = 0; lb_proc.n_workers < n; lb_proc.n_workers++) {
+		struct lb_worker *w = lb_worker_new(lb_proc.n_workers);
+
+		if (w == NULL || lb_worker_start(w) == -1) {
+			lb_err("worker %d: cannot start", lb_proc.n_workers);
+			lb_proc_stop_now();
+			goto out;
 		}
-		lb_worker_post_snapshot(lb_proc.workers[n], lb_proc.snap);
-		if (lb_worker_start(lb_proc.workers[n]) == -1) {
-			lb_err("worker %d: cannot start its thread", n);
-			return EXIT_RUNTIME;
-		}
+		lb_proc.workers[lb_proc.n_workers] = w;
+		lb_worker_post_snapshot(w, lb_proc.snap);
 	}
 	lb_proc.health = lb_health_new(lb_proc.base);
 	lb_health_apply(lb_proc.health, conf, lb_proc.snap->members, lb_proc.snap->n);
@@ -387,9 +430,9 @@ main(int argc, char **argv)
 	}
 	tls_rotate_ev = event_new(lb_proc.base, -1, EV_PERSIST, tls_rotate_cb, NULL);
 	event_add(tls_rotate_ev, &(struct timeval){ 60, 0 });
-	for (n = 0; n < o.n_sf; n++)
-		if (kill(o.sf[n], SIGUSR1) == -1)
-			lb_warn("-sf %d: %s", (int)o.sf[n], strerror(errno));
+	for (i = 0; i < (size_t)o.n_sf; i++)
+		if (kill(o.sf[i], SIGUSR1) == -1)
+			lb_warn("-sf %d: %s", (int)o.sf[i], strerror(errno));
 
 	lb_notice("lbproxy %s started: vip %s %s %s, %zu members, %d workers, maxconn %d",
 	    PACKAGE_VERSION, conf->vip.id, lb_proto_names[conf->vip.protocol],
@@ -397,30 +440,10 @@ main(int argc, char **argv)
 	    lb_proc.snap->n, lb_proc.n_workers, lb_proc.maxconn);
 
 	event_base_dispatch(lb_proc.base);
-
-	for (n = 0; n < lb_proc.n_workers; n++)
-		lb_worker_join(lb_proc.workers[n]);
 	lb_notice("stopped");
-	for (i = 0; i < LB_ARRAY_SIZE(sigs); i++)
-		event_free(sigev[i]);
-	event_free(tls_rotate_ev);
-	if (drain_ev != NULL)
-		event_free(drain_ev);
-	if (drain_deadline_ev != NULL)
-		event_free(drain_deadline_ev);
-	lb_proc_fini();
-	lb_health_free(lb_proc.health);
-	lb_stats_free(lb_proc.stats);
-	lb_metrics_free(metrics);
-	lb_snapshot_unref(lb_proc.snap);
-	for (i = 0; i < lb_proc.n_members; i++)
-		lb_member_unref(lb_proc.members[i]);
-	free(lb_proc.members);
-	free(lb_proc.workers);
-	if (pidfile != NULL)
-		lb_pidfile_remove(pidfile);
-	free((char *)pidfile);
-	event_base_free(lb_proc.base);
-	lb_log_close();
-	return 0;
+	rc = 0;
+out:
+	lb_diag_fini(&diag);
+	teardown(sigev, LB_ARRAY_SIZE(sigev), pidfile);
+	return rc;
 }
