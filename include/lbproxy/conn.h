@@ -1,0 +1,85 @@
+/*
+ * conn.h: one non-blocking stream connection (plain or TLS) on a worker's
+ * event_base, the data plane's replacement for libevent bufferevents.
+ *
+ * Why not bufferevents: they re-arm epoll interest on every enable/disable
+ * and every write (several epoll_ctl per request) and ask the kernel with
+ * ioctl(FIONREAD) before each read. Here the descriptor is registered once,
+ * edge-triggered for both directions; readiness is remembered in the
+ * connection, writes are attempted at once (speculatively) and reads stop
+ * early on a short read. Inactivity timeouts are lazy: activity only stamps
+ * a time, and one timer per connection checks the stamp when it fires.
+ */
+#ifndef LB_CONN_H
+#define LB_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
+
+struct event_base;
+struct evbuffer;
+struct lb_conn;
+
+/* Event bits given to the event callback (compatible in spirit with BEV_EVENT_*). */
+#define LB_CONN_READING		0x01	/* the event happened while reading */
+#define LB_CONN_WRITING		0x02	/* ... while writing (or connecting) */
+#define LB_CONN_EOF		0x10	/* the peer closed its sending side */
+#define LB_CONN_ERROR		0x20	/* I/O error, reset, refused, TLS failure */
+#define LB_CONN_TIMEOUT		0x40	/* inactivity or connect/handshake deadline */
+#define LB_CONN_CONNECTED	0x80	/* connect or TLS handshake finished */
+
+/* New data is in the input buffer. */
+typedef void (*lb_conn_read_cb)(struct lb_conn *c, void *arg);
+/* The output buffer drained after lb_conn_want_drain (never called synchronously). */
+typedef void (*lb_conn_drain_cb)(struct lb_conn *c, void *arg);
+typedef void (*lb_conn_event_cb)(struct lb_conn *c, short what, void *arg);
+
+/*
+ * Wrap an accepted (or otherwise connected) descriptor; takes ownership of fd
+ * and of ssl (NULL for plain TCP). With ssl, the server handshake runs first
+ * and LB_CONN_CONNECTED is reported when it completes. Returns NULL on
+ * allocation failure (fd and ssl are then freed).
+ */
+struct lb_conn *lb_conn_new(struct event_base *base, int fd, SSL *ssl);
+/*
+ * Start a non-blocking connect to addr; LB_CONN_CONNECTED or LB_CONN_ERROR
+ * follows from the event loop. Returns NULL with errno set if no socket
+ * could be made.
+ */
+struct lb_conn *lb_conn_connect(struct event_base *base, const struct sockaddr *addr, socklen_t len);
+/* Close: TLS close_notify if the handshake finished, then the descriptor. Accepts NULL. */
+void lb_conn_free(struct lb_conn *c);
+
+void lb_conn_setcb(struct lb_conn *c, lb_conn_read_cb rcb, lb_conn_drain_cb dcb,
+    lb_conn_event_cb ecb, void *arg);
+struct evbuffer *lb_conn_input(struct lb_conn *c);
+struct evbuffer *lb_conn_output(struct lb_conn *c);
+int lb_conn_fd(const struct lb_conn *c);
+SSL *lb_conn_ssl(const struct lb_conn *c);
+
+/* Deliver (or stop delivering) input; re-enabling reads what the kernel already holds. */
+void lb_conn_read_start(struct lb_conn *c);
+void lb_conn_read_stop(struct lb_conn *c);
+bool lb_conn_reading(const struct lb_conn *c);
+/* Stop reading from the socket once this much input is buffered (default 64 KiB). */
+void lb_conn_set_read_max(struct lb_conn *c, size_t max);
+
+/* Write what is queued in the output buffer now, as far as the socket takes it. */
+void lb_conn_flush(struct lb_conn *c);
+/* Call the drain callback once the output buffer is empty (from the event loop). */
+void lb_conn_want_drain(struct lb_conn *c);
+/* Send FIN (plain) or close_notify (TLS) once; the output should be empty. */
+void lb_conn_shutdown(struct lb_conn *c);
+
+/*
+ * Inactivity timeouts in milliseconds (0 = none): read_ms while reading is
+ * started and nothing arrives, write_ms while output is pending and nothing
+ * leaves (also the connect and TLS handshake deadline).
+ */
+void lb_conn_set_timeouts(struct lb_conn *c, int read_ms, int write_ms);
+
+#endif

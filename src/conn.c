@@ -1,0 +1,671 @@
+/*
+ * conn.c: non-blocking stream connections for the data plane (see conn.h for
+ * why this is not a bufferevent). Each descriptor is registered once with
+ * EV_READ|EV_WRITE|EV_CLOSED|EV_ET; `can_read` and `can_write` remember what the last
+ * edge said until a short read/write or EAGAIN proves otherwise. Work the
+ * owner asks for from its own code (resume reading, report a drain, report
+ * a deferred error) is "kicked" through the connection's timer event made
+ * active, so callbacks never run re-entrantly inside the owner's calls.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+
+#include "lbproxy/conn.h"
+#include "lbproxy/util.h"
+
+#define READ_CHUNK		16384	/* bytes asked of the kernel per read */
+#define READ_ROUNDS		4	/* read bursts per wake-up before yielding */
+#define TLS_RECORD		16384	/* plaintext per SSL_write: one full record */
+#define DEFAULT_READ_MAX	(64 * 1024)
+
+struct lb_conn {
+	int			 fd;
+	SSL			*ssl;
+	struct event		*ev;		/* EV_READ|EV_WRITE|EV_ET|EV_PERSIST */
+	struct event		*timer;		/* timeouts, and kicks (made active with EV_READ) */
+	struct evbuffer		*in;
+	struct evbuffer		*out;
+	lb_conn_read_cb		 rcb;
+	lb_conn_drain_cb	 dcb;
+	lb_conn_event_cb	 ecb;
+	void			*arg;
+	size_t			 read_max;
+	int			 read_ms;
+	int			 write_ms;
+	uint64_t		 last_rd;	/* coarse ms of the last read progress */
+	uint64_t		 last_wr;	/* ... write progress */
+	int			 pending_err;	/* errno to report from the loop */
+	short			 pending_what;	/* LB_CONN_* to report from the loop */
+	int			 busy;		/* callbacks on the stack */
+	unsigned		 reading:1;
+	unsigned		 can_read:1;
+	unsigned		 can_write:1;
+	unsigned		 connecting:1;
+	unsigned		 handshaking:1;
+	unsigned		 want_drain:1;
+	unsigned		 shut:1;
+	unsigned		 dead:1;
+	unsigned		 kicked:1;
+	unsigned		 sync:1;	/* inside an owner's call: defer reports */
+	unsigned		 rdhup:1;	/* the peer's FIN is queued behind the data */
+};
+
+static void process(struct lb_conn *c);
+
+/* Cheap monotonic milliseconds (vDSO, a few ms resolution): enough for timeouts. */
+static uint64_t
+now_coarse(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Run process() from the event loop soon (no syscall: the timer event is made active). */
+static void
+kick(struct lb_conn *c)
+{
+	if (!c->kicked) {
+		c->kicked = 1;
+		event_active(c->timer, EV_READ, 1);
+	}
+}
+
+static bool
+write_pending(const struct lb_conn *c)
+{
+	return c->connecting || c->handshaking || evbuffer_get_length(c->out) > 0;
+}
+
+/* Arm the inactivity timer if a timeout applies and it is not armed yet. */
+static void
+arm_timer(struct lb_conn *c)
+{
+	int ms = 0;
+	struct timeval tv;
+
+	if (c->reading && c->read_ms > 0)
+		ms = c->read_ms;
+	if (write_pending(c) && c->write_ms > 0 && (ms == 0 || c->write_ms < ms))
+		ms = c->write_ms;
+	if (ms == 0 || evtimer_pending(c->timer, NULL))
+		return;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+/* Report what to the owner; returns false if the connection died meanwhile. */
+static bool
+report(struct lb_conn *c, short what)
+{
+	if (c->sync) {
+		c->pending_what = what;
+		kick(c);
+		return false;
+	}
+	if (c->dead || c->ecb == NULL)
+		return !c->dead;
+	c->ecb(c, what, c->arg);
+	return !c->dead;
+}
+
+/* A deadline passed, or the timer ran early for a timeout that was reset by activity. */
+static void
+check_timeouts(struct lb_conn *c)
+{
+	uint64_t now = now_coarse(), next = UINT64_MAX, d;
+	struct timeval tv;
+
+	if (write_pending(c) && c->write_ms > 0) {
+		d = c->last_wr + (uint64_t)c->write_ms;
+		if (now >= d) {
+			report(c, LB_CONN_TIMEOUT | LB_CONN_WRITING);
+			return;
+		}
+		next = d;
+	}
+	if (c->reading && c->read_ms > 0) {
+		d = c->last_rd + (uint64_t)c->read_ms;
+		if (now >= d) {
+			report(c, LB_CONN_TIMEOUT | LB_CONN_READING);
+			return;
+		}
+		if (d < next)
+			next = d;
+	}
+	if (next != UINT64_MAX) {
+		d = next - now;
+		tv.tv_sec = (time_t)(d / 1000);
+		tv.tv_usec = (suseconds_t)((d % 1000) * 1000);
+		evtimer_add(c->timer, &tv);
+	}
+}
+
+static void
+destroy(struct lb_conn *c)
+{
+	event_free(c->ev);
+	event_free(c->timer);
+	if (c->ssl != NULL) {
+		/* close_notify; without it OpenSSL also drops the session from the cache */
+		if (!c->handshaking && !c->shut && SSL_is_init_finished(c->ssl))
+			(void)SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+		ERR_clear_error();
+	}
+	close(c->fd);
+	evbuffer_free(c->in);
+	evbuffer_free(c->out);
+	free(c);
+}
+
+/* Write as much output as the socket takes; false if an error was reported. */
+static bool
+do_write(struct lb_conn *c)
+{
+	ssize_t n;
+	size_t len;
+
+	while ((len = evbuffer_get_length(c->out)) > 0) {
+		if (c->ssl != NULL) {
+			/* whole records: small chunks (head + body) go out together */
+			size_t chunk = len < TLS_RECORD ? len : TLS_RECORD;
+			unsigned char *p = evbuffer_pullup(c->out, (ssize_t)chunk);
+			int r;
+
+			ERR_clear_error();
+			r = SSL_write(c->ssl, p, (int)chunk);
+			if (r <= 0) {
+				int e = SSL_get_error(c->ssl, r);
+
+				if (e == SSL_ERROR_WANT_WRITE) {
+					c->can_write = 0;
+					return true;
+				}
+				if (e == SSL_ERROR_WANT_READ)
+					return true;
+				report(c, LB_CONN_ERROR | LB_CONN_WRITING);
+				return false;
+			}
+			evbuffer_drain(c->out, (size_t)r);
+			c->last_wr = now_coarse();
+			continue;
+		}
+		n = evbuffer_write_atmost(c->out, c->fd, -1);
+		if (n > 0) {
+			c->last_wr = now_coarse();
+			if ((size_t)n < len) {
+				/* a short write means the send buffer is full: wait for the edge */
+				c->can_write = 0;
+				return true;
+			}
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->can_write = 0;
+			return true;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		report(c, LB_CONN_ERROR | LB_CONN_WRITING);
+		return false;
+	}
+	return true;
+}
+
+/* One read syscall (or SSL_read) into the input buffer: >0 bytes, 0 EOF, -1 would block, -2 error. */
+static ssize_t
+read_once(struct lb_conn *c, size_t *asked)
+{
+	struct evbuffer_iovec v[2];
+	struct iovec iov[2];
+	ssize_t n;
+	int nv, i, r;
+	size_t left;
+
+	nv = evbuffer_reserve_space(c->in, READ_CHUNK, v, 2);
+	if (nv <= 0)
+		return -2;
+	if (c->ssl != NULL) {
+		ERR_clear_error();
+		r = SSL_read(c->ssl, v[0].iov_base, (int)v[0].iov_len);
+		*asked = v[0].iov_len;
+		if (r > 0) {
+			v[0].iov_len = (size_t)r;
+			evbuffer_commit_space(c->in, v, 1);
+			return r;
+		}
+		switch (SSL_get_error(c->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			c->can_read = 0;
+			return -1;
+		case SSL_ERROR_WANT_WRITE:
+			c->can_write = 0;
+			return -1;
+		case SSL_ERROR_ZERO_RETURN:
+			return 0;
+		case SSL_ERROR_SYSCALL:
+			/* peer closed without close_notify: an ordinary end for us */
+			return errno == 0 ? 0 : -2;
+		default:
+			return -2;
+		}
+	}
+	for (i = 0, *asked = 0; i < nv && *asked < READ_CHUNK; i++) {
+		iov[i].iov_base = v[i].iov_base;
+		iov[i].iov_len = v[i].iov_len;
+		if (*asked + iov[i].iov_len > READ_CHUNK)
+			iov[i].iov_len = READ_CHUNK - *asked;
+		*asked += iov[i].iov_len;
+	}
+	nv = i;
+	do
+		n = readv(c->fd, iov, nv);
+	while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		for (i = 0, left = (size_t)n; i < nv; i++) {
+			v[i].iov_len = left < iov[i].iov_len ? left : iov[i].iov_len;
+			left -= v[i].iov_len;
+		}
+		evbuffer_commit_space(c->in, v, nv);
+		return n;
+	}
+	if (n == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		c->can_read = 0;
+		return -1;
+	}
+	return -2;
+}
+
+/* Read bursts and hand them to the owner; EOF and errors after the data. */
+static void
+do_read(struct lb_conn *c)
+{
+	int round;
+
+	for (round = 0; round < READ_ROUNDS; round++) {
+		bool got = false;
+		ssize_t n = -1;
+		size_t asked = 0;
+
+		while (c->can_read && evbuffer_get_length(c->in) < c->read_max) {
+			n = read_once(c, &asked);
+			if (n <= 0)
+				break;
+			got = true;
+			c->last_rd = now_coarse();
+			/* a short read drained the socket: the next edge says when there is more */
+			if (c->ssl == NULL && (size_t)n < asked && !c->rdhup) {
+				c->can_read = 0;
+				break;
+			}
+		}
+		if (got && c->rcb != NULL) {
+			c->rcb(c, c->arg);
+			if (c->dead)
+				return;
+		}
+		if (n == 0) {
+			c->reading = 0;
+			c->can_read = 0;
+			report(c, LB_CONN_EOF | LB_CONN_READING);
+			return;
+		}
+		if (n == -2) {
+			c->reading = 0;
+			report(c, LB_CONN_ERROR | LB_CONN_READING);
+			return;
+		}
+		if (!c->reading || !c->can_read || evbuffer_get_length(c->in) >= c->read_max)
+			return;
+	}
+	/* still more to read: let other connections run first */
+	kick(c);
+}
+
+static void
+finish_connect(struct lb_conn *c)
+{
+	int err = c->pending_err;
+	socklen_t len = sizeof(err);
+
+	if (err == 0 && getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err == EINPROGRESS || err == EALREADY)
+		return;
+	c->connecting = 0;
+	c->pending_err = 0;
+	if (err != 0) {
+		errno = err;
+		report(c, LB_CONN_ERROR | LB_CONN_WRITING);
+		return;
+	}
+	c->last_rd = c->last_wr = now_coarse();
+	report(c, LB_CONN_CONNECTED);
+}
+
+static void
+do_handshake(struct lb_conn *c)
+{
+	int r, e;
+
+	ERR_clear_error();
+	r = SSL_do_handshake(c->ssl);
+	if (r == 1) {
+		c->handshaking = 0;
+		c->last_rd = c->last_wr = now_coarse();
+		report(c, LB_CONN_CONNECTED);
+		return;
+	}
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ)
+		c->can_read = 0;
+	else if (e == SSL_ERROR_WANT_WRITE)
+		c->can_write = 0;
+	else
+		report(c, LB_CONN_ERROR | LB_CONN_READING);
+}
+
+/* Everything the current readiness allows, in order; stops as soon as c dies. */
+static void
+process(struct lb_conn *c)
+{
+	if (c->pending_what != 0) {
+		short what = c->pending_what;
+
+		c->pending_what = 0;
+		report(c, what);
+		return;
+	}
+	if (c->connecting) {
+		if (c->can_write || c->pending_err != 0)
+			finish_connect(c);
+		if (c->dead || c->connecting)
+			return;
+	}
+	if (c->handshaking) {
+		if (c->can_read || c->can_write)
+			do_handshake(c);
+		if (c->dead || c->handshaking)
+			return;
+	}
+	if (c->can_write && evbuffer_get_length(c->out) > 0 && !do_write(c))
+		return;
+	if (c->dead)
+		return;
+	if (c->want_drain && evbuffer_get_length(c->out) == 0) {
+		c->want_drain = 0;
+		if (c->dcb != NULL) {
+			c->dcb(c, c->arg);
+			if (c->dead)
+				return;
+		}
+	}
+	if (c->reading && c->can_read)
+		do_read(c);
+	if (!c->dead)
+		arm_timer(c);
+}
+
+static void
+io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lb_conn *c = arg;
+
+	c->busy++;
+	if (what & (EV_READ | EV_CLOSED))
+		c->can_read = 1;
+	if (what & EV_CLOSED)
+		c->rdhup = 1;
+	if (what & EV_WRITE)
+		c->can_write = 1;
+	process(c);
+	if (--c->busy == 0 && c->dead)
+		destroy(c);
+}
+
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lb_conn *c = arg;
+
+	c->busy++;
+	if (what & EV_TIMEOUT)
+		check_timeouts(c);
+	if (!c->dead && c->kicked) {
+		c->kicked = 0;
+		process(c);
+	}
+	if (--c->busy == 0 && c->dead)
+		destroy(c);
+}
+
+/* Common part of lb_conn_new and lb_conn_connect: takes fd (and ssl). */
+static struct lb_conn *
+conn_alloc(struct event_base *base, int fd, SSL *ssl)
+{
+	struct lb_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		goto fail;
+	c->fd = fd;
+	c->ssl = ssl;
+	c->read_max = DEFAULT_READ_MAX;
+	c->last_rd = c->last_wr = now_coarse();
+	c->in = evbuffer_new();
+	c->out = evbuffer_new();
+	c->ev = event_new(base, fd, EV_READ | EV_WRITE | EV_CLOSED | EV_ET | EV_PERSIST,
+	    io_cb, c);
+	c->timer = evtimer_new(base, timer_cb, c);
+	if (c->in == NULL || c->out == NULL || c->ev == NULL || c->timer == NULL ||
+	    event_add(c->ev, NULL) == -1) {
+		if (c->in != NULL)
+			evbuffer_free(c->in);
+		if (c->out != NULL)
+			evbuffer_free(c->out);
+		if (c->ev != NULL)
+			event_free(c->ev);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		free(c);
+		goto fail;
+	}
+	return c;
+fail:
+	if (ssl != NULL)
+		SSL_free(ssl);
+	close(fd);
+	return NULL;
+}
+
+struct lb_conn *
+lb_conn_new(struct event_base *base, int fd, SSL *ssl)
+{
+	struct lb_conn *c;
+
+	if (ssl != NULL && SSL_set_fd(ssl, fd) != 1) {
+		SSL_free(ssl);
+		close(fd);
+		return NULL;
+	}
+	c = conn_alloc(base, fd, ssl);
+	if (c == NULL)
+		return NULL;
+	/* a fresh socket has room to send; reads wait for the first edge */
+	c->can_write = 1;
+	if (ssl != NULL) {
+		SSL_set_accept_state(ssl);
+		c->handshaking = 1;
+	}
+	return c;
+}
+
+struct lb_conn *
+lb_conn_connect(struct event_base *base, const struct sockaddr *addr, socklen_t len)
+{
+	struct lb_conn *c;
+	int fd, one = 1;
+
+	fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd == -1)
+		return NULL;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = conn_alloc(base, fd, NULL);
+	if (c == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->connecting = 1;
+	if (connect(fd, addr, len) == -1 && errno != EINPROGRESS) {
+		/* refused at once (or no route): reported from the loop, like any failure */
+		c->pending_err = errno;
+		kick(c);
+	}
+	return c;
+}
+
+void
+lb_conn_free(struct lb_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->busy > 0) {
+		c->dead = 1;
+		c->rcb = NULL;
+		c->dcb = NULL;
+		c->ecb = NULL;
+		return;
+	}
+	destroy(c);
+}
+
+void
+lb_conn_setcb(struct lb_conn *c, lb_conn_read_cb rcb, lb_conn_drain_cb dcb,
+    lb_conn_event_cb ecb, void *arg)
+{
+	c->rcb = rcb;
+	c->dcb = dcb;
+	c->ecb = ecb;
+	c->arg = arg;
+}
+
+struct evbuffer *
+lb_conn_input(struct lb_conn *c)
+{
+	return c->in;
+}
+
+struct evbuffer *
+lb_conn_output(struct lb_conn *c)
+{
+	return c->out;
+}
+
+int
+lb_conn_fd(const struct lb_conn *c)
+{
+	return c->fd;
+}
+
+SSL *
+lb_conn_ssl(const struct lb_conn *c)
+{
+	return c->ssl;
+}
+
+void
+lb_conn_read_start(struct lb_conn *c)
+{
+	if (!c->reading) {
+		c->reading = 1;
+		c->last_rd = now_coarse();
+	}
+	/* the kernel may already hold data whose edge we consumed earlier */
+	if (c->can_read && !c->connecting && !c->handshaking)
+		kick(c);
+	arm_timer(c);
+}
+
+void
+lb_conn_read_stop(struct lb_conn *c)
+{
+	c->reading = 0;
+}
+
+bool
+lb_conn_reading(const struct lb_conn *c)
+{
+	return c->reading;
+}
+
+void
+lb_conn_set_read_max(struct lb_conn *c, size_t max)
+{
+	c->read_max = max;
+}
+
+void
+lb_conn_flush(struct lb_conn *c)
+{
+	if (evbuffer_get_length(c->out) == 0 || c->dead)
+		return;
+	if (!c->connecting && !c->handshaking && c->can_write) {
+		/* errors are reported from the loop, not inside the owner's call */
+		c->sync = 1;
+		(void)do_write(c);
+		c->sync = 0;
+		if (c->want_drain && evbuffer_get_length(c->out) == 0)
+			kick(c);
+	}
+	arm_timer(c);
+}
+
+void
+lb_conn_want_drain(struct lb_conn *c)
+{
+	c->want_drain = 1;
+	if (evbuffer_get_length(c->out) == 0)
+		kick(c);
+}
+
+void
+lb_conn_shutdown(struct lb_conn *c)
+{
+	if (c->shut)
+		return;
+	c->shut = 1;
+	if (c->ssl != NULL) {
+		if (SSL_is_init_finished(c->ssl))
+			(void)SSL_shutdown(c->ssl);
+		ERR_clear_error();
+	} else
+		(void)shutdown(c->fd, SHUT_WR);
+}
+
+void
+lb_conn_set_timeouts(struct lb_conn *c, int read_ms, int write_ms)
+{
+	c->read_ms = read_ms;
+	c->write_ms = write_ms;
+	if (evtimer_pending(c->timer, NULL))
+		evtimer_del(c->timer);
+	c->last_rd = c->last_wr = now_coarse();
+	arm_timer(c);
+}
