@@ -413,6 +413,8 @@ check_tls_fields(struct lb_parse *p)
 		t->passthrough_requested = i == 1;
 	if (t->certificate_file != NULL)
 		return;
+	if (p->tls_mode != NULL && strcmp(p->tls_mode, "terminate") == 0)
+		cerr(p, "vip.tls.mode", "terminate needs vip.tls.certificate_file");
 	if (t->private_key_file != NULL)
 		cerr(p, "vip.tls.private_key_file", "needs vip.tls.certificate_file");
 	if (t->n_sni > 0)
@@ -526,6 +528,9 @@ check_vip(struct lb_parse *p)
 		proto_ok = true;
 	}
 	in_range(p, "vip.connection_limit", v->connection_limit, -1, INT_MAX);
+	/* 0 means unlimited, as Contrail's and Neutron's HAProxy drivers read it */
+	if (v->connection_limit == 0)
+		v->connection_limit = -1;
 	check_tls_fields(p);
 	if (proto_ok)
 		decide_tls(p);

@@ -283,6 +283,17 @@ default_workers(const struct lb_config *conf, int cli)
 	return n < 1 ? 1 : (int)n;
 }
 
+/* path made absolute against the current directory (new string). */
+static char *
+absolute(const char *path)
+{
+	char cwd[4096];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return lb_xstrdup(path);
+	return lb_asprintf("%s/%s", cwd, path);
+}
+
 /* Free everything the process built, whatever stage startup reached. */
 static void
 teardown(struct event **sigev, size_t nsig, char *pidfile)
@@ -329,7 +340,7 @@ main(int argc, char **argv)
 	struct lb_config *conf;
 	const int sigs[] = { SIGHUP, SIGUSR2, SIGUSR1, SIGTERM, SIGINT };
 	struct event *sigev[LB_ARRAY_SIZE(sigs)] = { 0 };
-	char *pidfile = NULL;
+	char *pidfile = NULL, *config_abs = NULL;
 	int rc = EXIT_RUNTIME, n;
 	long nofile;
 	size_t i;
@@ -355,13 +366,15 @@ main(int argc, char **argv)
 	}
 	nofile = lb_nofile_raise();
 	lb_proc.maxconn = conf->maxconn > 0 ? conf->maxconn : (int)((nofile - 64) / 2);
-	lb_proc.config_path = o.config;
+	/* -D changes directory to /: reloads and the pidfile need absolute paths */
+	config_abs = absolute(o.config);
+	lb_proc.config_path = config_abs;
 	lb_proc.pid = getpid();
 	lb_proc.start_wall = lb_wall_s();
 	lb_proc.start_ms = lb_now_ms();
 	for (i = 0; i < LB_ARRAY_SIZE(lb_proc.takeover_fds); i++)
 		lb_proc.takeover_fds[i] = -1;
-	pidfile = lb_xstrdup(o.pidfile != NULL ? o.pidfile : conf->pid_file);
+	pidfile = o.pidfile != NULL ? absolute(o.pidfile) : lb_xstrdup(conf->pid_file);
 
 	evthread_use_pthreads();
 	lb_proc.base = event_base_new();
@@ -445,5 +458,6 @@ main(int argc, char **argv)
 out:
 	lb_diag_fini(&diag);
 	teardown(sigev, LB_ARRAY_SIZE(sigev), pidfile);
+	free(config_abs);
 	return rc;
 }
