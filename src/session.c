@@ -170,6 +170,9 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 
 	if (snap->tls != NULL) {
 		SSL *ssl = SSL_new(snap->tls);
+		int hs_ms = snap->conf->timeouts.tls_handshake;
+		struct timeval hs = { hs_ms / 1000, (hs_ms % 1000) * 1000 };
+		struct event *deadline;
 
 		if (ssl != NULL)
 			s->cbev = bufferevent_openssl_socket_new(w->base, fd, ssl,
@@ -185,14 +188,13 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 		bufferevent_openssl_set_allow_dirty_shutdown(s->cbev, 1);
 		lb_session_set_state(s, LB_SS_TLS_HANDSHAKE);
 		bufferevent_setcb(s->cbev, NULL, NULL, tls_event_cb, s);
-		lb_bev_timeouts(s->cbev, snap->conf->timeouts.tls_handshake,
-		    snap->conf->timeouts.tls_handshake);
+		lb_bev_timeouts(s->cbev, hs_ms, hs_ms);
 		if ((deadline = evtimer_new(w->base, tls_deadline_cb, s)) == NULL) {
 			lb_session_close(s, LB_CLOSE_NOMEM);
 			return;
 		}
 		SSL_set_app_data(ssl, deadline);
-		lb_bev_timeout_add(deadline, snap->conf->timeouts.tls_handshake);
+		evtimer_add(deadline, &hs);
 		bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
 		return;
 	}
@@ -243,6 +245,7 @@ bev_close(struct bufferevent *bev)
 	if (bev == NULL)
 		return;
 	ssl = bufferevent_openssl_get_ssl(bev);
+	tls_deadline_stop(ssl);
 	if (ssl != NULL && SSL_is_init_finished(ssl))
 		(void)SSL_shutdown(ssl);
 	bufferevent_free(bev);
