@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/ssl.h>
 
 #include "lbproxy/config.h"
 #include "lbproxy/http.h"
@@ -32,6 +35,8 @@
 #define IDLE_TIMEOUT_MS		15000
 #define MAX_TRAILER_BYTES	8192
 #define LOG_REQ_MAX		160
+/* After a last response, how long a client that is still sending is read and ignored. */
+#define LINGER_MS		2000
 
 struct idle_conn {
 	struct bufferevent		*bev;
@@ -62,8 +67,11 @@ struct lb_http_state {
 	bool			 retryable;	/* idempotent, bodiless: may retry on a fresh connection */
 	bool			 srv_keepalive;
 	bool			 upgrade;
-	bool			 insert_cookie;	/* HTTP_COOKIE: tell the client its member */
 	bool			 srv_eof;
+	bool			 abort;		/* the response was cut: the client must see a reset */
+	bool			 lingering;	/* write side shut, discarding what the client sends */
+	bool			 cli_eof;	/* the client half-closed */
+	struct lb_member	*cookie_mem;	/* HTTP_COOKIE: the member the client's SRV names */
 	int			 status;
 	uint64_t		 t_req_ms;
 	uint64_t		 rsp_bytes;
@@ -218,6 +226,53 @@ access_log(struct lb_session *s)
 	    (unsigned long long)h->rsp_bytes, (unsigned long long)(now - h->t_req_ms));
 }
 
+/*
+ * End the session with a reset: the client must not take what it got for a
+ * complete response (a FIN, or a TLS close_notify, would end a
+ * close-delimited body as if it were complete).
+ */
+static void
+reset_close(struct lb_session *s, enum lb_close_reason why)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	SSL *ssl = bufferevent_openssl_get_ssl(s->cbev);
+
+	if (ssl != NULL)
+		SSL_set_quiet_shutdown(ssl, 1);
+	(void)setsockopt(bufferevent_getfd(s->cbev), SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	lb_session_close(s, why);
+}
+
+/*
+ * Everything queued for the client has been written: end the session. A cut
+ * response ends with a reset (a FIN, or a TLS close_notify, would make a
+ * close-delimited body look complete). Otherwise the write side is shut and
+ * what the client still sends is read and dropped for a while, so that our
+ * last response is not destroyed by the reset that closing a socket with
+ * unread data sends (lingering close, as HAProxy and nginx do).
+ */
+static void
+finish_close(struct lb_session *s)
+{
+	struct lb_http_state *h = s->http;
+	struct timeval tv = { LINGER_MS / 1000, (LINGER_MS % 1000) * 1000 };
+
+	if (h->abort) {
+		reset_close(s, LB_CLOSE_SERVER_ERR);
+		return;
+	}
+	if (bufferevent_openssl_get_ssl(s->cbev) != NULL || h->lingering || h->cli_eof ||
+	    shutdown(bufferevent_getfd(s->cbev), SHUT_WR) == -1) {
+		lb_session_close(s, LB_CLOSE_DONE);
+		return;
+	}
+	h->lingering = true;
+	evbuffer_drain(bufferevent_get_input(s->cbev), evbuffer_get_length(bufferevent_get_input(s->cbev)));
+	lb_bev_timeouts(s->cbev, LINGER_MS, 0);
+	bufferevent_enable(s->cbev, EV_READ);
+	evtimer_add(h->timer, &tv);
+}
+
 /* Close the client connection once everything queued for it has been written. */
 static void
 close_after_flush(struct lb_session *s)
@@ -231,7 +286,21 @@ close_after_flush(struct lb_session *s)
 	}
 	lb_session_release_member(s);
 	if (evbuffer_get_length(bufferevent_get_output(s->cbev)) == 0)
-		lb_session_close(s, LB_CLOSE_DONE);
+		finish_close(s);
+}
+
+/*
+ * The member failed after part of the response reached the client: pass on
+ * what arrived, then reset the client connection, never completing the
+ * message with framing the member did not send.
+ */
+static void
+abort_response(struct lb_session *s, const char *why)
+{
+	lb_session_log(s, LB_LOG_NOTICE, "%s: aborting the client connection", why);
+	s->http->abort = true;
+	access_log(s);
+	close_after_flush(s);
 }
 
 /* Answer with an error lbproxy generates itself; the connection closes after it. */
@@ -243,7 +312,7 @@ reply_error(struct lb_session *s, int status, const char *why)
 	lb_session_log(s, LB_LOG_INFO, "%d %s: %s", status, lb_http_reason(status), why);
 	if (h->rsp_sent_any) {
 		/* part of a response went out: the client must see an aborted message */
-		lb_session_close(s, LB_CLOSE_SERVER_ERR);
+		abort_response(s, "response already started");
 		return;
 	}
 	h->status = status;
@@ -254,6 +323,7 @@ reply_error(struct lb_session *s, int status, const char *why)
 		atomic_fetch_add_explicit(&lb_proc.fe.ereq, 1, memory_order_relaxed);
 	lb_http_write_error(bufferevent_get_output(s->cbev), status, true);
 	h->rsp_sent_any = true;
+	h->cli_keepalive = false;
 	access_log(s);
 	close_after_flush(s);
 }
@@ -329,6 +399,8 @@ forward_request_body(struct lb_session *s)
 		/* pipelined requests wait until this response is complete */
 		bufferevent_disable(s->cbev, EV_READ);
 		lb_bev_timeouts(s->cbev, 0, s->snap->conf->timeouts.client);
+		/* the whole request is sent: now the member owes an answer */
+		lb_bev_timeouts(s->sbev, s->snap->conf->timeouts.server, s->snap->conf->timeouts.server);
 	} else if (evbuffer_get_length(out) >= LB_BUF_HIGH)
 		bufferevent_disable(s->cbev, EV_READ);
 }
@@ -342,12 +414,11 @@ choose_member(struct lb_session *s, const struct lb_http_msg *m)
 	const char *val;
 	size_t len;
 
-	s->http->insert_cookie = false;
+	s->http->cookie_mem = NULL;
 	if (v->persist == LB_PERSIST_HTTP_COOKIE) {
 		if (lb_http_cookie_get(m, "SRV", &val, &len) == 0)
 			mem = lb_snapshot_find(s->snap, val, len);
-		if (mem == NULL)
-			s->http->insert_cookie = true;
+		s->http->cookie_mem = mem;
 	} else if (v->persist == LB_PERSIST_APP_COOKIE && v->cookie_name != NULL &&
 	    lb_http_cookie_get(m, v->cookie_name, &val, &len) == 0) {
 		mem = lb_app_cookie_lookup(s->snap, val, len);
@@ -414,7 +485,6 @@ handle_head(struct lb_session *s)
 	if (rc == LB_HTTP_PARTIAL)
 		return;
 	if (rc != 0) {
-		atomic_fetch_add_explicit(&lb_proc.fe.ereq, 1, memory_order_relaxed);
 		snprintf(h->logreq, sizeof(h->logreq), "-");
 		reply_error(s, rc, why != NULL ? why : "invalid request");
 		return;
@@ -427,11 +497,11 @@ handle_head(struct lb_session *s)
 	h->cli_minor = m.minor;
 	h->cli_keepalive = m.keep_alive && !atomic_load(&lb_proc.stopping);
 	h->upgrade = m.upgrade;
-	h->req_done = m.body == LB_BODY_NONE;
+	h->req_done = m.body == LB_BODY_NONE || (m.body == LB_BODY_LENGTH && m.content_length == 0);
 	h->retryable = h->req_done && (m.method == LB_HTTP_GET || m.method == LB_HTTP_HEAD ||
 	    m.method == LB_HTTP_OPTIONS || m.method == LB_HTTP_PUT || m.method == LB_HTTP_DELETE ||
 	    m.method == LB_HTTP_TRACE);
-	h->rsp_head_done = h->rsp_sent_any = h->srv_eof = false;
+	h->rsp_head_done = h->rsp_sent_any = h->srv_eof = h->abort = false;
 	h->rsp_bytes = 0;
 	h->status = 0;
 	if (c->access_log)
@@ -468,7 +538,8 @@ attach_server(struct lb_session *s, struct bufferevent *bev)
 	s->sbev = bev;
 	lb_session_set_state(s, LB_SS_HTTP_FORWARD);
 	bufferevent_setcb(bev, server_read_cb, server_write_cb, server_event_cb, s);
-	lb_bev_timeouts(bev, to->server, to->server);
+	/* the member may be silent while the client is still sending the body */
+	lb_bev_timeouts(bev, s->http->req_done ? to->server : 0, to->server);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	evbuffer_add_buffer_reference(bufferevent_get_output(bev), s->http->head);
 	/* like the frontend, the member's "bytes in" are the client's bytes */
@@ -556,8 +627,7 @@ forward_response_body(struct lb_session *s)
 		r = scan_body(&h->rspb, in, &used);
 		if (r == LB_BODY_ERROR) {
 			atomic_fetch_add_explicit(&s->member->c.eresp, 1, memory_order_relaxed);
-			lb_session_log(s, LB_LOG_NOTICE, "member sent malformed body framing: aborting");
-			lb_session_close(s, LB_CLOSE_SERVER_ERR);
+			abort_response(s, "member sent malformed body framing");
 			return;
 		}
 		atomic_fetch_add_explicit(&s->member->c.bout, used, memory_order_relaxed);
@@ -584,7 +654,7 @@ handle_response_head(struct lb_session *s)
 	const char *why = NULL, *val;
 	char extra[384], *data;
 	size_t vlen, hlen;
-	int rc;
+	int rc, n;
 
 	for (;;) {
 		want = evbuffer_get_length(in);
@@ -620,16 +690,24 @@ handle_response_head(struct lb_session *s)
 	h->srv_keepalive = m.keep_alive;
 	if (h->method == LB_HTTP_HEAD || m.status == 204 || m.status == 304)
 		m.body = LB_BODY_NONE;
-	/* a close-delimited body can only be passed on by closing the client too */
-	if (m.body == LB_BODY_CLOSE)
+	/*
+	 * A close-delimited body can only be passed on by closing the client
+	 * too; and a client whose request body is not all here yet is closed
+	 * after the response, so it is told.
+	 */
+	if (m.body == LB_BODY_CLOSE || !h->req_done)
 		h->cli_keepalive = false;
 	if (m.status == 101 && !h->upgrade) {
 		reply_error(s, 502, "member switched protocols without an upgrade request");
 		return;
 	}
 	extra[0] = '\0';
-	if (h->insert_cookie && s->member != NULL)
-		snprintf(extra, sizeof(extra), "Set-Cookie: SRV=%s; path=/; HttpOnly\r\n", s->member->id);
+	/* HTTP_COOKIE: tell the client its member, also when the one it named failed over */
+	if (c->vip.persist == LB_PERSIST_HTTP_COOKIE && s->member != NULL && s->member != h->cookie_mem) {
+		n = snprintf(extra, sizeof(extra), "Set-Cookie: SRV=%s; path=/; HttpOnly\r\n", s->member->id);
+		if (n < 0 || (size_t)n >= sizeof(extra))
+			extra[0] = '\0';	/* an id too long for a cookie: no persistence */
+	}
 	if (c->vip.persist == LB_PERSIST_APP_COOKIE && c->vip.cookie_name != NULL &&
 	    lb_http_setcookie_get(&m, c->vip.cookie_name, &val, &vlen) == 0)
 		lb_app_cookie_learn(s->snap, val, vlen, s->member);
@@ -654,6 +732,8 @@ handle_response_head(struct lb_session *s)
 		lb_proxy_tunnel(s);
 		return;
 	}
+	if (!h->req_done)
+		lb_bev_timeouts(s->sbev, c->timeouts.server, c->timeouts.server);
 	lb_http_body_init(&h->rspb, m.body, m.content_length, MAX_TRAILER_BYTES);
 	if (m.body == LB_BODY_NONE) {
 		response_done(s);
@@ -698,6 +778,7 @@ retry_on_fresh(struct lb_session *s)
 	s->prefer = s->member;
 	lb_session_release_member(s);
 	h->reused = false;
+	h->srv_eof = false;
 	lb_session_connect(s, request_connected);
 	return true;
 }
@@ -726,7 +807,7 @@ server_event_cb(struct bufferevent *bev, short what, void *arg)
 			reply_error(s, 504, "member did not answer in time");
 			return;
 		}
-		lb_session_close(s, LB_CLOSE_SERVER_TIMEOUT);
+		abort_response(s, "member timed out mid-response");
 		return;
 	}
 	if (!h->rsp_head_done && retry_on_fresh(s))
@@ -738,8 +819,7 @@ server_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	/* mid-response: the client must not see a completed message */
-	lb_session_log(s, LB_LOG_NOTICE, "member closed mid-response: aborting the client connection");
-	lb_session_close(s, LB_CLOSE_SERVER_ERR);
+	abort_response(s, "member closed mid-response");
 }
 
 /* ---- client side -------------------------------------------------------- */
@@ -757,6 +837,10 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	case LB_SS_HTTP_FORWARD:
 		forward_request_body(s);
 		break;
+	case LB_SS_CLOSING:
+		/* lingering close: what the client still sends is dropped */
+		evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+		break;
 	default:
 		break;
 	}
@@ -769,7 +853,8 @@ client_write_cb(struct bufferevent *bev, void *arg)
 	struct lb_session *s = arg;
 
 	if (s->state == LB_SS_CLOSING) {
-		lb_session_close(s, LB_CLOSE_DONE);
+		if (!s->http->lingering)
+			finish_close(s);
 		return;
 	}
 	if (s->sbev != NULL && !(bufferevent_get_enabled(s->sbev) & EV_READ))
@@ -780,19 +865,42 @@ static void
 client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct lb_session *s = arg;
+	struct lb_http_state *h = s->http;
 
+	if (s->state == LB_SS_CLOSING && h->lingering) {
+		lb_session_close(s, LB_CLOSE_DONE);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT) {
-		lb_session_close(s, LB_CLOSE_CLIENT_TIMEOUT);
+		if ((what & BEV_EVENT_READING) && s->state == LB_SS_HTTP_FORWARD && !h->req_done &&
+		    !h->rsp_sent_any) {
+			/* slow POST: the body stalled; the member is not to blame */
+			reply_error(s, 408, "request body not received in time");
+			return;
+		}
+		/* a response cut short by our timeout must not look complete */
+		if (h->abort || evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+			reset_close(s, LB_CLOSE_CLIENT_TIMEOUT);
+		else
+			lb_session_close(s, LB_CLOSE_CLIENT_TIMEOUT);
 		return;
 	}
-	if ((what & BEV_EVENT_EOF) && s->state == LB_SS_HTTP_FORWARD && s->http->req_done) {
-		/* half-closed client: it still gets its response, then we close */
-		s->http->cli_keepalive = false;
+	if (what & BEV_EVENT_EOF) {
+		h->cli_eof = true;
 		bufferevent_disable(bev, EV_READ);
-		return;
+		if (s->state == LB_SS_HTTP_FORWARD && h->req_done) {
+			/* half-closed client: it still gets its response, then we close */
+			h->cli_keepalive = false;
+			return;
+		}
+		if (s->state == LB_SS_HTTP_IDLE || s->state == LB_SS_HTTP_HEAD ||
+		    s->state == LB_SS_CLOSING) {
+			/* no (complete) request: end after what is still queued for it */
+			close_after_flush(s);
+			return;
+		}
 	}
-	lb_session_close(s, (what & BEV_EVENT_EOF) && s->state == LB_SS_HTTP_IDLE ?
-	    LB_CLOSE_DONE : LB_CLOSE_CLIENT_ERR);
+	lb_session_close(s, LB_CLOSE_CLIENT_ERR);
 }
 
 /* Request-head deadline (408) or keep-alive idle timeout (silent close). */
@@ -806,7 +914,12 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 		reply_error(s, 408, "request head not received in time");
 		return;
 	}
-	lb_session_close(s, LB_CLOSE_DONE);
+	if (s->state == LB_SS_HTTP_IDLE) {
+		/* keep-alive idle: the last response may still be on its way */
+		close_after_flush(s);
+		return;
+	}
+	lb_session_close(s, LB_CLOSE_DONE);	/* the lingering close is over */
 }
 
 /* Wait for (or start on already buffered) the next request of this client. */

@@ -1,0 +1,540 @@
+#!/bin/bash
+# t_http_bad: every bad input of SPEC section 7 over raw sockets. Ambiguous
+# or malformed request heads (CL+TE, bad Content-Length, Transfer-Encoding
+# other than chunked, whitespace before the colon, obs-fold, bare CR/LF,
+# control characters, HTTP/0.9 and 2.0, Host count, 414/431 limits) get the
+# right status and never reach a member; bad chunked bodies and framing
+# trailers never smuggle a second request; nothing after Connection: close
+# is forwarded; slowloris, slow POST and slow readers are bounded; member
+# failures (reset mid-response, invalid responses, close, hang, none
+# available, an idle connection closed under us) get 502/503/504 or an
+# aborted transfer, never a complete fake response. After each case a
+# normal request is still served.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "${E2E_LIB:-$(dirname "$0")/lib.sh}"
+E2E_TIMEOUT=${E2E_TIMEOUT:-60}
+e2e_init
+need_cmd python3 curl
+
+# A raw HTTP/1.x client for python3 snippets (py <<'PY' ... PY): Conn(),
+# request(), get(), check(); VIP is the lbproxy port.
+cat >"$T/hlib.py" <<'PYLIB'
+import os, socket, sys, time
+
+PORT = int(os.environ.get("VIP", "0"))
+
+
+class Resp:
+    pass
+
+
+class Conn:
+    """A raw client connection that parses HTTP/1.x responses strictly."""
+
+    def __init__(self, port=None, rcvbuf=None, timeout=5):
+        self.s = socket.socket()
+        if rcvbuf:
+            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.s.settimeout(timeout)
+        self.s.connect(("127.0.0.1", port or PORT))
+        self.buf = b""
+        self.eof = False
+        self.reset = False
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def fill(self):
+        if self.eof:
+            return False
+        try:
+            d = self.s.recv(65536)
+        except ConnectionResetError:
+            self.reset = True
+            d = b""
+        if not d:
+            self.eof = True
+            return False
+        self.buf += d
+        return True
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            if not self.fill():
+                raise EOFError("connection ended in a response head")
+        l, self.buf = self.buf.split(b"\r\n", 1)
+        return l
+
+    def take(self, n):
+        while len(self.buf) < n:
+            if not self.fill():
+                raise EOFError("connection ended %d bytes short" % (n - len(self.buf)))
+        d, self.buf = self.buf[:n], self.buf[n:]
+        return d
+
+    def rest(self):
+        while self.fill():
+            pass
+        d, self.buf = self.buf, b""
+        return d
+
+    def closed(self, wait=2):
+        """True if the peer closes (FIN or reset) within wait seconds with nothing more sent."""
+        self.s.settimeout(wait)
+        try:
+            return self.rest() == b""
+        except socket.timeout:
+            return False
+
+    def response(self, method="GET"):
+        """One final response (1xx are collected in r.interim); body per its framing."""
+        r = Resp()
+        r.interim = []
+        while True:
+            sl = self.line().decode("latin-1")
+            ver, code = sl.split(" ")[0], int(sl.split(" ")[1])
+            hdrs = []
+            while True:
+                l = self.line()
+                if l == b"":
+                    break
+                n, v = l.decode("latin-1").split(":", 1)
+                hdrs.append((n.strip(), v.strip()))
+            if 100 <= code < 200 and code != 101:
+                r.interim.append(code)
+                continue
+            break
+        r.version, r.status, r.headers = ver, code, hdrs
+        r.h = {}
+        for n, v in hdrs:
+            r.h.setdefault(n.lower(), v)
+        r.all = lambda name: [v for n, v in hdrs if n.lower() == name.lower()]
+        te = r.h.get("transfer-encoding")
+        r.framing = "none"
+        if method == "HEAD" or code in (101, 204, 304):
+            r.body = b""
+        elif te is not None:
+            assert te.lower() == "chunked", te
+            r.framing = "chunked"
+            body = b""
+            while True:
+                size = self.line().split(b";")[0]
+                n = int(size, 16)
+                if n == 0:
+                    while self.line() != b"":
+                        pass
+                    break
+                body += self.take(n)
+                assert self.take(2) == b"\r\n", "chunk data not followed by CRLF"
+            r.body = body
+        elif "content-length" in r.h:
+            r.framing = "length"
+            r.body = self.take(int(r.h["content-length"]))
+        else:
+            r.framing = "close"
+            r.body = self.rest()
+            assert not self.reset, "close-delimited body ended by a reset"
+        return r
+
+
+def request(path, method="GET", headers=(), body=None, version="1.1", host="a"):
+    h = "%s %s HTTP/%s\r\n" % (method, path, version)
+    if host is not None:
+        h += "Host: %s\r\n" % host
+    for x in headers:
+        h += x + "\r\n"
+    if body is not None and not any(x.lower().startswith(("content-length", "transfer-encoding")) for x in headers):
+        h += "Content-Length: %d\r\n" % len(body)
+    return h.encode() + b"\r\n" + (body or b"")
+
+
+def get(path, **kw):
+    c = Conn()
+    c.send(request(path, headers=list(kw.pop("headers", [])) + ["Connection: close"], **kw))
+    return c.response(kw.get("method", "GET"))
+
+
+def check(cond, msg):
+    if not cond:
+        print("FAIL:", msg, file=sys.stderr)
+        sys.exit(1)
+PYLIB
+py() {
+	VIP=$vip PYTHONPATH=$T python3 - "$@"
+}
+
+# Peak resident memory of lbproxy, in KiB.
+lb_hwm() {
+	awk '/^VmHWM:/ {print $2}' "/proc/$LB_PID/status"
+}
+
+start_backend b1 0 http; p1=$BACKEND_PORT
+start_backend b2 0 http; p2=$BACKEND_PORT
+vip=$(free_port)
+LB_EXTRA='"limits": {"max_header_lines": 20, "max_header_bytes": 2048, "max_uri_bytes": 512},
+	"timeouts_ms": {"http_request": 1500, "server": 1000, "client": 2000, "http_keep_alive": 2000}' \
+	write_pool "$T/pool.json" "$vip" HTTP ROUND_ROBIN "m1:$p1" "m2:$p2"
+start_lbproxy "$T/pool.json" -w 2
+export P1=$p1 P2=$p2
+
+# Python helpers: requests the members have parsed so far (their /stats
+# counters, without the /stats requests themselves), and "a normal request
+# still works".
+cat >>"$T/hlib.py" <<'PYLIB'
+
+_stats_reads = 0
+
+def member_requests():
+    global _stats_reads
+    n = 0
+    for p in (os.environ["P1"], os.environ["P2"]):
+        c = Conn(int(p))
+        c.send(request("/stats", headers=["Connection: close"]))
+        body = c.response().body.decode()
+        n += int(body.split("requests ")[1].split()[0])
+    _stats_reads += 2
+    return n - _stats_reads
+
+def still_serves():
+    r = get("/")
+    check(r.status == 200 and r.h.get("x-backend") in ("b1", "b2"), "lbproxy no longer serves: %d" % r.status)
+
+def refused(name, data, status, reach=0):
+    """data gets status (or, with status None, a close) and at most reach requests reach a member."""
+    before = member_requests()
+    c = Conn()
+    try:
+        c.send(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    r = None
+    try:
+        r = c.response()
+    except (EOFError, ConnectionResetError):
+        check(status is None, "%s: no response, expected %s" % (name, status))
+    if r is not None:
+        check(status is not None and r.status == status, "%s: got %d, expected %s" % (name, r.status, status))
+        check("x-backend" not in r.h, "%s: the answer came from a member" % name)
+        check(r.h.get("connection") == "close", "%s: no Connection: close" % name)
+        check(c.closed(), "%s: connection left open" % name)
+    time.sleep(0.05)
+    got = member_requests() - before
+    check(got <= reach, "%s: %d request(s) reached a member" % (name, got))
+    still_serves()
+PYLIB
+
+note "ambiguous or malformed request heads are refused before any member sees them"
+py <<'PY' || fail "bad request heads"
+from hlib import *
+H = b"Host: a\r\n"
+cases = [
+    ("CL + TE", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    ("TE + CL", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", 400),
+    ("differing CL", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
+    ("CL list", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 3, 4\r\n\r\nabcd", 400),
+    ("CL +3", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: +3\r\n\r\nabc", 400),
+    ("CL -1", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: -1\r\n\r\nabc", 400),
+    ("CL hex", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 0x3\r\n\r\nabc", 400),
+    ("CL empty", b"POST / HTTP/1.1\r\n" + H + b"Content-Length:\r\n\r\nabc", 400),
+    ("CL 2^64", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 18446744073709551619\r\n\r\nabc", 400),
+    ("TE gzip", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip\r\n\r\n", 501),
+    ("TE gzip, chunked", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
+    ("TE chunked, gzip", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", 400),
+    ("TE xchunked", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n", 501),
+    ("TE repeated", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    ("TE in HTTP/1.0", b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    ("space before colon", b"GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),
+    ("tab before colon", b"GET / HTTP/1.1\r\n" + H + b"Transfer-Encoding\t: chunked\r\n\r\n0\r\n\r\n", 400),
+    ("obs-fold", b"GET / HTTP/1.1\r\n" + H + b"X-A: b\r\n c\r\n\r\n", 400),
+    ("obs-fold of TE", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n", 400),
+    ("bare LF", b"GET / HTTP/1.1\nHost: a\n\n", 400),
+    ("bare LF in a field", b"GET / HTTP/1.1\r\nHost: a\nX-A: b\r\n\r\n", 400),
+    ("bare CR", b"GET / HTTP/1.1\r\nHost: a\rX-A: b\r\n\r\n", 400),
+    ("NUL in a value", b"GET / HTTP/1.1\r\n" + H + b"X-A: a\x00b\r\n\r\n", 400),
+    ("control char in a value", b"GET / HTTP/1.1\r\n" + H + b"X-A: a\x01b\r\n\r\n", 400),
+    ("DEL in a value", b"GET / HTTP/1.1\r\n" + H + b"X-A: a\x7fb\r\n\r\n", 400),
+    ("control char in the target", b"GET /a\x01b HTTP/1.1\r\n" + H + b"\r\n", 400),
+    ("NUL in a name", b"GET / HTTP/1.1\r\n" + H + b"X-\x00A: b\r\n\r\n", 400),
+    ("HTTP/0.9", b"GET /\r\n\r\n", 400),
+    ("HTTP/2.0", b"GET / HTTP/2.0\r\n" + H + b"\r\n", 505),
+    ("HTTP/3.0", b"GET / HTTP/3.0\r\n" + H + b"\r\n", 505),
+    ("HTTP/1.10", b"GET / HTTP/1.10\r\n" + H + b"\r\n", 400),
+    ("lowercase http", b"GET / http/1.1\r\n" + H + b"\r\n", 400),
+    ("no Host", b"GET / HTTP/1.1\r\n\r\n", 400),
+    ("two Hosts", b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    ("Host list", b"GET / HTTP/1.1\r\nHost: a, b\r\n\r\n", 400),
+    ("414", b"GET /" + b"a" * 600 + b" HTTP/1.1\r\n" + H + b"\r\n", 414),
+    ("414 before the line ends", b"GET /" + b"a" * 600, 414),
+    ("431 long line", b"GET / HTTP/1.1\r\n" + H + b"X-Long: " + b"a" * 2100 + b"\r\n\r\n", 431),
+    ("431 before the line ends", b"GET / HTTP/1.1\r\n" + H + b"X-Long: " + b"a" * 2100, 431),
+    ("431 too many lines", b"GET / HTTP/1.1\r\n" + H + b"".join(b"X-%d: 1\r\n" % i for i in range(25)) + b"\r\n", 431),
+    ("431 huge head", b"GET / HTTP/1.1\r\n" + H + b"".join(b"X-%d: %s\r\n" % (i, b"v" * 150) for i in range(15)) + b"\r\n", 431),
+]
+for name, data, status in cases:
+    refused(name, data, status)
+# just under the limits still passes
+r = get("/" + "a" * 500, headers=["X-%d: %s" % (i, "v" * 100) for i in range(12)])
+check(r.status == 200, "a head within the limits was refused: %d" % r.status)
+PY
+
+note "bad chunked bodies and framing trailers: refused, nothing smuggled"
+py <<'PY' || fail "bad request bodies"
+from hlib import *
+head = b"POST /echobody HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+smuggle = b"GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n"
+cases = [
+    ("chunk size not hex", head + b"zz\r\nabc\r\n0\r\n\r\n" + smuggle),
+    ("chunk size with a space", head + b"3 \r\nabc\r\n0\r\n\r\n" + smuggle),
+    ("negative chunk size", head + b"-3\r\nabc\r\n0\r\n\r\n" + smuggle),
+    ("chunk size overflow", head + b"10000000000000003\r\nabc\r\n0\r\n\r\n" + smuggle),
+    ("chunk size line bare LF", head + b"3\nabc\r\n0\r\n\r\n" + smuggle),
+    ("chunk data without CRLF", head + b"3\r\nabc" + smuggle + b"0\r\n\r\n"),
+    ("chunk data too long", head + b"3\r\nabcdef\r\n0\r\n\r\n" + smuggle),
+    ("trailer Content-Length", head + b"3\r\nabc\r\n0\r\nContent-Length: 40\r\n\r\n" + smuggle),
+    ("trailer Transfer-Encoding", head + b"3\r\nabc\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n" + smuggle),
+    ("trailer obs-fold", head + b"3\r\nabc\r\n0\r\nX-T: a\r\n b\r\n\r\n" + smuggle),
+]
+for name, data in cases:
+    # the head may have been forwarded before the body went wrong: at most
+    # that one request reaches a member, never the smuggled one
+    refused(name, data, 400, reach=1)
+# a harmless trailer passes
+c = Conn()
+c.send(head + b"3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n")
+r = c.response()
+check(r.status == 200 and r.body == b"abc", "trailer X-T: %d %r" % (r.status, r.body))
+PY
+
+note "nothing after Connection: close is forwarded"
+py <<'PY' || fail "requests after Connection: close"
+from hlib import *
+before = member_requests()
+c = Conn()
+c.send(request("/status/201", headers=["Connection: close"]) + request("/echo?after-close"))
+r = c.response()
+check(r.status == 201 and r.h.get("connection") == "close", "first: %d %s" % (r.status, r.headers))
+check(c.closed(), "connection not closed after Connection: close")
+check(c.buf == b"", "a second response came: %r" % c.buf[:40])
+time.sleep(0.1)
+check(member_requests() - before == 1, "the request after Connection: close reached a member")
+# HTTP/1.0 without keep-alive likewise
+before = member_requests()
+c = Conn()
+c.send(request("/", version="1.0") + request("/echo?after-1.0"))
+r = c.response()
+check(r.status == 200 and c.closed() and c.buf == b"", "HTTP/1.0 pipelined")
+time.sleep(0.1)
+check(member_requests() - before == 1, "the request after an HTTP/1.0 request reached a member")
+PY
+
+note "slowloris: absolute request-head deadline"
+py <<'PY' || fail "slowloris"
+from hlib import *
+before = member_requests()
+c = Conn()
+data = b"GET / HTTP/1.1\r\nHost: a\r\nX-Slow: " + b"a" * 40
+t0 = time.time()
+c.s.settimeout(0.3)
+out = b""
+for i in range(len(data)):
+    try:
+        c.send(data[i:i + 1])
+    except (BrokenPipeError, ConnectionResetError):
+        break
+    try:
+        d = c.s.recv(4096)
+        if not d:
+            break
+        out += d
+        break
+    except socket.timeout:
+        pass
+dt = time.time() - t0
+check(out.startswith(b"HTTP/1.1 408 "), "no 408: %r after %.2fs" % (out[:40], dt))
+check(1.3 <= dt <= 2.8, "408 after %.2fs, deadline 1.5s" % dt)
+check(member_requests() == before, "slowloris request reached a member")
+still_serves()
+PY
+
+note "slow POST: a stalled body ends with 408, the member is not blamed"
+py <<'PY' || fail "slow POST"
+from hlib import *
+c = Conn()
+c.send(b"POST /echobody HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n")
+for i in range(6):		# 1.8 s of trickle: longer than the member timeout (1 s)
+    time.sleep(0.3)
+    c.send(b"x")
+t0 = time.time()
+c.s.settimeout(5)
+r = c.response()
+dt = time.time() - t0
+check(r.status == 408 and c.closed(), "stalled body: %d" % r.status)
+check(1.5 <= dt <= 3.5, "stalled body answered after %.2fs, client timeout 2s" % dt)
+still_serves()
+PY
+
+note "slow reader: bounded memory, closed on the write timeout"
+hwm0=$(lb_hwm)
+py <<'PY' || fail "slow reader"
+from hlib import *
+c = Conn(rcvbuf=4096)
+c.send(request("/bytes/%d" % (50 << 20)))
+time.sleep(4)
+n = 0
+c.s.settimeout(5)
+try:
+    while True:
+        d = c.s.recv(1 << 20)
+        if not d:
+            break
+        n += len(d)
+except ConnectionResetError:
+    pass
+check(n < (50 << 20), "a reader that stalled 4s got all %d bytes" % n)
+PY
+hwm1=$(lb_hwm)
+note "lbproxy peak RSS ${hwm0} -> ${hwm1} KiB"
+[ $((hwm1 - hwm0)) -lt $((30 << 10)) ] || fail "slow reader: lbproxy grew by $((hwm1 - hwm0)) KiB"
+
+note "member failures: reset mid-response, invalid responses, close, hang"
+py <<'PY' || fail "member failures"
+from hlib import *
+for i in range(4):
+    c = Conn()
+    c.send(request("/reset"))
+    try:
+        r = c.response()
+        check(False, "/reset: a complete response with %d body bytes" % len(r.body))
+    except (EOFError, ConnectionResetError):
+        pass
+    still_serves()
+for path, status in (("/invalid", 502), ("/invalid2", 502), ("/close", 502)):
+    c = Conn()
+    c.send(request(path))
+    r = c.response()
+    check(r.status == status and "x-backend" not in r.h and c.closed(), "%s: %d %s" % (path, r.status, r.headers))
+    still_serves()
+c = Conn()
+t0 = time.time()
+c.send(request("/hang"))
+r = c.response()
+dt = time.time() - t0
+check(r.status == 504 and 0.9 <= dt <= 2.5, "/hang: %d after %.2fs" % (r.status, dt))
+still_serves()
+PY
+# curl must report the cut transfer as an error
+for i in 1 2 3; do
+	rc=0
+	nsrun curl -s --noproxy '*' --max-time 5 -o /dev/null "http://127.0.0.1:$vip/reset" || rc=$?
+	[ "$rc" -ne 0 ] || fail "curl saw /reset complete"
+done
+
+note "no member available: 503 at once"
+stats_cmd "disable server pool1/m1" >/dev/null
+stats_cmd "disable server pool1/m2" >/dev/null
+t0=$(date +%s%N)
+code=$(http_code "http://127.0.0.1:$vip/")
+dt=$((($(date +%s%N) - t0) / 1000000))
+assert_eq 503 "$code" "no member: status"
+[ "$dt" -lt 1000 ] || fail "503 took ${dt} ms"
+stats_cmd "enable server pool1/m1" >/dev/null
+stats_cmd "enable server pool1/m2" >/dev/null
+assert_eq 200 "$(http_code "http://127.0.0.1:$vip/")" "served again after enable"
+
+note "misbehaving member: cut close-delimited/chunked bodies, bad chunks, extra bytes, idle close"
+# A member (python) that, per connection, answers the first request with
+# keep-alive and closes the connection unanswered when the second one
+# arrives (the race of an idle connection closed by the member as a
+# request is sent); /cd-reset, /chunk-reset: part of a close-delimited or
+# chunked body, then a reset; /bad-chunk: a malformed chunk; /split: a
+# Content-Length body followed by an unrequested second response.
+bg_run evil python3 -c '
+import socket, struct, threading, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 0)); l.listen(64)
+print(l.getsockname()[1], flush=True)
+def rst(c):
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+def serve(c, cid):
+    buf, i = b"", 0
+    while True:
+        while b"\r\n\r\n" not in buf:
+            d = c.recv(65536)
+            if not d:
+                c.close(); return
+            buf += d
+        head, buf = buf.split(b"\r\n\r\n", 1)
+        path = head.split(b" ")[1]
+        if path == b"/cd-reset":
+            c.sendall(b"HTTP/1.1 200 OK\r\n\r\npartial"); time.sleep(0.3); rst(c); return
+        if path == b"/chunk-reset":
+            c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\npartial\r\n")
+            time.sleep(0.3); rst(c); return
+        if path == b"/bad-chunk":
+            c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\npartial\r\nzz\r\n")
+            time.sleep(1); c.close(); return
+        if path == b"/split":
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+                      b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nsmuggle")
+            i += 1; continue
+        if i == 1:
+            c.close(); return
+        body = b"conn %d\n" % cid
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        i += 1
+n = 0
+while True:
+    c, _ = l.accept(); n += 1
+    threading.Thread(target=serve, args=(c, n), daemon=True).start()'
+wait_until 5 test -s "$T/evil.log" || fail "python member did not start"
+eport=$(head -1 "$T/evil.log")
+vip2=$(free_port)
+STATS_SOCK=$T/sock2 write_pool "$T/pool2.json" "$vip2" HTTP ROUND_ROBIN "e1:$eport"
+LB_PID1=$LB_PID
+start_lbproxy "$T/pool2.json" -w 1
+VIP=$vip2 PYTHONPATH=$T python3 - <<'PY' || fail "misbehaving member"
+from hlib import *
+# idle connection closed by the member: idempotent requests are retried on
+# a fresh connection, a POST is not
+c = Conn()
+c.send(request("/a"))
+r = c.response()
+check(r.status == 200 and r.body.startswith(b"conn "), "first: %d %r" % (r.status, r.body))
+for method in ("GET", "HEAD", "DELETE"):
+    c.send(request("/again", method=method))	# reuses the idle connection, which the member closes
+    r = c.response(method)
+    check(r.status == 200, "%s on a closed idle connection: %d" % (method, r.status))
+c.send(request("/post", method="POST", body=b"data"))	# not idempotent: never retried
+r = c.response()
+check(r.status == 502, "POST retried: %d" % r.status)
+# a close-delimited body cut by a reset must reach the client as a reset,
+# never as a clean end
+for i in range(3):
+    c = Conn()
+    c.send(request("/cd-reset"))
+    check(c.line() == b"HTTP/1.1 200 OK", "cd-reset status")
+    while c.line() != b"":
+        pass
+    body = c.rest()
+    check(c.reset, "cut close-delimited body %r ended cleanly" % body)
+for path in ("/chunk-reset", "/bad-chunk"):
+    c = Conn()
+    c.send(request(path))
+    try:
+        r = c.response()
+        check(False, "%s: a complete response %r" % (path, r.body))
+    except (EOFError, ConnectionResetError):
+        pass
+# bytes after a complete response are not passed on as the next response
+c = Conn()
+c.send(request("/split"))
+r = c.response()
+check(r.status == 200 and r.body == b"hello", "split: %d %r" % (r.status, r.body))
+time.sleep(0.2)
+c.send(request("/next"))
+r = c.response()
+check(r.status == 200 and r.body.startswith(b"conn "), "after the extra bytes: %d %r" % (r.status, r.body))
+PY
+kill -0 "$LB_PID1" || fail "lbproxy died"
+kill -0 "$LB_PID" || fail "lbproxy (second) died"
