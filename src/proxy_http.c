@@ -15,12 +15,11 @@
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
 #include "lbproxy/config.h"
+#include "lbproxy/conn.h"
 #include "lbproxy/http.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
@@ -38,16 +37,19 @@
 /* After a last response, how long a client that is still sending is read and ignored. */
 #define LINGER_MS		2000
 
-struct idle_conn {
-	struct bufferevent		*bev;
-	struct lb_member		*m;		/* referenced */
-	struct lb_idle_pool		*pool;
-	TAILQ_ENTRY(idle_conn)		 link;
+/* Idle connections to one member, most recently used last (a stack). */
+struct idle_slot {
+	struct lb_member	*m;		/* referenced while the slot holds connections */
+	struct lb_conn		**v;
+	unsigned		 n;
+	unsigned		 cap;
 };
 
+/* A worker's idle member connections, indexed by member sid: no search, no malloc per request. */
 struct lb_idle_pool {
-	TAILQ_HEAD(lb_idle_conns_head, idle_conn) conns;		/* most recently used first */
-	unsigned			 n;
+	struct idle_slot	*slots;
+	size_t			 nslots;
+	unsigned		 total;
 };
 
 struct lb_http_state {
@@ -80,47 +82,64 @@ struct lb_http_state {
 	char			 logreq[LOG_REQ_MAX];
 };
 
-static void client_read_cb(struct bufferevent *bev, void *arg);
-static void client_write_cb(struct bufferevent *bev, void *arg);
-static void client_event_cb(struct bufferevent *bev, short what, void *arg);
-static void server_read_cb(struct bufferevent *bev, void *arg);
-static void server_write_cb(struct bufferevent *bev, void *arg);
-static void server_event_cb(struct bufferevent *bev, short what, void *arg);
+static void client_read_cb(struct lb_conn *bev, void *arg);
+static void client_write_cb(struct lb_conn *bev, void *arg);
+static void client_event_cb(struct lb_conn *bev, short what, void *arg);
+static void server_read_cb(struct lb_conn *bev, void *arg);
+static void server_write_cb(struct lb_conn *bev, void *arg);
+static void server_event_cb(struct lb_conn *bev, short what, void *arg);
 static void next_request(struct lb_session *s);
 static void send_request(struct lb_session *s);
 
 /* ---- idle member connections ------------------------------------------ */
 
 static void
-idle_drop(struct idle_conn *ic)
+idle_remove(struct lb_idle_pool *p, struct idle_slot *sl, unsigned i)
 {
-	TAILQ_REMOVE(&ic->pool->conns, ic, link);
-	ic->pool->n--;
-	bufferevent_free(ic->bev);
-	lb_member_unref(ic->m);
-	free(ic);
+	lb_conn_free(sl->v[i]);
+	sl->v[i] = sl->v[--sl->n];
+	p->total--;
+	if (sl->n == 0) {
+		lb_member_unref(sl->m);
+		sl->m = NULL;
+	}
 }
 
 /* An idle member connection said something (EOF, error, stray bytes) or timed out: drop it. */
 static void
-idle_event_cb(struct bufferevent *bev, short what, void *arg)
+idle_event_cb(struct lb_conn *c, short what, void *arg)
 {
-	idle_drop(arg);
+	struct lb_idle_pool *p = ((struct lb_worker *)arg)->idle;
+	size_t k;
+	unsigned i;
+
+	for (k = 0; k < p->nslots; k++)
+		for (i = 0; i < p->slots[k].n; i++)
+			if (p->slots[k].v[i] == c) {
+				idle_remove(p, &p->slots[k], i);
+				return;
+			}
 }
 
 static void
-idle_read_cb(struct bufferevent *bev, void *arg)
+idle_read_cb(struct lb_conn *c, void *arg)
 {
-	idle_drop(arg);
+	idle_event_cb(c, LB_CONN_ERROR, arg);
 }
 
 void
 lb_idle_pool_free(struct lb_idle_pool *p)
 {
+	size_t k;
+
 	if (p == NULL)
 		return;
-	while (!TAILQ_EMPTY(&p->conns))
-		idle_drop(TAILQ_FIRST(&p->conns));
+	for (k = 0; k < p->nslots; k++) {
+		while (p->slots[k].n > 0)
+			idle_remove(p, &p->slots[k], p->slots[k].n - 1);
+		free(p->slots[k].v);
+	}
+	free(p->slots);
 	free(p);
 }
 
@@ -129,64 +148,63 @@ static void
 idle_put(struct lb_session *s)
 {
 	struct lb_worker *w = s->w;
+	struct lb_member *m = s->member;
 	struct lb_idle_pool *p;
-	struct idle_conn *ic, *c;
-	unsigned per = 0;
-
-	if (w->idle == NULL) {
-		w->idle = lb_xcalloc(1, sizeof(*w->idle));
-		TAILQ_INIT(&w->idle->conns);
-	}
-	p = w->idle;
-	TAILQ_FOREACH(c, &p->conns, link)
-		if (c->m == s->member)
-			per++;
-	if (w->draining || !atomic_load_explicit(&s->member->in_config, memory_order_relaxed) ||
-	    per >= IDLE_MAX_MEMBER || evbuffer_get_length(bufferevent_get_input(s->sbev)) > 0) {
-		bufferevent_free(s->sbev);
-		s->sbev = NULL;
-		return;
-	}
-	if (p->n >= IDLE_MAX_TOTAL)
-		idle_drop(TAILQ_LAST(&p->conns, lb_idle_conns_head));
-	ic = malloc(sizeof(*ic));
-	if (ic == NULL) {
-		bufferevent_free(s->sbev);
-		s->sbev = NULL;
-		return;
-	}
-	ic->bev = s->sbev;
-	ic->m = s->member;
-	lb_member_ref(ic->m);
-	ic->pool = p;
-	TAILQ_INSERT_HEAD(&p->conns, ic, link);
-	p->n++;
-	s->sbev = NULL;
-	bufferevent_setcb(ic->bev, idle_read_cb, NULL, idle_event_cb, ic);
-	lb_bev_timeouts(ic->bev, IDLE_TIMEOUT_MS, 0);
-	bufferevent_enable(ic->bev, EV_READ);
-}
-
-/* Take an idle connection to m, or NULL. */
-static struct bufferevent *
-idle_get(struct lb_worker *w, const struct lb_member *m)
-{
-	struct idle_conn *ic;
-	struct bufferevent *bev;
+	struct idle_slot *sl;
+	size_t sid = (size_t)m->sid;
 
 	if (w->idle == NULL)
-		return NULL;
-	TAILQ_FOREACH(ic, &w->idle->conns, link) {
-		if (ic->m != m)
-			continue;
-		bev = ic->bev;
-		TAILQ_REMOVE(&w->idle->conns, ic, link);
-		w->idle->n--;
-		lb_member_unref(ic->m);
-		free(ic);
-		return bev;
+		w->idle = lb_xcalloc(1, sizeof(*w->idle));
+	p = w->idle;
+	if (sid >= p->nslots) {
+		p->slots = lb_xrealloc(p->slots, (sid + 1) * sizeof(*p->slots));
+		memset(p->slots + p->nslots, 0, (sid + 1 - p->nslots) * sizeof(*p->slots));
+		p->nslots = sid + 1;
 	}
-	return NULL;
+	sl = &p->slots[sid];
+	if (w->draining || !atomic_load_explicit(&m->in_config, memory_order_relaxed) ||
+	    sl->n >= IDLE_MAX_MEMBER || p->total >= IDLE_MAX_TOTAL ||
+	    evbuffer_get_length(lb_conn_input(s->sc)) > 0) {
+		lb_conn_free(s->sc);
+		s->sc = NULL;
+		return;
+	}
+	if (sl->n == sl->cap) {
+		sl->cap = sl->cap ? sl->cap * 2 : 8;
+		sl->v = lb_xrealloc(sl->v, sl->cap * sizeof(*sl->v));
+	}
+	if (sl->n == 0) {
+		lb_member_ref(m);
+		sl->m = m;
+	}
+	sl->v[sl->n++] = s->sc;
+	p->total++;
+	lb_conn_setcb(s->sc, idle_read_cb, NULL, idle_event_cb, w);
+	lb_conn_set_timeouts(s->sc, IDLE_TIMEOUT_MS, 0);
+	lb_conn_read_start(s->sc);
+	s->sc = NULL;
+}
+
+/* Take the most recently used idle connection to m, or NULL. */
+static struct lb_conn *
+idle_get(struct lb_worker *w, const struct lb_member *m)
+{
+	struct lb_idle_pool *p = w->idle;
+	struct idle_slot *sl;
+	struct lb_conn *c;
+
+	if (p == NULL || (size_t)m->sid >= p->nslots)
+		return NULL;
+	sl = &p->slots[m->sid];
+	if (sl->n == 0 || sl->m != m)
+		return NULL;
+	c = sl->v[--sl->n];
+	p->total--;
+	if (sl->n == 0) {
+		lb_member_unref(sl->m);
+		sl->m = NULL;
+	}
+	return c;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -235,11 +253,11 @@ static void
 reset_close(struct lb_session *s, enum lb_close_reason why)
 {
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-	SSL *ssl = bufferevent_openssl_get_ssl(s->cbev);
+	SSL *ssl = lb_conn_ssl(s->cc);
 
 	if (ssl != NULL)
 		SSL_set_quiet_shutdown(ssl, 1);
-	(void)setsockopt(bufferevent_getfd(s->cbev), SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	(void)setsockopt(lb_conn_fd(s->cc), SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	lb_session_close(s, why);
 }
 
@@ -261,15 +279,15 @@ finish_close(struct lb_session *s)
 		reset_close(s, LB_CLOSE_SERVER_ERR);
 		return;
 	}
-	if (bufferevent_openssl_get_ssl(s->cbev) != NULL || h->lingering || h->cli_eof ||
-	    shutdown(bufferevent_getfd(s->cbev), SHUT_WR) == -1) {
+	if (lb_conn_ssl(s->cc) != NULL || h->lingering || h->cli_eof ||
+	    shutdown(lb_conn_fd(s->cc), SHUT_WR) == -1) {
 		lb_session_close(s, LB_CLOSE_DONE);
 		return;
 	}
 	h->lingering = true;
-	evbuffer_drain(bufferevent_get_input(s->cbev), evbuffer_get_length(bufferevent_get_input(s->cbev)));
-	lb_bev_timeouts(s->cbev, LINGER_MS, 0);
-	bufferevent_enable(s->cbev, EV_READ);
+	evbuffer_drain(lb_conn_input(s->cc), evbuffer_get_length(lb_conn_input(s->cc)));
+	lb_conn_set_timeouts(s->cc, LINGER_MS, 0);
+	lb_conn_read_start(s->cc);
 	evtimer_add(h->timer, &tv);
 }
 
@@ -279,14 +297,17 @@ close_after_flush(struct lb_session *s)
 {
 	lb_session_set_state(s, LB_SS_CLOSING);
 	evtimer_del(s->http->timer);
-	bufferevent_disable(s->cbev, EV_READ);
-	if (s->sbev != NULL) {
-		bufferevent_free(s->sbev);
-		s->sbev = NULL;
+	lb_conn_read_stop(s->cc);
+	if (s->sc != NULL) {
+		lb_conn_free(s->sc);
+		s->sc = NULL;
 	}
 	lb_session_release_member(s);
-	if (evbuffer_get_length(bufferevent_get_output(s->cbev)) == 0)
+	lb_conn_flush(s->cc);
+	if (evbuffer_get_length(lb_conn_output(s->cc)) == 0)
 		finish_close(s);
+	else
+		lb_conn_want_drain(s->cc);
 }
 
 /*
@@ -321,7 +342,7 @@ reply_error(struct lb_session *s, int status, const char *why)
 		atomic_fetch_add_explicit(&lb_proc.be.eresp, 1, memory_order_relaxed);
 	else
 		atomic_fetch_add_explicit(&lb_proc.fe.ereq, 1, memory_order_relaxed);
-	lb_http_write_error(bufferevent_get_output(s->cbev), status, true);
+	lb_http_write_error(lb_conn_output(s->cc), status, true);
 	h->rsp_sent_any = true;
 	h->cli_keepalive = false;
 	access_log(s);
@@ -376,14 +397,14 @@ static void
 forward_request_body(struct lb_session *s)
 {
 	struct lb_http_state *h = s->http;
-	struct evbuffer *in = bufferevent_get_input(s->cbev);
+	struct evbuffer *in = lb_conn_input(s->cc);
 	struct evbuffer *out;
 	enum lb_body_result r;
 	size_t used;
 
-	if (h->req_done || s->sbev == NULL || evbuffer_get_length(in) == 0)
+	if (h->req_done || s->sc == NULL || evbuffer_get_length(in) == 0)
 		return;
-	out = bufferevent_get_output(s->sbev);
+	out = lb_conn_output(s->sc);
 	do {
 		r = scan_body(&h->reqb, in, &used);
 		if (r == LB_BODY_ERROR) {
@@ -394,15 +415,18 @@ forward_request_body(struct lb_session *s)
 		atomic_fetch_add_explicit(&s->member->c.bin, used, memory_order_relaxed);
 		atomic_fetch_add_explicit(&lb_proc.fe.bin, used, memory_order_relaxed);
 	} while (r == LB_BODY_MORE && used > 0 && evbuffer_get_length(in) > 0);
+	lb_conn_flush(s->sc);
 	if (r == LB_BODY_DONE) {
 		h->req_done = true;
 		/* pipelined requests wait until this response is complete */
-		bufferevent_disable(s->cbev, EV_READ);
-		lb_bev_timeouts(s->cbev, 0, s->snap->conf->timeouts.client);
+		lb_conn_read_stop(s->cc);
+		lb_conn_set_timeouts(s->cc, 0, s->snap->conf->timeouts.client);
 		/* the whole request is sent: now the member owes an answer */
-		lb_bev_timeouts(s->sbev, s->snap->conf->timeouts.server, s->snap->conf->timeouts.server);
-	} else if (evbuffer_get_length(out) >= LB_BUF_HIGH)
-		bufferevent_disable(s->cbev, EV_READ);
+		lb_conn_set_timeouts(s->sc, s->snap->conf->timeouts.server, s->snap->conf->timeouts.server);
+	} else if (evbuffer_get_length(out) >= LB_BUF_HIGH) {
+		lb_conn_read_stop(s->cc);
+		lb_conn_want_drain(s->sc);
+	}
 }
 
 /* Choose the member for this request: persistence first, then the balancer. */
@@ -454,7 +478,7 @@ static void
 handle_head(struct lb_session *s)
 {
 	struct lb_http_state *h = s->http;
-	struct evbuffer *in = bufferevent_get_input(s->cbev);
+	struct evbuffer *in = lb_conn_input(s->cc);
 	size_t avail = evbuffer_get_length(in);
 	size_t want = avail;
 	struct lb_http_msg m;
@@ -525,34 +549,40 @@ handle_head(struct lb_session *s)
 	evbuffer_drain(in, m.head_len);
 
 	lb_session_set_state(s, LB_SS_HTTP_FORWARD);
-	bufferevent_disable(s->cbev, EV_READ);
+	lb_conn_read_stop(s->cc);
 	send_request(s);
 }
 
 /* The member connection is ready (new or reused): write the head and body. */
 static void
-attach_server(struct lb_session *s, struct bufferevent *bev)
+attach_server(struct lb_session *s, struct lb_conn *bev)
 {
 	const struct lb_timeouts *to = &s->snap->conf->timeouts;
 
-	s->sbev = bev;
+	s->sc = bev;
 	lb_session_set_state(s, LB_SS_HTTP_FORWARD);
-	bufferevent_setcb(bev, server_read_cb, server_write_cb, server_event_cb, s);
+	lb_conn_setcb(bev, server_read_cb, server_write_cb, server_event_cb, s);
 	/* the member may be silent while the client is still sending the body */
-	lb_bev_timeouts(bev, s->http->req_done ? to->server : 0, to->server);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-	evbuffer_add_buffer_reference(bufferevent_get_output(bev), s->http->head);
+	lb_conn_set_timeouts(bev, s->http->req_done ? to->server : 0, to->server);
+	lb_conn_read_start(bev);
+	evbuffer_add_buffer_reference(lb_conn_output(bev), s->http->head);
 	/* like the frontend, the member's "bytes in" are the client's bytes */
 	atomic_fetch_add_explicit(&s->member->c.bin, s->http->req_head_len, memory_order_relaxed);
 	if (!s->http->req_done) {
-		lb_bev_timeouts(s->cbev, to->client, to->client);
-		bufferevent_enable(s->cbev, EV_READ);
-		forward_request_body(s);
+		lb_conn_set_timeouts(s->cc, to->client, to->client);
+		lb_conn_read_start(s->cc);
+		/* the head goes now even if no body byte is here yet (Expect: 100-continue) */
+		if (evbuffer_get_length(lb_conn_input(s->cc)) == 0)
+			lb_conn_flush(bev);
+		else
+			forward_request_body(s);	/* flushes head and body together */
+		return;
 	}
+	lb_conn_flush(bev);
 }
 
 static void
-request_connected(struct lb_session *s, struct bufferevent *bev)
+request_connected(struct lb_session *s, struct lb_conn *bev)
 {
 	if (bev == NULL) {
 		atomic_fetch_add_explicit(&lb_proc.be.econ, 1, memory_order_relaxed);
@@ -568,7 +598,7 @@ static void
 send_request(struct lb_session *s)
 {
 	struct lb_member *m = s->prefer;
-	struct bufferevent *bev;
+	struct lb_conn *bev;
 
 	if (m == NULL)
 		m = lb_snapshot_pick(s->snap, &s->w->pick, s->client_hash, NULL, 0);
@@ -596,13 +626,14 @@ response_done(struct lb_session *s)
 {
 	struct lb_http_state *h = s->http;
 
+	lb_conn_flush(s->cc);
 	access_log(s);
-	if (s->sbev != NULL) {
+	if (s->sc != NULL) {
 		if (h->srv_keepalive && h->req_done && !h->srv_eof)
 			idle_put(s);
 		else {
-			bufferevent_free(s->sbev);
-			s->sbev = NULL;
+			lb_conn_free(s->sc);
+			s->sc = NULL;
 		}
 	}
 	lb_session_release_member(s);
@@ -618,8 +649,8 @@ static void
 forward_response_body(struct lb_session *s)
 {
 	struct lb_http_state *h = s->http;
-	struct evbuffer *in = bufferevent_get_input(s->sbev);
-	struct evbuffer *out = bufferevent_get_output(s->cbev);
+	struct evbuffer *in = lb_conn_input(s->sc);
+	struct evbuffer *out = lb_conn_output(s->cc);
 	enum lb_body_result r;
 	size_t used;
 
@@ -638,8 +669,11 @@ forward_response_body(struct lb_session *s)
 		response_done(s);
 		return;
 	}
-	if (evbuffer_get_length(out) >= LB_BUF_HIGH)
-		bufferevent_disable(s->sbev, EV_READ);
+	lb_conn_flush(s->cc);
+	if (evbuffer_get_length(out) >= LB_BUF_HIGH) {
+		lb_conn_read_stop(s->sc);
+		lb_conn_want_drain(s->cc);
+	}
 }
 
 /* Parse the response head(s) from the member; 1xx are relayed and parsing goes on. */
@@ -647,7 +681,7 @@ static void
 handle_response_head(struct lb_session *s)
 {
 	struct lb_http_state *h = s->http;
-	struct evbuffer *in = bufferevent_get_input(s->sbev);
+	struct evbuffer *in = lb_conn_input(s->sc);
 	const struct lb_config *c = s->snap->conf;
 	size_t want;
 	struct lb_http_msg m;
@@ -677,9 +711,11 @@ handle_response_head(struct lb_session *s)
 		}
 		if (m.status >= 100 && m.status < 200 && m.status != 101) {
 			/* interim response (100 Continue): relay it to 1.1 clients, the final one follows */
-			if (h->cli_minor >= 1)
-				lb_http_write_response(bufferevent_get_output(s->cbev), &m, h->cli_minor,
+			if (h->cli_minor >= 1) {
+				lb_http_write_response(lb_conn_output(s->cc), &m, h->cli_minor,
 				    true, NULL);
+				lb_conn_flush(s->cc);
+			}
 			evbuffer_drain(in, m.head_len);
 			continue;
 		}
@@ -711,8 +747,8 @@ handle_response_head(struct lb_session *s)
 	if (c->vip.persist == LB_PERSIST_APP_COOKIE && c->vip.cookie_name != NULL &&
 	    lb_http_setcookie_get(&m, c->vip.cookie_name, &val, &vlen) == 0)
 		lb_app_cookie_learn(s->snap, val, vlen, s->member);
-	hlen = evbuffer_get_length(bufferevent_get_output(s->cbev));
-	if (lb_http_write_response(bufferevent_get_output(s->cbev), &m, h->cli_minor,
+	hlen = evbuffer_get_length(lb_conn_output(s->cc));
+	if (lb_http_write_response(lb_conn_output(s->cc), &m, h->cli_minor,
 	    m.status == 101 ? true : h->cli_keepalive, extra[0] != '\0' ? extra : NULL) == -1) {
 		h->srv_keepalive = false;
 		reply_error(s, 502, "response cannot be framed for this client");
@@ -720,20 +756,21 @@ handle_response_head(struct lb_session *s)
 	}
 	h->rsp_head_done = h->rsp_sent_any = true;
 	/* count the head the client gets (regenerated), not the member's */
-	hlen = evbuffer_get_length(bufferevent_get_output(s->cbev)) - hlen;
+	hlen = evbuffer_get_length(lb_conn_output(s->cc)) - hlen;
 	s->bytes_out += hlen;
 	atomic_fetch_add_explicit(&s->member->c.bout, hlen, memory_order_relaxed);
 	atomic_fetch_add_explicit(&lb_proc.fe.bout, hlen, memory_order_relaxed);
 	evbuffer_drain(in, m.head_len);
 
 	if (m.status == 101) {
+		lb_conn_flush(s->cc);
 		access_log(s);
 		evtimer_del(h->timer);
 		lb_proxy_tunnel(s);
 		return;
 	}
 	if (!h->req_done)
-		lb_bev_timeouts(s->sbev, c->timeouts.server, c->timeouts.server);
+		lb_conn_set_timeouts(s->sc, c->timeouts.server, c->timeouts.server);
 	lb_http_body_init(&h->rspb, m.body, m.content_length, MAX_TRAILER_BYTES);
 	if (m.body == LB_BODY_NONE) {
 		response_done(s);
@@ -743,7 +780,7 @@ handle_response_head(struct lb_session *s)
 }
 
 static void
-server_read_cb(struct bufferevent *bev, void *arg)
+server_read_cb(struct lb_conn *bev, void *arg)
 {
 	struct lb_session *s = arg;
 
@@ -755,12 +792,12 @@ server_read_cb(struct bufferevent *bev, void *arg)
 
 /* Output to the member drained: resume reading the request body. */
 static void
-server_write_cb(struct bufferevent *bev, void *arg)
+server_write_cb(struct lb_conn *bev, void *arg)
 {
 	struct lb_session *s = arg;
 
-	if (!s->http->req_done && !(bufferevent_get_enabled(s->cbev) & EV_READ))
-		bufferevent_enable(s->cbev, EV_READ);
+	if (!s->http->req_done && !lb_conn_reading(s->cc))
+		lb_conn_read_start(s->cc);
 }
 
 /* Retry an idempotent request whose reused member connection died before answering. */
@@ -770,11 +807,11 @@ retry_on_fresh(struct lb_session *s)
 	struct lb_http_state *h = s->http;
 
 	if (!h->reused || !h->retryable || h->rsp_sent_any ||
-	    evbuffer_get_length(bufferevent_get_input(s->sbev)) > 0)
+	    evbuffer_get_length(lb_conn_input(s->sc)) > 0)
 		return false;
 	lb_session_log(s, LB_LOG_DEBUG, "idle member connection closed: retrying on a new one");
-	bufferevent_free(s->sbev);
-	s->sbev = NULL;
+	lb_conn_free(s->sc);
+	s->sc = NULL;
 	s->prefer = s->member;
 	lb_session_release_member(s);
 	h->reused = false;
@@ -784,23 +821,23 @@ retry_on_fresh(struct lb_session *s)
 }
 
 static void
-server_event_cb(struct bufferevent *bev, short what, void *arg)
+server_event_cb(struct lb_conn *bev, short what, void *arg)
 {
 	struct lb_session *s = arg;
 	struct lb_http_state *h = s->http;
 
-	if (what & BEV_EVENT_EOF) {
+	if (what & LB_CONN_EOF) {
 		h->srv_eof = true;
 		if (h->rsp_head_done && h->rspb.kind == LB_BODY_CLOSE) {
 			forward_response_body(s);
-			if (s->sbev != NULL && s->state == LB_SS_HTTP_FORWARD)
+			if (s->sc != NULL && s->state == LB_SS_HTTP_FORWARD)
 				response_done(s);
 			return;
 		}
 		if (!h->rsp_head_done && retry_on_fresh(s))
 			return;
 	}
-	if (what & BEV_EVENT_TIMEOUT) {
+	if (what & LB_CONN_TIMEOUT) {
 		atomic_fetch_add_explicit(&s->member->c.eresp, 1, memory_order_relaxed);
 		h->srv_keepalive = false;
 		if (!h->rsp_head_done) {
@@ -825,7 +862,7 @@ server_event_cb(struct bufferevent *bev, short what, void *arg)
 /* ---- client side -------------------------------------------------------- */
 
 static void
-client_read_cb(struct bufferevent *bev, void *arg)
+client_read_cb(struct lb_conn *bev, void *arg)
 {
 	struct lb_session *s = arg;
 
@@ -839,7 +876,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		break;
 	case LB_SS_CLOSING:
 		/* lingering close: what the client still sends is dropped */
-		evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+		evbuffer_drain(lb_conn_input(bev), evbuffer_get_length(lb_conn_input(bev)));
 		break;
 	default:
 		break;
@@ -848,7 +885,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 
 /* Client output drained: close if we were only flushing, else resume the member's reading. */
 static void
-client_write_cb(struct bufferevent *bev, void *arg)
+client_write_cb(struct lb_conn *bev, void *arg)
 {
 	struct lb_session *s = arg;
 
@@ -857,12 +894,14 @@ client_write_cb(struct bufferevent *bev, void *arg)
 			finish_close(s);
 		return;
 	}
-	if (s->sbev != NULL && !(bufferevent_get_enabled(s->sbev) & EV_READ))
-		bufferevent_enable(s->sbev, EV_READ);
+	if (s->state == LB_SS_HTTP_IDLE && !evtimer_pending(s->http->timer, NULL))
+		arm_timer(s, s->snap->conf->timeouts.http_keep_alive);
+	if (s->sc != NULL && !lb_conn_reading(s->sc))
+		lb_conn_read_start(s->sc);
 }
 
 static void
-client_event_cb(struct bufferevent *bev, short what, void *arg)
+client_event_cb(struct lb_conn *bev, short what, void *arg)
 {
 	struct lb_session *s = arg;
 	struct lb_http_state *h = s->http;
@@ -871,23 +910,23 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		lb_session_close(s, LB_CLOSE_DONE);
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT) {
-		if ((what & BEV_EVENT_READING) && s->state == LB_SS_HTTP_FORWARD && !h->req_done &&
+	if (what & LB_CONN_TIMEOUT) {
+		if ((what & LB_CONN_READING) && s->state == LB_SS_HTTP_FORWARD && !h->req_done &&
 		    !h->rsp_sent_any) {
 			/* slow POST: the body stalled; the member is not to blame */
 			reply_error(s, 408, "request body not received in time");
 			return;
 		}
 		/* a response cut short by our timeout must not look complete */
-		if (h->abort || evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		if (h->abort || evbuffer_get_length(lb_conn_output(bev)) > 0)
 			reset_close(s, LB_CLOSE_CLIENT_TIMEOUT);
 		else
 			lb_session_close(s, LB_CLOSE_CLIENT_TIMEOUT);
 		return;
 	}
-	if (what & BEV_EVENT_EOF) {
+	if (what & LB_CONN_EOF) {
 		h->cli_eof = true;
-		bufferevent_disable(bev, EV_READ);
+		lb_conn_read_stop(bev);
 		if (s->state == LB_SS_HTTP_FORWARD && h->req_done) {
 			/* half-closed client: it still gets its response, then we close */
 			h->cli_keepalive = false;
@@ -930,10 +969,14 @@ next_request(struct lb_session *s)
 
 	lb_session_set_state(s, LB_SS_HTTP_IDLE);
 	s->prefer = NULL;
-	lb_bev_timeouts(s->cbev, 0, c->timeouts.client);
-	arm_timer(s, s->http->nreq == 0 ? c->timeouts.http_request : c->timeouts.http_keep_alive);
-	bufferevent_enable(s->cbev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_input(s->cbev)) > 0)
+	lb_conn_set_timeouts(s->cc, 0, c->timeouts.client);
+	/* the keep-alive idle time starts once the last response is out */
+	if (s->http->nreq > 0 && evbuffer_get_length(lb_conn_output(s->cc)) > 0)
+		lb_conn_want_drain(s->cc);
+	else
+		arm_timer(s, s->http->nreq == 0 ? c->timeouts.http_request : c->timeouts.http_keep_alive);
+	lb_conn_read_start(s->cc);
+	if (evbuffer_get_length(lb_conn_input(s->cc)) > 0)
 		handle_head(s);
 }
 
@@ -955,8 +998,7 @@ http_start(struct lb_session *s)
 		lb_session_close(s, LB_CLOSE_NOMEM);
 		return;
 	}
-	bufferevent_setcb(s->cbev, client_read_cb, client_write_cb, client_event_cb, s);
-	bufferevent_enable(s->cbev, EV_WRITE);
+	lb_conn_setcb(s->cc, client_read_cb, client_write_cb, client_event_cb, s);
 	next_request(s);
 }
 

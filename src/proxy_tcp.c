@@ -8,18 +8,18 @@
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "lbproxy/config.h"
+#include "lbproxy/conn.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/proc.h"
 #include "session_int.h"
 
-static void relay_read_cb(struct bufferevent *bev, void *arg);
-static void relay_write_cb(struct bufferevent *bev, void *arg);
-static void relay_event_cb(struct bufferevent *bev, short what, void *arg);
+static void relay_read_cb(struct lb_conn *src, void *arg);
+static void relay_drain_cb(struct lb_conn *dst, void *arg);
+static void relay_event_cb(struct lb_conn *c, short what, void *arg);
 
 /* Both directions have seen FIN and delivered everything: the session is done. */
 static bool
@@ -30,29 +30,33 @@ finished(const struct lb_session *s)
 
 /* Send FIN to the side behind dst once everything for it has been written. */
 static void
-maybe_shutdown(struct lb_session *s, struct bufferevent *dst)
+maybe_shutdown(struct lb_session *s, struct lb_conn *dst)
 {
-	bool to_client = dst == s->cbev;
+	bool to_client = dst == s->cc;
 	bool src_eof = to_client ? s->s_eof : s->c_eof;
 	bool *shut = to_client ? &s->c_shut : &s->s_shut;
 
-	if (!src_eof || *shut || evbuffer_get_length(bufferevent_get_output(dst)) > 0)
+	if (!src_eof || *shut)
 		return;
-	(void)shutdown(bufferevent_getfd(dst), SHUT_WR);
+	if (evbuffer_get_length(lb_conn_output(dst)) > 0) {
+		lb_conn_want_drain(dst);
+		return;
+	}
+	lb_conn_shutdown(dst);
 	*shut = true;
 }
 
 /* Move what src has read to the other side; pause src if the other side is full. */
 static void
-relay_read_cb(struct bufferevent *src, void *arg)
+relay_read_cb(struct lb_conn *src, void *arg)
 {
 	struct lb_session *s = arg;
-	struct bufferevent *dst = src == s->cbev ? s->sbev : s->cbev;
-	struct evbuffer *in = bufferevent_get_input(src);
+	struct lb_conn *dst = src == s->cc ? s->sc : s->cc;
+	struct evbuffer *in = lb_conn_input(src);
 	size_t n = evbuffer_get_length(in);
 	struct lb_member *m = s->member;
 
-	if (src == s->cbev) {
+	if (src == s->cc) {
 		s->c_rx_ms = lb_now_ms();
 		s->bytes_in += n;
 		atomic_fetch_add_explicit(&m->c.bin, n, memory_order_relaxed);
@@ -63,54 +67,55 @@ relay_read_cb(struct bufferevent *src, void *arg)
 		atomic_fetch_add_explicit(&m->c.bout, n, memory_order_relaxed);
 		atomic_fetch_add_explicit(&lb_proc.fe.bout, n, memory_order_relaxed);
 	}
-	evbuffer_add_buffer(bufferevent_get_output(dst), in);
-	if (evbuffer_get_length(bufferevent_get_output(dst)) >= LB_BUF_HIGH)
-		bufferevent_disable(src, EV_READ);
+	evbuffer_add_buffer(lb_conn_output(dst), in);
+	lb_conn_flush(dst);
+	if (evbuffer_get_length(lb_conn_output(dst)) >= LB_BUF_HIGH) {
+		lb_conn_read_stop(src);
+		lb_conn_want_drain(dst);
+	}
 }
 
 /* dst drained: resume its peer's reading, or forward a pending FIN. */
 static void
-relay_write_cb(struct bufferevent *dst, void *arg)
+relay_drain_cb(struct lb_conn *dst, void *arg)
 {
 	struct lb_session *s = arg;
-	struct bufferevent *src = dst == s->cbev ? s->sbev : s->cbev;
-	bool src_eof = dst == s->cbev ? s->s_eof : s->c_eof;
+	struct lb_conn *src = dst == s->cc ? s->sc : s->cc;
+	bool src_eof = dst == s->cc ? s->s_eof : s->c_eof;
 
-	if (!src_eof && !(bufferevent_get_enabled(src) & EV_READ))
-		bufferevent_enable(src, EV_READ);
+	if (!src_eof && !lb_conn_reading(src))
+		lb_conn_read_start(src);
 	maybe_shutdown(s, dst);
 	if (finished(s))
 		lb_session_close(s, LB_CLOSE_DONE);
 }
 
 static void
-relay_event_cb(struct bufferevent *bev, short what, void *arg)
+relay_event_cb(struct lb_conn *c, short what, void *arg)
 {
 	struct lb_session *s = arg;
-	bool client = bev == s->cbev;
-	struct bufferevent *other = client ? s->sbev : s->cbev;
+	bool client = c == s->cc;
+	struct lb_conn *other = client ? s->sc : s->cc;
 	const struct lb_timeouts *to = &s->snap->conf->timeouts;
 
-	if (what & BEV_EVENT_EOF) {
-		/* drain what is left in the kernel buffer before treating EOF */
-		relay_read_cb(bev, s);
+	if (what & LB_CONN_EOF) {
 		if (client)
 			s->c_eof = true;
 		else
 			s->s_eof = true;
-		bufferevent_disable(bev, EV_READ);
+		lb_conn_read_stop(c);
 		maybe_shutdown(s, other);
 		if (finished(s))
 			lb_session_close(s, LB_CLOSE_DONE);
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT) {
+	if (what & LB_CONN_TIMEOUT) {
 		uint64_t last = s->c_rx_ms > s->s_rx_ms ? s->c_rx_ms : s->s_rx_ms;
 		int limit = client ? to->client : to->server;
 
 		/* idle means no traffic either way: keep waiting if the other side is busy */
-		if ((what & BEV_EVENT_READING) && lb_now_ms() - last < (uint64_t)limit) {
-			bufferevent_enable(bev, EV_READ);
+		if ((what & LB_CONN_READING) && lb_now_ms() - last < (uint64_t)limit) {
+			lb_conn_set_timeouts(c, limit, limit);
 			return;
 		}
 		lb_session_close(s, client ? LB_CLOSE_CLIENT_TIMEOUT : LB_CLOSE_SERVER_TIMEOUT);
@@ -128,29 +133,29 @@ lb_proxy_tunnel(struct lb_session *s)
 
 	lb_session_set_state(s, LB_SS_RELAY);
 	s->c_rx_ms = s->s_rx_ms = lb_now_ms();
-	bufferevent_setcb(s->cbev, relay_read_cb, relay_write_cb, relay_event_cb, s);
-	bufferevent_setcb(s->sbev, relay_read_cb, relay_write_cb, relay_event_cb, s);
-	lb_bev_timeouts(s->cbev, to->client, to->client);
-	lb_bev_timeouts(s->sbev, to->server, to->server);
-	bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
-	bufferevent_enable(s->sbev, EV_READ | EV_WRITE);
+	lb_conn_setcb(s->cc, relay_read_cb, relay_drain_cb, relay_event_cb, s);
+	lb_conn_setcb(s->sc, relay_read_cb, relay_drain_cb, relay_event_cb, s);
+	lb_conn_set_timeouts(s->cc, to->client, to->client);
+	lb_conn_set_timeouts(s->sc, to->server, to->server);
 	/* bytes that arrived before the relay started (ClientHello, data after a 101) */
-	if (evbuffer_get_length(bufferevent_get_input(s->cbev)) > 0)
-		relay_read_cb(s->cbev, s);
-	if (evbuffer_get_length(bufferevent_get_input(s->sbev)) > 0)
-		relay_read_cb(s->sbev, s);
+	if (evbuffer_get_length(lb_conn_input(s->cc)) > 0)
+		relay_read_cb(s->cc, s);
+	if (evbuffer_get_length(lb_conn_input(s->sc)) > 0)
+		relay_read_cb(s->sc, s);
+	lb_conn_read_start(s->cc);
+	lb_conn_read_start(s->sc);
 }
 
 static void
-tcp_connected(struct lb_session *s, struct bufferevent *sbev)
+tcp_connected(struct lb_session *s, struct lb_conn *sc)
 {
-	if (sbev == NULL) {
+	if (sc == NULL) {
 		atomic_fetch_add_explicit(&lb_proc.be.econ, 1, memory_order_relaxed);
 		lb_session_log(s, LB_LOG_NOTICE, "no member available, closing");
 		lb_session_close(s, LB_CLOSE_NO_MEMBER);
 		return;
 	}
-	s->sbev = sbev;
+	s->sc = sc;
 	lb_proxy_tunnel(s);
 }
 
@@ -158,7 +163,7 @@ static void
 tcp_start(struct lb_session *s)
 {
 	/* nothing is read from the client until a member is connected */
-	bufferevent_disable(s->cbev, EV_READ);
+	lb_conn_read_stop(s->cc);
 	lb_session_connect(s, tcp_connected);
 }
 

@@ -12,14 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
 #include "lbproxy/balance.h"
 #include "lbproxy/config.h"
+#include "lbproxy/conn.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/proc.h"
@@ -75,15 +73,6 @@ lb_session_set_state(struct lb_session *s, enum lb_session_state st)
 	s->state = st;
 }
 
-void
-lb_bev_timeouts(struct bufferevent *bev, int read_ms, int write_ms)
-{
-	struct timeval r = { read_ms / 1000, (read_ms % 1000) * 1000 };
-	struct timeval w = { write_ms / 1000, (write_ms % 1000) * 1000 };
-
-	bufferevent_set_timeouts(bev, read_ms > 0 ? &r : NULL, write_ms > 0 ? &w : NULL);
-}
-
 /* Raise smax to cur if it is higher. */
 static void
 track_max(_Atomic unsigned *max, unsigned cur)
@@ -95,10 +84,8 @@ track_max(_Atomic unsigned *max, unsigned cur)
 }
 
 /*
- * The handshake deadline is absolute: the bufferevent's read timeout
- * restarts with every byte, so a client trickling its ClientHello would
- * never reach it. The timer lives in the client SSL's app data (nothing
- * else uses it) until the handshake ends or the session closes.
+ * The handshake deadline is absolute: an inactivity timeout restarts with
+ * every byte, so a client trickling its ClientHello would never reach it.
  */
 static void
 tls_deadline_cb(evutil_socket_t fd, short what, void *arg)
@@ -109,31 +96,28 @@ tls_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	lb_session_close(s, LB_CLOSE_TLS);
 }
 
-/* Free the handshake deadline timer of ssl, if it has one. */
 static void
-tls_deadline_stop(SSL *ssl)
+tls_deadline_stop(struct lb_session *s)
 {
-	struct event *ev;
-
-	if (ssl == NULL || (ev = SSL_get_app_data(ssl)) == NULL)
-		return;
-	SSL_set_app_data(ssl, NULL);
-	event_free(ev);
+	if (s->hs_timer != NULL) {
+		event_free(s->hs_timer);
+		s->hs_timer = NULL;
+	}
 }
 
 static void
-tls_event_cb(struct bufferevent *bev, short what, void *arg)
+tls_event_cb(struct lb_conn *c, short what, void *arg)
 {
 	struct lb_session *s = arg;
 
-	if (what & BEV_EVENT_CONNECTED) {
-		tls_deadline_stop(bufferevent_openssl_get_ssl(bev));
-		lb_bev_timeouts(bev, 0, 0);
+	if (what & LB_CONN_CONNECTED) {
+		tls_deadline_stop(s);
+		lb_conn_set_timeouts(c, 0, 0);
 		s->ops->start(s);
 		return;
 	}
 	lb_session_log(s, LB_LOG_DEBUG, "TLS handshake: %s",
-	    what & BEV_EVENT_TIMEOUT ? "timed out" : "failed");
+	    what & LB_CONN_TIMEOUT ? "timed out" : "failed");
 	lb_session_close(s, LB_CLOSE_TLS);
 }
 
@@ -169,38 +153,29 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 	track_max(&lb_proc.fe.smax, atomic_load_explicit(&lb_proc.conns, memory_order_relaxed));
 
 	if (snap->tls != NULL) {
-		SSL *ssl = SSL_new(snap->tls);
 		int hs_ms = snap->conf->timeouts.tls_handshake;
 		struct timeval hs = { hs_ms / 1000, (hs_ms % 1000) * 1000 };
-		struct event *deadline;
+		SSL *ssl = SSL_new(snap->tls);
 
-		if (ssl != NULL)
-			s->cbev = bufferevent_openssl_socket_new(w->base, fd, ssl,
-			    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-		if (s->cbev == NULL) {
-			if (ssl != NULL)
-				SSL_free(ssl);
+		if (ssl == NULL) {
 			close(fd);
 			lb_session_close(s, LB_CLOSE_NOMEM);
 			return;
 		}
-		/* a peer that closes without close_notify after a complete response is a normal end */
-		bufferevent_openssl_set_allow_dirty_shutdown(s->cbev, 1);
-		lb_session_set_state(s, LB_SS_TLS_HANDSHAKE);
-		bufferevent_setcb(s->cbev, NULL, NULL, tls_event_cb, s);
-		lb_bev_timeouts(s->cbev, hs_ms, hs_ms);
-		if ((deadline = evtimer_new(w->base, tls_deadline_cb, s)) == NULL) {
+		s->cc = lb_conn_new(w->base, fd, ssl);
+		s->hs_timer = evtimer_new(w->base, tls_deadline_cb, s);
+		if (s->cc == NULL || s->hs_timer == NULL) {
 			lb_session_close(s, LB_CLOSE_NOMEM);
 			return;
 		}
-		SSL_set_app_data(ssl, deadline);
-		evtimer_add(deadline, &hs);
-		bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
+		lb_session_set_state(s, LB_SS_TLS_HANDSHAKE);
+		lb_conn_setcb(s->cc, NULL, NULL, tls_event_cb, s);
+		lb_conn_set_timeouts(s->cc, hs_ms, hs_ms);
+		evtimer_add(s->hs_timer, &hs);
 		return;
 	}
-	s->cbev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (s->cbev == NULL) {
-		close(fd);
+	s->cc = lb_conn_new(w->base, fd, NULL);
+	if (s->cc == NULL) {
 		lb_session_close(s, LB_CLOSE_NOMEM);
 		return;
 	}
@@ -236,21 +211,6 @@ lb_session_use_member(struct lb_session *s, struct lb_member *m)
 		atomic_fetch_add_explicit(&m->c.req_tot, 1, memory_order_relaxed);
 }
 
-/* Free a bufferevent, sending TLS close_notify first when it carries TLS. */
-static void
-bev_close(struct bufferevent *bev)
-{
-	SSL *ssl;
-
-	if (bev == NULL)
-		return;
-	ssl = bufferevent_openssl_get_ssl(bev);
-	tls_deadline_stop(ssl);
-	if (ssl != NULL && SSL_is_init_finished(ssl))
-		(void)SSL_shutdown(ssl);
-	bufferevent_free(bev);
-}
-
 void
 lb_session_close(struct lb_session *s, enum lb_close_reason why)
 {
@@ -261,10 +221,10 @@ lb_session_close(struct lb_session *s, enum lb_close_reason why)
 	    (unsigned long long)s->bytes_out, (unsigned long long)(lb_now_ms() - s->t_accept_ms));
 	if (s->ops != NULL && s->ops->fini != NULL)
 		s->ops->fini(s);
-	if (s->connecting != NULL)
-		bufferevent_free(s->connecting);
-	bev_close(s->sbev);
-	bev_close(s->cbev);
+	tls_deadline_stop(s);
+	lb_conn_free(s->connecting);
+	lb_conn_free(s->sc);
+	lb_conn_free(s->cc);
 	lb_session_release_member(s);
 	TAILQ_REMOVE(&w->sessions, s, link);
 	atomic_fetch_sub_explicit(&w->nsessions, 1, memory_order_relaxed);
@@ -276,25 +236,23 @@ lb_session_close(struct lb_session *s, enum lb_close_reason why)
 static void try_connect(struct lb_session *s);
 
 static void
-connect_event_cb(struct bufferevent *bev, short what, void *arg)
+connect_event_cb(struct lb_conn *c, short what, void *arg)
 {
 	struct lb_session *s = arg;
 	struct lb_member *m = s->member;
-	int one = 1;
 
-	if (what & BEV_EVENT_CONNECTED) {
+	if (what & LB_CONN_CONNECTED) {
 		s->connecting = NULL;
-		(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		lb_member_connect_ok(m);
-		lb_bev_timeouts(bev, 0, 0);
-		s->connect_cb(s, bev);
+		lb_conn_set_timeouts(c, 0, 0);
+		s->connect_cb(s, c);
 		return;
 	}
 	lb_session_log(s, LB_LOG_INFO, "connect to %s %s", m->name,
-	    what & BEV_EVENT_TIMEOUT ? "timed out" : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	    what & LB_CONN_TIMEOUT ? "timed out" : strerror(errno));
 	lb_member_connect_failed(m);
 	s->connecting = NULL;
-	bufferevent_free(bev);
+	lb_conn_free(c);
 	lb_session_release_member(s);
 	try_connect(s);
 }
@@ -305,7 +263,7 @@ try_connect(struct lb_session *s)
 {
 	const struct lb_config *c = s->snap->conf;
 	struct lb_member *m = NULL;
-	struct bufferevent *bev;
+	struct lb_conn *conn;
 
 	if (s->attempts > (unsigned)c->retries || s->ntried >= LB_MAX_TRIES)
 		goto fail;
@@ -325,21 +283,16 @@ try_connect(struct lb_session *s)
 	s->tried[s->ntried++] = m;
 	s->attempts++;
 	lb_session_use_member(s, m);
-	bev = bufferevent_socket_new(s->w->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
-		goto fail;
-	bufferevent_setcb(bev, NULL, NULL, connect_event_cb, s);
-	lb_bev_timeouts(bev, c->timeouts.connect, c->timeouts.connect);
-	s->connecting = bev;
 	s->t_connect_ms = lb_now_ms();
-	if (bufferevent_socket_connect(bev, (struct sockaddr *)&m->addr, (int)m->addrlen) == -1) {
-		lb_session_log(s, LB_LOG_INFO, "connect to %s: %s", m->name, strerror(errno));
-		lb_member_connect_failed(m);
-		s->connecting = NULL;
-		bufferevent_free(bev);
-		lb_session_release_member(s);
-		try_connect(s);
+	conn = lb_conn_connect(s->w->base, (struct sockaddr *)&m->addr, m->addrlen);
+	if (conn == NULL) {
+		/* no socket at all (descriptor limit): not the member's fault */
+		lb_session_log(s, LB_LOG_NOTICE, "connect to %s: %s", m->name, strerror(errno));
+		goto fail;
 	}
+	lb_conn_setcb(conn, NULL, NULL, connect_event_cb, s);
+	lb_conn_set_timeouts(conn, 0, c->timeouts.connect);
+	s->connecting = conn;
 	return;
 fail:
 	lb_session_release_member(s);

@@ -16,8 +16,8 @@
 #include "lbproxy/session.h"
 #include "lbproxy/snapshot.h"
 
-struct bufferevent;
 struct event;
+struct lb_conn;
 struct event_base;
 struct lb_member;
 struct lb_http_state;
@@ -51,8 +51,8 @@ struct lb_proxy_ops {
 extern const struct lb_proxy_ops lb_proxy_tcp_ops;
 extern const struct lb_proxy_ops lb_proxy_http_ops;
 
-/* Called with a connected member bufferevent, or NULL when every try failed. */
-typedef void (*lb_connect_cb)(struct lb_session *s, struct bufferevent *bev);
+/* Called with a connected member connection, or NULL when every try failed. */
+typedef void (*lb_connect_cb)(struct lb_session *s, struct lb_conn *c);
 
 struct lb_worker {
 	int			 id;
@@ -95,12 +95,13 @@ struct lb_session {
 	uint64_t		 client_hash;
 	uint64_t		 t_accept_ms;
 
-	struct bufferevent	*cbev;		/* client */
-	struct bufferevent	*sbev;		/* member, when connected */
+	struct lb_conn		*cc;		/* client */
+	struct lb_conn		*sc;		/* member, when connected */
+	struct event		*hs_timer;	/* absolute TLS handshake deadline */
 	struct lb_member	*member;	/* referenced, counted in member->active */
 
 	/* connect with retries (session.c) */
-	struct bufferevent	*connecting;
+	struct lb_conn		*connecting;
 	lb_connect_cb		 connect_cb;
 	struct lb_member	*prefer;	/* persistence: try this one first (borrowed from snap) */
 	struct lb_member	*tried[LB_MAX_TRIES];
@@ -133,10 +134,7 @@ void lb_worker_session_gone(struct lb_worker *w);
 void lb_session_log(const struct lb_session *s, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Apply a bufferevent's timeouts in milliseconds (0 = none). */
-void lb_bev_timeouts(struct bufferevent *bev, int read_ms, int write_ms);
-
-/* Relay bytes both ways between s->cbev and s->sbev until both sides finish (proxy_tcp.c). */
+/* Relay bytes both ways between s->cc and s->sc until both sides finish (proxy_tcp.c). */
 void lb_proxy_tunnel(struct lb_session *s);
 /* Make m the session's current member (counted active until released). */
 void lb_session_use_member(struct lb_session *s, struct lb_member *m);

@@ -225,7 +225,9 @@ r = c.response()
 check(r.status == 200 and len(r.body) == n, "slow keep-alive reader got %d of %d bytes" % (len(r.body), n))
 t0 = time.time()
 check(c.closed(3) and c.buf == b"" and not c.reset, "idle keep-alive connection not closed silently")
-check(0.5 <= time.time() - t0 <= 2.5, "keep-alive idle close after %.2fs" % (time.time() - t0))
+# the idle time starts once the response is handed to the kernel, which may
+# hold all of it for a slow reader: the close can follow the last byte at once
+check(time.time() - t0 <= 2.5, "keep-alive idle close after %.2fs" % (time.time() - t0))
 PY
 
 note "pipelined requests answered in order"
