@@ -47,6 +47,7 @@ struct lb_conn {
 	int			 write_ms;
 	uint64_t		 last_rd;	/* coarse ms of the last read progress */
 	uint64_t		 last_wr;	/* ... write progress */
+	uint64_t		 timer_due;	/* when the pending timer fires */
 	int			 pending_err;	/* errno to report from the loop */
 	short			 pending_what;	/* LB_CONN_* to report from the loop */
 	int			 busy;		/* callbacks on the stack */
@@ -91,22 +92,31 @@ write_pending(const struct lb_conn *c)
 	return c->connecting || c->handshaking || evbuffer_get_length(c->out) > 0;
 }
 
-/* Arm the inactivity timer if a timeout applies and it is not armed yet. */
+/*
+ * Make sure the timer fires no later than the earliest deadline that applies
+ * now. Lazy: a pending timer that fires earlier is left alone (it re-checks
+ * and sleeps again), so activity costs no timer-heap operation.
+ */
 static void
 arm_timer(struct lb_conn *c)
 {
-	int ms = 0;
+	uint64_t due = UINT64_MAX, d, now;
 	struct timeval tv;
 
 	if (c->reading && c->read_ms > 0)
-		ms = c->read_ms;
-	if (write_pending(c) && c->write_ms > 0 && (ms == 0 || c->write_ms < ms))
-		ms = c->write_ms;
-	if (ms == 0 || evtimer_pending(c->timer, NULL))
+		due = c->last_rd + (uint64_t)c->read_ms;
+	if (write_pending(c) && c->write_ms > 0 && (d = c->last_wr + (uint64_t)c->write_ms) < due)
+		due = d;
+	if (due == UINT64_MAX)
 		return;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	if (evtimer_pending(c->timer, NULL) && c->timer_due <= due)
+		return;
+	now = now_coarse();
+	d = due > now ? due - now : 0;
+	tv.tv_sec = (time_t)(d / 1000);
+	tv.tv_usec = (suseconds_t)((d % 1000) * 1000);
 	evtimer_add(c->timer, &tv);
+	c->timer_due = due;
 }
 
 /* Report what to the owner; returns false if the connection died meanwhile. */
@@ -153,6 +163,7 @@ check_timeouts(struct lb_conn *c)
 		tv.tv_sec = (time_t)(d / 1000);
 		tv.tv_usec = (suseconds_t)((d % 1000) * 1000);
 		evtimer_add(c->timer, &tv);
+		c->timer_due = next;
 	}
 }
 
@@ -664,8 +675,6 @@ lb_conn_set_timeouts(struct lb_conn *c, int read_ms, int write_ms)
 {
 	c->read_ms = read_ms;
 	c->write_ms = write_ms;
-	if (evtimer_pending(c->timer, NULL))
-		evtimer_del(c->timer);
 	c->last_rd = c->last_wr = now_coarse();
 	arm_timer(c);
 }

@@ -54,8 +54,6 @@ struct lb_idle_pool {
 
 struct lb_http_state {
 	struct event		*timer;		/* request-head deadline / keep-alive idle */
-	struct lb_http_hdr	*hdrs;		/* max_header_lines entries, reused */
-	size_t			 cap;
 	struct evbuffer		*head;		/* regenerated request head, until sent */
 	struct lb_http_body	 reqb;
 	struct lb_http_body	 rspb;
@@ -77,6 +75,8 @@ struct lb_http_state {
 	int			 status;
 	uint64_t		 t_req_ms;
 	uint64_t		 rsp_bytes;
+	uint64_t		 due;		/* when the session timer is due, 0 = disarmed */
+	uint64_t		 timer_due;	/* when the pending libevent timer fires */
 	size_t			 req_head_len;	/* the client's request head, for counters */
 	unsigned		 nreq;
 	char			 logreq[LOG_REQ_MAX];
@@ -209,12 +209,56 @@ idle_get(struct lb_worker *w, const struct lb_member *m)
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/*
+ * Point m at the worker's header scratch array: a head is parsed and used
+ * within one callback, so one array per worker serves every connection
+ * (an idle keep-alive connection then costs no header storage).
+ */
+static void
+hdr_scratch(struct lb_session *s, struct lb_http_msg *m)
+{
+	struct lb_worker *w = s->w;
+	size_t need = s->snap->limits.max_header_lines + 1;
+
+	if (w->hdr_cap < need) {
+		w->hdrs = lb_xrealloc(w->hdrs, need * sizeof(*w->hdrs));
+		w->hdr_cap = need;
+	}
+	memset(m, 0, sizeof(*m));
+	m->hdrs = w->hdrs;
+	m->hdr_cap = need;
+}
+
+/*
+ * The session timer (request-head deadline, keep-alive idle, lingering
+ * close) is lazy: arming records a due time and touches libevent's timer
+ * heap only when the pending timer would fire too late; disarming only
+ * forgets the due time. Most requests then cost no timer operation.
+ */
 static void
 arm_timer(struct lb_session *s, int ms)
 {
+	struct lb_http_state *h = s->http;
+	uint64_t due = lb_now_ms() + (uint64_t)ms;
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	evtimer_add(s->http->timer, &tv);
+	h->due = due;
+	if (!evtimer_pending(h->timer, NULL) || h->timer_due > due) {
+		evtimer_add(h->timer, &tv);
+		h->timer_due = due;
+	}
+}
+
+static void
+disarm_timer(struct lb_session *s)
+{
+	s->http->due = 0;
+}
+
+static bool
+timer_armed(const struct lb_session *s)
+{
+	return s->http->due != 0;
 }
 
 static void
@@ -273,7 +317,6 @@ static void
 finish_close(struct lb_session *s)
 {
 	struct lb_http_state *h = s->http;
-	struct timeval tv = { LINGER_MS / 1000, (LINGER_MS % 1000) * 1000 };
 
 	if (h->abort) {
 		reset_close(s, LB_CLOSE_SERVER_ERR);
@@ -288,7 +331,7 @@ finish_close(struct lb_session *s)
 	evbuffer_drain(lb_conn_input(s->cc), evbuffer_get_length(lb_conn_input(s->cc)));
 	lb_conn_set_timeouts(s->cc, LINGER_MS, 0);
 	lb_conn_read_start(s->cc);
-	evtimer_add(h->timer, &tv);
+	arm_timer(s, LINGER_MS);
 }
 
 /* Close the client connection once everything queued for it has been written. */
@@ -296,7 +339,7 @@ static void
 close_after_flush(struct lb_session *s)
 {
 	lb_session_set_state(s, LB_SS_CLOSING);
-	evtimer_del(s->http->timer);
+	disarm_timer(s);
 	lb_conn_read_stop(s->cc);
 	if (s->sc != NULL) {
 		lb_conn_free(s->sc);
@@ -502,9 +545,7 @@ handle_head(struct lb_session *s)
 	if (want > s->snap->limits.max_header_bytes + 1)
 		want = s->snap->limits.max_header_bytes + 1;
 	data = (char *)evbuffer_pullup(in, (ssize_t)want);
-	memset(&m, 0, sizeof(m));
-	m.hdrs = h->hdrs;
-	m.hdr_cap = h->cap;
+	hdr_scratch(s, &m);
 	rc = lb_http_parse_request(data, want, &s->snap->limits, &m, &why);
 	if (rc == LB_HTTP_PARTIAL)
 		return;
@@ -513,7 +554,7 @@ handle_head(struct lb_session *s)
 		reply_error(s, rc, why != NULL ? why : "invalid request");
 		return;
 	}
-	evtimer_del(h->timer);
+	disarm_timer(s);
 	h->nreq++;
 	atomic_fetch_add_explicit(&lb_proc.cum_req, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&lb_proc.fe.req_tot, 1, memory_order_relaxed);
@@ -697,9 +738,7 @@ handle_response_head(struct lb_session *s)
 		if (want > s->snap->limits.max_header_bytes + 1)
 			want = s->snap->limits.max_header_bytes + 1;
 		data = (char *)evbuffer_pullup(in, (ssize_t)want);
-		memset(&m, 0, sizeof(m));
-		m.hdrs = h->hdrs;
-		m.hdr_cap = h->cap;
+		hdr_scratch(s, &m);
 		rc = lb_http_parse_response(data, want, &s->snap->limits, h->method, &m, &why);
 		if (rc == LB_HTTP_PARTIAL)
 			return;
@@ -765,7 +804,7 @@ handle_response_head(struct lb_session *s)
 	if (m.status == 101) {
 		lb_conn_flush(s->cc);
 		access_log(s);
-		evtimer_del(h->timer);
+		disarm_timer(s);
 		lb_proxy_tunnel(s);
 		return;
 	}
@@ -894,7 +933,7 @@ client_write_cb(struct lb_conn *bev, void *arg)
 			finish_close(s);
 		return;
 	}
-	if (s->state == LB_SS_HTTP_IDLE && !evtimer_pending(s->http->timer, NULL))
+	if (s->state == LB_SS_HTTP_IDLE && !timer_armed(s))
 		arm_timer(s, s->snap->conf->timeouts.http_keep_alive);
 	if (s->sc != NULL && !lb_conn_reading(s->sc))
 		lb_conn_read_start(s->sc);
@@ -947,6 +986,21 @@ static void
 timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct lb_session *s = arg;
+	struct lb_http_state *h = s->http;
+	uint64_t now = lb_now_ms();
+
+	if (h->due == 0)
+		return;		/* disarmed since */
+	if (now < h->due) {
+		/* re-armed for later since: sleep again until then */
+		uint64_t left = h->due - now;
+		struct timeval tv = { (time_t)(left / 1000), (suseconds_t)((left % 1000) * 1000) };
+
+		evtimer_add(h->timer, &tv);
+		h->timer_due = h->due;
+		return;
+	}
+	h->due = 0;
 
 	if (s->state == LB_SS_HTTP_HEAD) {
 		snprintf(s->http->logreq, sizeof(s->http->logreq), "-");
@@ -969,6 +1023,7 @@ next_request(struct lb_session *s)
 
 	lb_session_set_state(s, LB_SS_HTTP_IDLE);
 	s->prefer = NULL;
+	s->between_requests = s->http->nreq > 0;
 	lb_conn_set_timeouts(s->cc, 0, c->timeouts.client);
 	/* the keep-alive idle time starts once the last response is out */
 	if (s->http->nreq > 0 && evbuffer_get_length(lb_conn_output(s->cc)) > 0)
@@ -990,11 +1045,9 @@ http_start(struct lb_session *s)
 		return;
 	}
 	s->http = h;
-	h->cap = s->snap->limits.max_header_lines + 1;
-	h->hdrs = calloc(h->cap, sizeof(*h->hdrs));
 	h->head = evbuffer_new();
 	h->timer = evtimer_new(s->w->base, timer_cb, s);
-	if (h->hdrs == NULL || h->head == NULL || h->timer == NULL) {
+	if (h->head == NULL || h->timer == NULL) {
 		lb_session_close(s, LB_CLOSE_NOMEM);
 		return;
 	}
@@ -1013,7 +1066,6 @@ http_fini(struct lb_session *s)
 		event_free(h->timer);
 	if (h->head != NULL)
 		evbuffer_free(h->head);
-	free(h->hdrs);
 	free(h);
 	s->http = NULL;
 }

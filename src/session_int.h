@@ -21,6 +21,7 @@ struct lb_conn;
 struct event_base;
 struct lb_member;
 struct lb_http_state;
+struct lb_http_hdr;
 struct lb_idle_pool;
 
 /* Most members one client connection tries before giving up (1 + retries). */
@@ -79,6 +80,8 @@ struct lb_worker {
 	uint64_t		 next_id;
 	struct lb_pick		 pick;
 	struct lb_idle_pool	*idle;		/* HTTP keep-alive member connections */
+	struct lb_http_hdr	*hdrs;		/* header scratch for the head being parsed */
+	size_t			 hdr_cap;
 };
 
 struct lb_session {
@@ -116,6 +119,7 @@ struct lb_session {
 	uint64_t		 bytes_in, bytes_out;
 
 	struct lb_http_state	*http;
+	bool			 between_requests; /* HTTP keep-alive, a response already sent */
 };
 
 /* Set the state and log "from -> to" at debug level. */

@@ -152,7 +152,8 @@ close_idle(struct lb_worker *w)
 
 	for (s = TAILQ_FIRST(&w->sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, link);
-		if (s->state == LB_SS_HTTP_IDLE)
+		/* a fresh connection may still send its first request: let it */
+		if (s->state == LB_SS_HTTP_IDLE && s->between_requests)
 			lb_session_close(s, LB_CLOSE_DONE);
 	}
 }
@@ -304,6 +305,7 @@ lb_worker_join(struct lb_worker *w)
 	lb_snapshot_unref(w->snap);
 	lb_pick_fini(&w->pick);
 	lb_idle_pool_free(w->idle);
+	free(w->hdrs);
 	if (w->accept_ev != NULL)
 		event_free(w->accept_ev);
 	event_free(w->wake);
