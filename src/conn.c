@@ -26,7 +26,8 @@
 #include "lbproxy/conn.h"
 #include "lbproxy/util.h"
 
-#define READ_CHUNK		16384	/* bytes asked of the kernel per read */
+#define READ_MIN		4096	/* first read size: small requests, small chunks */
+#define READ_MAX		65536	/* read size after full reads (bulk transfers) */
 #define READ_ROUNDS		4	/* read bursts per wake-up before yielding */
 #define TLS_RECORD		16384	/* plaintext per SSL_write: one full record */
 #define DEFAULT_READ_MAX	(64 * 1024)
@@ -48,6 +49,7 @@ struct lb_conn {
 	uint64_t		 last_rd;	/* coarse ms of the last read progress */
 	uint64_t		 last_wr;	/* ... write progress */
 	uint64_t		 timer_due;	/* when the pending timer fires */
+	size_t			 rsize;		/* next read size: grows on full reads */
 	int			 pending_err;	/* errno to report from the loop */
 	short			 pending_what;	/* LB_CONN_* to report from the loop */
 	int			 busy;		/* callbacks on the stack */
@@ -247,9 +249,10 @@ read_once(struct lb_conn *c, size_t *asked)
 	struct iovec iov[2];
 	ssize_t n;
 	int nv, i, r;
-	size_t left;
+	size_t left, room = c->read_max - evbuffer_get_length(c->in);
+	size_t want = c->rsize < room ? c->rsize : room;
 
-	nv = evbuffer_reserve_space(c->in, READ_CHUNK, v, 2);
+	nv = evbuffer_reserve_space(c->in, (ev_ssize_t)want, v, 2);
 	if (nv <= 0)
 		return -2;
 	if (c->ssl != NULL) {
@@ -277,11 +280,11 @@ read_once(struct lb_conn *c, size_t *asked)
 			return -2;
 		}
 	}
-	for (i = 0, *asked = 0; i < nv && *asked < READ_CHUNK; i++) {
+	for (i = 0, *asked = 0; i < nv && *asked < want; i++) {
 		iov[i].iov_base = v[i].iov_base;
 		iov[i].iov_len = v[i].iov_len;
-		if (*asked + iov[i].iov_len > READ_CHUNK)
-			iov[i].iov_len = READ_CHUNK - *asked;
+		if (*asked + iov[i].iov_len > want)
+			iov[i].iov_len = want - *asked;
 		*asked += iov[i].iov_len;
 	}
 	nv = i;
@@ -322,6 +325,15 @@ do_read(struct lb_conn *c)
 				break;
 			got = true;
 			c->last_rd = now_coarse();
+			/*
+			 * Size reads by what comes: a full read asks for more next
+			 * time (fewer syscalls for bulk), a small one goes back to
+			 * small chunks (memory of many quiet connections).
+			 */
+			if ((size_t)n >= c->rsize && c->rsize < READ_MAX)
+				c->rsize *= 4;
+			else if ((size_t)n < READ_MIN / 4)
+				c->rsize = READ_MIN;
 			/* a short read drained the socket: the next edge says when there is more */
 			if (c->ssl == NULL && (size_t)n < asked && !c->rdhup) {
 				c->can_read = 0;
@@ -479,6 +491,7 @@ conn_alloc(struct event_base *base, int fd, SSL *ssl)
 	c->fd = fd;
 	c->ssl = ssl;
 	c->read_max = DEFAULT_READ_MAX;
+	c->rsize = READ_MIN;
 	c->last_rd = c->last_wr = now_coarse();
 	c->in = evbuffer_new();
 	c->out = evbuffer_new();

@@ -669,6 +669,8 @@ response_done(struct lb_session *s)
 
 	lb_conn_flush(s->cc);
 	access_log(s);
+	/* the head is no longer needed for a retry: an idle client holds no buffer */
+	evbuffer_drain(h->head, evbuffer_get_length(h->head));
 	if (s->sc != NULL) {
 		if (h->srv_keepalive && h->req_done && !h->srv_eof)
 			idle_put(s);
