@@ -228,7 +228,10 @@ lb_worker_new(int id)
 	w->id = id;
 	/* one thread per base: no locking inside libevent on the hot path */
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	/*
+	 * No EVENT_BASE_FLAG_PRECISE_TIMER: it costs a timerfd_settime per loop
+	 * iteration, and millisecond timeouts need no better than epoll_wait's.
+	 */
 	w->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	if (w->base == NULL) {
