@@ -472,6 +472,13 @@ forward_request_body(struct lb_session *s)
 	}
 }
 
+/* HTTP_COOKIE's cookie: SRV unless the pool file names another. */
+static const char *
+cookie_name(const struct lb_vip_conf *v)
+{
+	return v->cookie_name != NULL ? v->cookie_name : "SRV";
+}
+
 /* Choose the member for this request: persistence first, then the balancer. */
 static struct lb_member *
 choose_member(struct lb_session *s, const struct lb_http_msg *m)
@@ -483,7 +490,7 @@ choose_member(struct lb_session *s, const struct lb_http_msg *m)
 
 	s->http->cookie_mem = NULL;
 	if (v->persist == LB_PERSIST_HTTP_COOKIE) {
-		if (lb_http_cookie_get(m, "SRV", &val, &len) == 0)
+		if (lb_http_cookie_get(m, cookie_name(v), &val, &len) == 0)
 			mem = lb_snapshot_find(s->snap, val, len);
 		s->http->cookie_mem = mem;
 	} else if (v->persist == LB_PERSIST_APP_COOKIE && v->cookie_name != NULL &&
@@ -781,7 +788,8 @@ handle_response_head(struct lb_session *s)
 	extra[0] = '\0';
 	/* HTTP_COOKIE: tell the client its member, also when the one it named failed over */
 	if (c->vip.persist == LB_PERSIST_HTTP_COOKIE && s->member != NULL && s->member != h->cookie_mem) {
-		n = snprintf(extra, sizeof(extra), "Set-Cookie: SRV=%s; path=/; HttpOnly\r\n", s->member->id);
+		n = snprintf(extra, sizeof(extra), "Set-Cookie: %s=%s; path=/; HttpOnly\r\n",
+		    cookie_name(&c->vip), s->member->id);
 		if (n < 0 || (size_t)n >= sizeof(extra))
 			extra[0] = '\0';	/* an id too long for a cookie: no persistence */
 	}
