@@ -175,6 +175,19 @@ start_vip() {
 start_vip cookie '{"type": "HTTP_COOKIE"}' "m1:$p1" "m2:$p2" "m3:$dead"
 start_vip app '{"type": "APP_COOKIE", "cookie_name": "JSESSIONID"}' "m1:$p1" "m2:$p2"
 start_vip src '{"type": "SOURCE_IP"}' "m1:$p1" "m2:$p2"
+start_vip named '{"type": "HTTP_COOKIE", "cookie_name": "LBSRV"}' "m1:$p1" "m2:$p2"
+
+note "HTTP_COOKIE with a configured cookie_name"
+VIP=$VIP_named PYTHONPATH=$T python3 - <<'PY' || fail "HTTP_COOKIE cookie_name"
+from hlib import *
+ids = {"b1": "m1", "b2": "m2"}
+r = get("/")
+mid = ids[r.h["x-backend"]]
+check(r.all("set-cookie") == ["LBSRV=%s; path=/; HttpOnly" % mid], "Set-Cookie %s" % r.all("set-cookie"))
+for i in range(4):
+    r = get("/", headers=["Cookie: LBSRV=%s" % mid])
+    check(ids[r.h["x-backend"]] == mid and not r.all("set-cookie"), "LBSRV=%s went to %s" % (mid, r.h["x-backend"]))
+PY
 
 note "HTTP_COOKIE: SRV=<member id> inserted, honoured, replaced when its member is unusable"
 VIP=$VIP_cookie PYTHONPATH=$T python3 - <<'PY' || fail "HTTP_COOKIE"
