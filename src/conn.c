@@ -187,6 +187,21 @@ destroy(struct lb_conn *c)
 	free(c);
 }
 
+/* One write syscall of the output: send() for a single chunk, writev() for several. */
+static ssize_t
+write_plain(struct lb_conn *c)
+{
+	struct evbuffer_iovec v[2];
+	ssize_t n;
+
+	if (evbuffer_peek(c->out, -1, NULL, v, 2) != 1)
+		return evbuffer_write_atmost(c->out, c->fd, -1);
+	n = send(c->fd, v[0].iov_base, v[0].iov_len, MSG_NOSIGNAL);
+	if (n > 0)
+		evbuffer_drain(c->out, (size_t)n);
+	return n;
+}
+
 /* Write as much output as the socket takes; false if an error was reported. */
 static bool
 do_write(struct lb_conn *c)
@@ -219,7 +234,7 @@ do_write(struct lb_conn *c)
 			c->last_wr = now_coarse();
 			continue;
 		}
-		n = evbuffer_write_atmost(c->out, c->fd, -1);
+		n = write_plain(c);
 		if (n > 0) {
 			c->last_wr = now_coarse();
 			if ((size_t)n < len) {
@@ -288,8 +303,9 @@ read_once(struct lb_conn *c, size_t *asked)
 		*asked += iov[i].iov_len;
 	}
 	nv = i;
+	/* recv for one buffer: cheaper than readv's iovec import */
 	do
-		n = readv(c->fd, iov, nv);
+		n = nv == 1 ? recv(c->fd, iov[0].iov_base, iov[0].iov_len, 0) : readv(c->fd, iov, nv);
 	while (n == -1 && errno == EINTR);
 	if (n > 0) {
 		for (i = 0, left = (size_t)n; i < nv; i++) {

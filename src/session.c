@@ -162,6 +162,8 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 			lb_session_close(s, LB_CLOSE_NOMEM);
 			return;
 		}
+		/* read whole records (and what follows) in one syscall, not header then body */
+		SSL_set_read_ahead(ssl, 1);
 		s->cc = lb_conn_new(w->base, fd, ssl);
 		s->hs_timer = evtimer_new(w->base, tls_deadline_cb, s);
 		if (s->cc == NULL || s->hs_timer == NULL) {

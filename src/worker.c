@@ -28,6 +28,9 @@
 
 static void accept_cb(evutil_socket_t fd, short what, void *arg);
 
+/* Workers whose accepting is paused at maxconn/connection_limit. */
+static _Atomic unsigned limit_paused;
+
 /* Connections this worker may admit in total, process-wide. */
 static unsigned
 conn_limit(const struct lb_worker *w)
@@ -80,9 +83,38 @@ accept_rebind(struct lb_worker *w)
 }
 
 static void
+limit_resume(struct lb_worker *w)
+{
+	if (w->limit_paused) {
+		w->limit_paused = false;
+		atomic_fetch_sub(&limit_paused, 1);
+	}
+	accept_start(w);
+}
+
+static void
 resume_cb(evutil_socket_t fd, short what, void *arg)
 {
-	accept_start(arg);
+	limit_resume(arg);
+}
+
+/*
+ * Every worker is woken for a new connection on the shared listener; one
+ * holding clearly more than its share lets the others take it, so a burst
+ * of connections spreads over the threads instead of landing on the first
+ * one awake. (The listener is level-triggered: what is left is not lost.)
+ */
+static bool
+overloaded(const struct lb_worker *w)
+{
+	unsigned n = (unsigned)lb_proc.n_workers;
+	unsigned mine = atomic_load_explicit(&w->nsessions, memory_order_relaxed);
+	unsigned total = atomic_load_explicit(&lb_proc.conns, memory_order_relaxed);
+
+	/* at a connection limit some workers do not accept: no balancing then */
+	if (n < 2 || atomic_load_explicit(&limit_paused, memory_order_relaxed) > 0)
+		return false;
+	return mine * n > total + 2 * n;
 }
 
 static void
@@ -95,11 +127,18 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 	int i, cfd;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
+		if (overloaded(w))
+			return;
 		if (atomic_fetch_add(&lb_proc.conns, 1) >= lim) {
+			struct timeval tv = { 0, ACCEPT_BACKOFF_MS * 1000 };
+
 			atomic_fetch_sub(&lb_proc.conns, 1);
-			/* resumed when one of our sessions ends */
+			/* resumed when one of our sessions ends, or by the timer (no session here) */
+			if (!w->limit_paused)
+				atomic_fetch_add(&limit_paused, 1);
 			w->limit_paused = true;
 			accept_stop(w);
+			evtimer_add(w->resume_ev, &tv);
 			return;
 		}
 		len = sizeof(ss);
@@ -126,10 +165,8 @@ void
 lb_worker_session_gone(struct lb_worker *w)
 {
 	atomic_fetch_sub(&lb_proc.conns, 1);
-	if (w->limit_paused) {
-		w->limit_paused = false;
-		accept_start(w);
-	}
+	if (w->limit_paused)
+		limit_resume(w);
 	if (w->draining && TAILQ_EMPTY(&w->sessions))
 		event_base_loopexit(w->base, NULL);
 }
@@ -198,10 +235,8 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 
 			evtimer_add(w->drain_ev, &tv);
 		}
-		if (w->limit_paused) {
-			w->limit_paused = false;	/* the limit may have changed */
-			accept_start(w);
-		}
+		if (w->limit_paused)
+			limit_resume(w);	/* the limit may have changed */
 	}
 	if (stop != 0) {
 		w->draining = true;
