@@ -447,6 +447,7 @@ main(int argc, char **argv)
 		if (kill(o.sf[i], SIGUSR1) == -1)
 			lb_warn("-sf %d: %s", (int)o.sf[i], strerror(errno));
 
+	lb_daemon_ready();
 	lb_notice("lbproxy %s started: vip %s %s %s, %zu members, %d workers, maxconn %d",
 	    PACKAGE_VERSION, conf->vip.id, lb_proto_names[conf->vip.protocol],
 	    lb_proc.snap->listener != NULL ? lb_proc.snap->listener->name : "(admin down)",

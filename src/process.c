@@ -51,16 +51,30 @@ lb_pidfile_remove(const char *path)
 	fclose(fp);
 }
 
+/* Write end of the readiness pipe while the parent waits for the daemon. */
+static int ready_fd = -1;
+
 int
 lb_daemonize(void)
 {
-	pid_t pid = fork();
-	int fd;
+	int fds[2], fd;
+	char c = 0;
+	pid_t pid;
 
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -1;
+	pid = fork();
 	if (pid == -1)
 		return -1;
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		/* the caller may read the pidfile as soon as we return: wait for it */
+		close(fds[1]);
+		while (read(fds[0], &c, 1) == -1 && errno == EINTR)
+			;
+		_exit(c == 'R' ? 0 : 2);
+	}
+	close(fds[0]);
+	ready_fd = fds[1];
 	if (setsid() == -1)
 		return -1;
 	fd = open("/dev/null", O_RDWR);
@@ -72,6 +86,16 @@ lb_daemonize(void)
 			close(fd);
 	}
 	return chdir("/");
+}
+
+void
+lb_daemon_ready(void)
+{
+	if (ready_fd == -1)
+		return;
+	(void)!write(ready_fd, "R", 1);
+	close(ready_fd);
+	ready_fd = -1;
 }
 
 int

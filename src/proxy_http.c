@@ -493,6 +493,8 @@ choose_member(struct lb_session *s, const struct lb_http_msg *m)
 		if (lb_http_cookie_get(m, cookie_name(v), &val, &len) == 0)
 			mem = lb_snapshot_find(s->snap, val, len);
 		s->http->cookie_mem = mem;
+	} else if (v->persist == LB_PERSIST_SOURCE_IP) {
+		mem = lb_src_lookup(s->snap, s->client_hash);
 	} else if (v->persist == LB_PERSIST_APP_COOKIE && v->cookie_name != NULL &&
 	    lb_http_cookie_get(m, v->cookie_name, &val, &len) == 0) {
 		mem = lb_app_cookie_lookup(s->snap, val, len);

@@ -14,6 +14,7 @@
 #include "lbproxy/conn.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
+#include "lbproxy/persist.h"
 #include "lbproxy/proc.h"
 #include "session_int.h"
 
@@ -164,6 +165,8 @@ tcp_start(struct lb_session *s)
 {
 	/* nothing is read from the client until a member is connected */
 	lb_conn_read_stop(s->cc);
+	if (s->snap->conf->vip.persist == LB_PERSIST_SOURCE_IP)
+		s->prefer = lb_src_lookup(s->snap, s->client_hash);
 	lb_session_connect(s, tcp_connected);
 }
 

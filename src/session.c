@@ -20,6 +20,7 @@
 #include "lbproxy/conn.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
+#include "lbproxy/persist.h"
 #include "lbproxy/proc.h"
 #include "session_int.h"
 
@@ -207,6 +208,8 @@ lb_session_use_member(struct lb_session *s, struct lb_member *m)
 	cur = atomic_fetch_add_explicit(&m->active, 1, memory_order_relaxed) + 1;
 	track_max(&m->c.smax, cur);
 	atomic_fetch_add_explicit(&m->c.lbtot, 1, memory_order_relaxed);
+	if (s->snap->conf->vip.persist == LB_PERSIST_SOURCE_IP)
+		lb_src_learn(s->client_hash, m);
 	/* a session (HTTP: a request) assigned to the member, as HAProxy counts stot */
 	atomic_fetch_add_explicit(&m->c.stot, 1, memory_order_relaxed);
 	if (s->http != NULL)

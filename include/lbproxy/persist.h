@@ -16,4 +16,14 @@ void lb_app_cookie_learn(struct lb_snapshot *s, const char *val, size_t len, str
 /* The member that issued val, if it may still take persistent traffic; else NULL. Borrowed. */
 struct lb_member *lb_app_cookie_lookup(struct lb_snapshot *s, const char *val, size_t len);
 
+#include <stdint.h>
+
+/*
+ * SOURCE_IP: remember that this client went to m. Entries expire after 30
+ * minutes without use; a member draining (weight 0) keeps the clients it has.
+ */
+void lb_src_learn(uint64_t client_hash, const struct lb_member *m);
+/* The member this client used recently, if it may still take it; else NULL. Borrowed. */
+struct lb_member *lb_src_lookup(struct lb_snapshot *s, uint64_t client_hash);
+
 #endif

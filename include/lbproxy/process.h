@@ -5,8 +5,14 @@
 /* Write pid to path atomically (temp file + rename). Returns 0 or -1. */
 int lb_pidfile_write(const char *path, int pid);
 void lb_pidfile_remove(const char *path);
-/* Fork into the background; the parent exits 0. Returns 0 in the child, -1 on error. */
+/*
+ * Fork into the background. The parent waits until the child calls
+ * lb_daemon_ready (pidfile written, serving) and exits 0, or exits 2 if the
+ * child dies first. Returns 0 in the child, -1 on error.
+ */
 int lb_daemonize(void);
+/* Tell the waiting parent of lb_daemonize that startup is complete (no-op otherwise). */
+void lb_daemon_ready(void);
 /* Enter /var/run/netns/<name>. Returns 0 or -1 with errno. */
 int lb_netns_enter(const char *name);
 /* Raise RLIMIT_NOFILE to its hard limit; returns the soft limit now in force. */

@@ -245,9 +245,9 @@ track_pid() {
 
 # EXIT trap: kill what we started, delete namespaces, dump logs on failure.
 _e2e_cleanup() {
-	local rc=$? p f pids="" i
+	local rc=$? p="" f pids="" i
 
-	set +e
+	set +eu
 	if [ -f "$T/.pids" ]; then
 		pids=$(cat "$T/.pids")
 	fi

@@ -136,7 +136,7 @@ check(seen == {"b1", "b2"}, "unknown JSESSIONID: %s" % seen)
 PY
 
 note "SOURCE_IP: one client address, one member"
-VIP=$VIP_src PYTHONPATH=$T python3 - <<'PY' || fail "SOURCE_IP"
+T=$T VIP=$VIP_src PYTHONPATH=$T python3 - <<'PY' || fail "SOURCE_IP"
 from hlib import *
 def from_src(src, path="/"):
     s = socket.socket()
@@ -161,4 +161,26 @@ for n in range(1, 17):
     check(len(got) == 1, "client %s reached %s" % (src, got))
     seen[src] = got.pop()
 check(set(seen.values()) == {"b1", "b2"}, "16 client addresses all on one member: %s" % seen)
+open(os.environ["T"] + "/src-seen", "w").write(repr(seen))
 PY
+# drain m2 (weight 0): its known clients stay, new client addresses never reach it
+STATS_SOCK=$T/sock-src stats_cmd "set weight pool1/m2 0" >/dev/null
+T=$T VIP=$VIP_src PYTHONPATH=$T python3 - <<'PY' || fail "SOURCE_IP persistence while draining"
+from hlib import *
+import ast
+seen = ast.literal_eval(open(os.environ["T"] + "/src-seen").read())
+def from_src(src):
+    s = socket.socket()
+    s.settimeout(5)
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", PORT))
+    c = Conn.__new__(Conn)
+    c.s, c.buf, c.eof, c.reset = s, b"", False, False
+    c.send(request("/", headers=["Connection: close"]))
+    return c.response().h["x-backend"]
+for src, b in seen.items():
+    check(from_src(src) == b, "known client %s moved off %s while it drains" % (src, b))
+for n in range(20, 36):
+    check(from_src("127.0.0.%d" % n) == "b1", "new client 127.0.0.%d sent to the draining member" % n)
+PY
+STATS_SOCK=$T/sock-src stats_cmd "set weight pool1/m2 1" >/dev/null

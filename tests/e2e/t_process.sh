@@ -39,6 +39,13 @@ rc=0; "$LBPROXY" -c "$T/pool.json" --netns lbproxy-no-such-ns 2>"$T/err" || rc=$
 assert_eq 2 "$rc" "missing netns exit status"
 assert_contains "$(cat "$T/err")" "lbproxy-no-such-ns" "netns failure names the namespace"
 
+# -D returns only once the daemon has written its pidfile (callers read it at once)
+rc=0; "$LBPROXY" -c "$T/pool.json" -D -p "$T/early.pid" 2>"$T/err" || rc=$?
+assert_eq 0 "$rc" "-D exit status"
+[ -s "$T/early.pid" ] || fail "-D returned before the pidfile was written"
+kill -TERM "$(cat "$T/early.pid")"
+wait_gone "$(cat "$T/early.pid")" || fail "daemon did not stop"
+
 # -D -p: the foreground returns 0 once bound, the pidfile names the daemon
 start_lbproxy "$T/pool.json" -D -p "$T/lb.pid"
 assert_eq "$(cat "$T/lb.pid")" "$LB_PID" "pidfile content"
