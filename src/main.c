@@ -365,7 +365,9 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	nofile = lb_nofile_raise();
-	lb_proc.maxconn = conf->maxconn > 0 ? conf->maxconn : (int)((nofile - 64) / 2);
+	/* two descriptors a connection, some kept for listeners, checks and logs */
+	lb_proc.maxconn = conf->maxconn > 0 ? conf->maxconn :
+	    nofile > 96 ? (int)((nofile - 64) / 2) : 16;
 	/* -D changes directory to /: reloads and the pidfile need absolute paths */
 	config_abs = absolute(o.config);
 	lb_proc.config_path = config_abs;

@@ -52,3 +52,55 @@ LB_EXTRA='"maxconn": 2' write_pool "$T/mc.json" "$vip" TCP ROUND_ROBIN "m1:$p1"
 start_lbproxy "$T/mc.json" -w 2
 check_limit "$vip" 2 || fail "maxconn not enforced as a backlog"
 stop_lbproxy
+
+# Out of descriptors (EMFILE): accepting pauses and resumes later, without a
+# busy loop; clients that could not be accepted wait in the backlog and are
+# served once descriptors free up.
+if command -v prlimit >/dev/null 2>&1; then
+	vip=$(free_port)
+	LB_EXTRA='"maxconn": 1000' write_pool "$T/mf.json" "$vip" TCP ROUND_ROBIN "m1:$p1"
+	start_lbproxy "$T/mf.json" -w 1
+	prlimit --pid "$LB_PID" --nofile=48:48 || fail "prlimit failed"
+	python3 - "$vip" "$LB_PID" <<'PY' || fail "EMFILE handling"
+import socket, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+def cpu():
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / 100.0
+socks = []
+for i in range(60):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    socks.append(s)
+served, waiting = [], []
+time.sleep(0.5)
+for s in socks:
+    s.settimeout(0.05)
+    try:
+        d = s.recv(64)
+        (served if d.startswith(b"hello") else waiting).append(s)
+    except socket.timeout:
+        waiting.append(s)
+assert 0 < len(served) < 60, "served %d of 60 with 48 descriptors" % len(served)
+c0 = cpu()
+time.sleep(1.5)
+spent = cpu() - c0
+assert spent < 0.5, "lbproxy used %.2f s of CPU in 1.5 s while out of descriptors" % spent
+for s in served:
+    s.close()
+got = 0
+deadline = time.time() + 10
+for s in waiting:
+    s.settimeout(max(0.1, deadline - time.time()))
+    try:
+        if s.recv(64).startswith(b"hello"):
+            got += 1
+    except socket.timeout:
+        pass
+    s.close()
+    time.sleep(0.01)
+assert got == len(waiting), "only %d of %d waiting clients served after descriptors freed" % (got, len(waiting))
+print("served %d at first, %d after descriptors freed, %.2f s CPU while waiting" % (len(served), got, spent))
+PY
+	grep -q "accept: Too many open files" "$T/lbproxy.log" || fail "EMFILE not logged"
+	stop_lbproxy
+fi

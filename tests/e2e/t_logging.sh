@@ -1,0 +1,38 @@
+#!/bin/bash
+# t_logging: lbproxy.log to a file: the start line and health transitions at
+# notice, one access-log line per HTTP request in the documented format
+# (client vip member "request line" status bytes time), per-connection lines
+# at info naming the session, VIP, client and member; the level is honoured.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "${E2E_LIB:-$(dirname "$0")/lib.sh}"
+e2e_init
+need_cmd curl
+
+start_backend b1 0 http; p1=$BACKEND_PORT
+vip=$(free_port)
+LB_EXTRA="\"log\": {\"target\": \"$T/lb-file.log\", \"level\": \"info\", \"access_log\": true}" \
+	write_pool "$T/pool.json" "$vip" HTTP ROUND_ROBIN "m1:$p1"
+start_lbproxy "$T/pool.json" -w 1
+for i in 1 2 3; do http_get "http://127.0.0.1:$vip/echo?n=$i" >/dev/null; done
+http_code "http://127.0.0.1:$vip/status/404" >/dev/null
+wait_until 5 grep -q '/status/404' "$T/lb-file.log" || fail "no access-log line in the log file"
+cat "$T/lb-file.log"
+grep -q "notice: lbproxy .* started: vip vip1 HTTP 127.0.0.1:$vip" "$T/lb-file.log" ||
+	fail "start line not in the log file"
+assert_eq 3 "$(grep -cE "127\.0\.0\.1:[0-9]+ vip=vip1 member=m1 \"GET /echo\?n=[123] HTTP/1\.1\" 200 [0-9]+ [0-9]+ms$" "$T/lb-file.log")" \
+	"access-log lines for the 3 GETs"
+grep -qE "member=m1 \"GET /status/404 HTTP/1\.1\" 404 " "$T/lb-file.log" || fail "404 not logged"
+# nothing of this goes to stderr when a file is the target
+if grep -q "vip=vip1 member=m1" "$T/lbproxy.log"; then fail "access log went to stderr too"; fi
+stop_lbproxy
+
+# level notice: access log still written (it is asked for), info lines are not
+rm -f "$T/lb-file.log"
+LB_EXTRA="\"log\": {\"target\": \"$T/lb-file.log\", \"level\": \"notice\"}" \
+	write_pool "$T/pool2.json" "$vip" HTTP ROUND_ROBIN "m1:$p1:1" "dead:$(free_port)"
+start_lbproxy "$T/pool2.json" -w 1
+for i in 1 2 3 4; do http_get "http://127.0.0.1:$vip/" >/dev/null || true; done
+stop_lbproxy
+grep -q "started" "$T/lb-file.log" || fail "notice line missing"
+if grep -q "info:" "$T/lb-file.log"; then fail "info lines written at level notice"; fi
+if grep -q '"GET /' "$T/lb-file.log"; then fail "access log written although not enabled"; fi
