@@ -102,19 +102,30 @@ lb_config_alias(const struct lb_parse *p, const char *path)
 	return path;
 }
 
-/* Report an error at path (its canonical name; the user's spelling is printed). */
+/* Record an error or a warning at path (its canonical name; the user's spelling is printed). */
+static void
+vreport(struct lb_parse *p, bool warn, const char *path, const char *fmt, va_list ap)
+{
+	char *reason;
+
+	if (vasprintf(&reason, fmt, ap) == -1)
+		abort();
+	if (warn)
+		lb_diag_warn(p->diag, "%s: %s", lb_config_alias(p, path), reason);
+	else
+		lb_diag_err(p->diag, "%s: %s", lb_config_alias(p, path), reason);
+	free(reason);
+}
+
+/* Report an error at path. */
 static void
 cerr(struct lb_parse *p, const char *path, const char *fmt, ...)
 {
 	va_list ap;
-	char *reason;
 
 	va_start(ap, fmt);
-	if (vasprintf(&reason, fmt, ap) == -1)
-		abort();
+	vreport(p, false, path, fmt, ap);
 	va_end(ap);
-	lb_diag_err(p->diag, "%s: %s", lb_config_alias(p, path), reason);
-	free(reason);
 }
 
 /* Same as cerr, for something that is skipped but does not make the file invalid. */
@@ -122,14 +133,10 @@ static void
 cwarn(struct lb_parse *p, const char *path, const char *fmt, ...)
 {
 	va_list ap;
-	char *reason;
 
 	va_start(ap, fmt);
-	if (vasprintf(&reason, fmt, ap) == -1)
-		abort();
+	vreport(p, true, path, fmt, ap);
 	va_end(ap);
-	lb_diag_warn(p->diag, "%s: %s", lb_config_alias(p, path), reason);
-	free(reason);
 }
 
 /* s in double quotes for a message, control characters escaped, cut if long. */

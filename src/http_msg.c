@@ -1025,38 +1025,54 @@ trim(const char **s, size_t *n)
 		(*n)--;
 }
 
+/*
+ * If the cookie pair [s, semi) is "name=value" (OWS trimmed, one pair of
+ * quotes removed), point *v and *vn at the value and return true.
+ */
+static bool
+cookie_pair(const char *s, const char *semi, const char *name, size_t nlen,
+    const char **v, size_t *vn)
+{
+	const char *eq = memchr(s, '=', (size_t)(semi - s)), *k = s;
+	size_t kn;
+
+	if (eq == NULL)
+		return false;
+	kn = (size_t)(eq - s);
+	trim(&k, &kn);
+	if (kn != nlen || memcmp(k, name, nlen) != 0)
+		return false;
+	*v = eq + 1;
+	*vn = (size_t)(semi - *v);
+	trim(v, vn);
+	cookie_unquote(v, vn);
+	return true;
+}
+
+/* End of the cookie pair starting at s: the next ';' or end. */
+static const char *
+pair_end(const char *s, const char *end)
+{
+	const char *semi = memchr(s, ';', (size_t)(end - s));
+
+	return semi != NULL ? semi : end;
+}
+
 int
 lb_http_cookie_get(const struct lb_http_msg *m, const char *name, const char **val, size_t *len)
 {
-	const char	*p, *end, *s, *eq, *semi, *k, *v;
-	size_t		 i, nlen = strlen(name), kn, vn;
+	const char	*p, *end, *semi;
+	size_t		 i, nlen = strlen(name);
 
 	for (i = 0; i < m->n_hdrs; i++) {
 		if (m->hdrs[i].name_len != 6 || !ci_eq(m->hdrs[i].name, 6, "cookie"))
 			continue;
 		p = m->hdrs[i].value;
 		end = p + m->hdrs[i].value_len;
-		while (p < end) {
-			s = p;
-			semi = memchr(s, ';', (size_t)(end - s));
-			if (semi == NULL)
-				semi = end;
-			p = semi < end ? semi + 1 : end;
-			eq = memchr(s, '=', (size_t)(semi - s));
-			if (eq == NULL)
-				continue;
-			k = s;
-			kn = (size_t)(eq - s);
-			trim(&k, &kn);
-			if (kn != nlen || memcmp(k, name, nlen) != 0)
-				continue;
-			v = eq + 1;
-			vn = (size_t)(semi - v);
-			trim(&v, &vn);
-			cookie_unquote(&v, &vn);
-			*val = v;
-			*len = vn;
-			return 0;
+		for (; p < end; p = semi < end ? semi + 1 : end) {
+			semi = pair_end(p, end);
+			if (cookie_pair(p, semi, name, nlen, val, len))
+				return 0;
 		}
 	}
 	return -1;
@@ -1066,8 +1082,8 @@ int
 lb_http_setcookie_get(const struct lb_http_msg *m, const char *name, const char **val,
     size_t *len)
 {
-	const char	*s, *end, *eq, *semi, *k, *v;
-	size_t		 i, nlen = strlen(name), kn, vn;
+	const char	*s, *end;
+	size_t		 i, nlen = strlen(name);
 	int		 rc = -1;
 
 	/* The last Set-Cookie for the name wins, as in a user agent. */
@@ -1076,24 +1092,8 @@ lb_http_setcookie_get(const struct lb_http_msg *m, const char *name, const char 
 			continue;
 		s = m->hdrs[i].value;
 		end = s + m->hdrs[i].value_len;
-		semi = memchr(s, ';', (size_t)(end - s));
-		if (semi == NULL)
-			semi = end;
-		eq = memchr(s, '=', (size_t)(semi - s));
-		if (eq == NULL)
-			continue;
-		k = s;
-		kn = (size_t)(eq - s);
-		trim(&k, &kn);
-		if (kn != nlen || memcmp(k, name, nlen) != 0)
-			continue;
-		v = eq + 1;
-		vn = (size_t)(semi - v);
-		trim(&v, &vn);
-		cookie_unquote(&v, &vn);
-		*val = v;
-		*len = vn;
-		rc = 0;
+		if (cookie_pair(s, pair_end(s, end), name, nlen, val, len))
+			rc = 0;
 	}
 	return rc;
 }
