@@ -490,19 +490,8 @@ scan_fields(const char **pp, const char *end, size_t max_lines, struct lb_http_m
 			;
 		for (ve = p; ve > v && IS_OWS(ve[-1]); ve--)
 			;
-		if (p == end)
-			return LB_HTTP_PARTIAL;
-		if (*p != '\r') {
-			*why = *p == '\n' ? "bare LF" : "control character in field value";
-			return 400;
-		}
-		if (p + 1 == end)
-			return LB_HTTP_PARTIAL;
-		if (p[1] != '\n') {
-			*why = "bare CR";
-			return 400;
-		}
-		p += 2;
+		if ((rc = scan_crlf(&p, end, "control character in field value", why)) != 0)
+			return rc;
 		h->value = v;
 		h->value_len = (size_t)(ve - v);
 		h->hop = false;

@@ -65,6 +65,7 @@ lb_listener_open(const struct sockaddr *addr, socklen_t len, int backlog,
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	/* a VIP may be configured before its address is up (keepalived standby) */
 	(void)setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	/* accepted sockets inherit TCP_NODELAY: no setsockopt per connection */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (bind(fd, addr, len) == -1 || listen(fd, backlog) == -1)
 		goto fail;

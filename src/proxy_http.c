@@ -277,10 +277,16 @@ static void
 access_log(struct lb_session *s)
 {
 	struct lb_http_state *h = s->http;
-	uint64_t now = lb_now_ms();
+	const struct lb_config *c = s->snap->conf;
+	uint64_t now;
 
-	lb_metrics_observe_ms((unsigned)(now - h->t_req_ms));
-	if (!s->snap->conf->access_log)
+	/* the histogram's counters are shared by all workers: only when someone reads them */
+	if (c->metrics_listen == NULL && !c->access_log)
+		return;
+	now = lb_now_ms();
+	if (c->metrics_listen != NULL)
+		lb_metrics_observe_ms((unsigned)(now - h->t_req_ms));
+	if (!c->access_log)
 		return;
 	lb_log_access("%s:%d vip=%s member=%s \"%s\" %d %llu %llums", s->peer_host,
 	    lb_addr_port((struct sockaddr *)&s->peer), s->snap->conf->vip.id,
@@ -514,8 +520,7 @@ follow_reload(struct lb_session *s)
 
 	if (s->snap == cur || cur == NULL)
 		return true;
-	if (!cur->conf->vip.http || (cur->tls != NULL) != (s->snap->tls != NULL) ||
-	    cur->conf->max_header_lines != s->snap->conf->max_header_lines) {
+	if (!cur->conf->vip.http || (cur->tls != NULL) != (s->snap->tls != NULL)) {
 		close_after_flush(s);
 		return false;
 	}

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,7 +126,6 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 {
 	struct lb_snapshot *snap = w->snap;
 	struct lb_session *s;
-	int one = 1;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
@@ -135,7 +133,6 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 		lb_worker_session_gone(w);
 		return;
 	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	s->id = ++w->next_id;
 	s->w = w;
 	s->snap = snap;
