@@ -349,8 +349,9 @@ if _have strace systemd-analyze; then
 	# sets TRACER and LB.
 	traced_start() {
 		cp "$T/$1.json" "$dir/pool.json"
-		bg_run "strace-$1" strace -f -qq -o "$T/strace-$1.out" \
-		    "$LBPROXY" -c "$dir/pool.json" -w 2
+		# LeakSanitizer cannot run under ptrace: off for traced sanitized builds
+		bg_run "strace-$1" env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		    strace -f -qq -o "$T/strace-$1.out" "$LBPROXY" -c "$dir/pool.json" -w 2
 		TRACER=$BG_PID
 		wait_port "$vip" 10 || fail "lbproxy under strace did not start"
 		LB=$(pgrep -P "$TRACER" | head -n 1)
