@@ -96,12 +96,18 @@ tls_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	lb_session_close(s, LB_CLOSE_TLS);
 }
 
+#define LB_FDWAIT_MS	50
+
+static void try_connect(struct lb_session *s);
+static void connect_member(struct lb_session *s);
+static void fdwait_end(struct lb_session *s);
+
 static void
-tls_deadline_stop(struct lb_session *s)
+timer_stop(struct lb_session *s)
 {
-	if (s->hs_timer != NULL) {
-		event_free(s->hs_timer);
-		s->hs_timer = NULL;
+	if (s->timer != NULL) {
+		event_free(s->timer);
+		s->timer = NULL;
 	}
 }
 
@@ -111,7 +117,7 @@ tls_event_cb(struct lb_conn *c, short what, void *arg)
 	struct lb_session *s = arg;
 
 	if (what & LB_CONN_CONNECTED) {
-		tls_deadline_stop(s);
+		timer_stop(s);
 		lb_conn_set_timeouts(c, 0, 0);
 		s->ops->start(s);
 		return;
@@ -163,15 +169,15 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 		/* read whole records (and what follows) in one syscall, not header then body */
 		SSL_set_read_ahead(ssl, 1);
 		s->cc = lb_conn_new(w->base, fd, ssl);
-		s->hs_timer = evtimer_new(w->base, tls_deadline_cb, s);
-		if (s->cc == NULL || s->hs_timer == NULL) {
+		s->timer = evtimer_new(w->base, tls_deadline_cb, s);
+		if (s->cc == NULL || s->timer == NULL) {
 			lb_session_close(s, LB_CLOSE_NOMEM);
 			return;
 		}
 		lb_session_set_state(s, LB_SS_TLS_HANDSHAKE);
 		lb_conn_setcb(s->cc, NULL, NULL, tls_event_cb, s);
 		lb_conn_set_timeouts(s->cc, hs_ms, hs_ms);
-		evtimer_add(s->hs_timer, &hs);
+		evtimer_add(s->timer, &hs);
 		return;
 	}
 	s->cc = lb_conn_new(w->base, fd, NULL);
@@ -223,7 +229,8 @@ lb_session_close(struct lb_session *s, enum lb_close_reason why)
 	    (unsigned long long)s->bytes_out, (unsigned long long)(lb_now_ms() - s->t_accept_ms));
 	if (s->ops != NULL && s->ops->fini != NULL)
 		s->ops->fini(s);
-	tls_deadline_stop(s);
+	timer_stop(s);
+	fdwait_end(s);
 	lb_conn_free(s->connecting);
 	lb_conn_free(s->sc);
 	lb_conn_free(s->cc);
@@ -234,8 +241,6 @@ lb_session_close(struct lb_session *s, enum lb_close_reason why)
 	free(s);
 	lb_worker_session_gone(w);
 }
-
-static void try_connect(struct lb_session *s);
 
 static void
 connect_event_cb(struct lb_conn *c, short what, void *arg)
@@ -265,7 +270,6 @@ try_connect(struct lb_session *s)
 {
 	const struct lb_config *c = s->snap->conf;
 	struct lb_member *m = NULL;
-	struct lb_conn *conn;
 
 	if (s->attempts > (unsigned)c->retries || s->ntried >= LB_MAX_TRIES)
 		goto fail;
@@ -285,20 +289,80 @@ try_connect(struct lb_session *s)
 	s->tried[s->ntried++] = m;
 	s->attempts++;
 	lb_session_use_member(s, m);
-	s->t_connect_ms = lb_now_ms();
-	conn = lb_conn_connect(s->w->base, (struct sockaddr *)&m->addr, m->addrlen);
-	if (conn == NULL) {
-		/* no socket at all (descriptor limit): not the member's fault */
-		lb_session_log(s, LB_LOG_NOTICE, "connect to %s: %s", m->name, strerror(errno));
-		goto fail;
-	}
-	lb_conn_setcb(conn, NULL, NULL, connect_event_cb, s);
-	lb_conn_set_timeouts(conn, 0, c->timeouts.connect);
-	s->connecting = conn;
+	connect_member(s);
 	return;
 fail:
 	lb_session_release_member(s);
 	s->connect_cb(s, NULL);
+}
+
+static void
+fdwait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lb_session *s = arg;
+
+	timer_stop(s);
+	connect_member(s);
+}
+
+/*
+ * No descriptor for the member connection: not the member's fault, and the
+ * client is already accepted, so it waits (accepting paused meanwhile) and
+ * the socket is tried again, for at most the connect timeout.
+ */
+static int
+wait_for_fd(struct lb_session *s)
+{
+	struct timeval tv = { 0, LB_FDWAIT_MS * 1000 };
+	uint64_t now = lb_now_ms();
+
+	if (!lb_errno_out_of_fds(errno))
+		return -1;
+	lb_worker_out_of_fds(s->w, "member socket");
+	if (s->t_fdwait_ms == 0) {
+		s->t_fdwait_ms = now;
+		lb_worker_fdwait(s->w, true);
+	} else if (now - s->t_fdwait_ms >= (uint64_t)s->snap->conf->timeouts.connect)
+		return -1;
+	s->timer = evtimer_new(s->w->base, fdwait_cb, s);
+	if (s->timer == NULL || evtimer_add(s->timer, &tv) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+fdwait_end(struct lb_session *s)
+{
+	if (s->t_fdwait_ms != 0) {
+		s->t_fdwait_ms = 0;
+		lb_worker_fdwait(s->w, false);
+	}
+}
+
+/* Open the connection to s->member, already picked and counted. */
+static void
+connect_member(struct lb_session *s)
+{
+	struct lb_member *m = s->member;
+	struct lb_conn *conn;
+	int e;
+
+	s->t_connect_ms = lb_now_ms();
+	conn = lb_conn_connect(s->w->base, (struct sockaddr *)&m->addr, m->addrlen);
+	if (conn == NULL) {
+		e = errno;
+		if (wait_for_fd(s) == 0)
+			return;
+		fdwait_end(s);
+		lb_session_log(s, LB_LOG_NOTICE, "connect to %s: %s", m->name, strerror(e));
+		lb_session_release_member(s);
+		s->connect_cb(s, NULL);
+		return;
+	}
+	fdwait_end(s);
+	lb_conn_setcb(conn, NULL, NULL, connect_event_cb, s);
+	lb_conn_set_timeouts(conn, 0, s->snap->conf->timeouts.connect);
+	s->connecting = conn;
 }
 
 void

@@ -5,6 +5,7 @@
 #ifndef LB_SESSION_INT_H
 #define LB_SESSION_INT_H
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -72,6 +73,7 @@ struct lb_worker {
 	struct event		*drain_ev;	/* removed members' connections end */
 	bool			 accept_on;
 	bool			 limit_paused;	/* at maxconn/connection_limit */
+	unsigned		 fdwaiters;	/* sessions waiting for a descriptor */
 	bool			 draining;	/* graceful stop: exit when idle */
 	_Atomic bool		 accept_closed;	/* no longer watching the listener */
 	_Atomic uint64_t	 gen_seen;	/* snapshot generation in use */
@@ -100,7 +102,7 @@ struct lb_session {
 
 	struct lb_conn		*cc;		/* client */
 	struct lb_conn		*sc;		/* member, when connected */
-	struct event		*hs_timer;	/* absolute TLS handshake deadline */
+	struct event		*timer;		/* TLS handshake deadline, or waiting for a descriptor */
 	struct lb_member	*member;	/* referenced, counted in member->active */
 
 	/* connect with retries (session.c) */
@@ -111,6 +113,7 @@ struct lb_session {
 	unsigned		 ntried;
 	unsigned		 attempts;
 	uint64_t		 t_connect_ms;
+	uint64_t		 t_fdwait_ms;	/* out of descriptors since (0: not waiting) */
 
 	/* TCP relay */
 	bool			 c_eof, s_eof;	/* FIN received from that side */
@@ -134,6 +137,16 @@ void lb_session_connect(struct lb_session *s, lb_connect_cb cb);
 void lb_session_release_member(struct lb_session *s);
 /* Worker hook: a session ended, maybe resume accepting. */
 void lb_worker_session_gone(struct lb_worker *w);
+/* Worker hook: out of descriptors (errno says why) in `what`: pause accepting. */
+void lb_worker_out_of_fds(struct lb_worker *w, const char *what);
+/* A session starts (true) or stops (false) waiting for a descriptor; accepting waits for none. */
+void lb_worker_fdwait(struct lb_worker *w, bool waiting);
+/* errno says the process (or the system) ran out of descriptors or buffers. */
+static inline bool
+lb_errno_out_of_fds(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
 /* Log with the session's context: "s<id> vip=<id> client=<ip> member=<id>: ..." */
 void lb_session_log(const struct lb_session *s, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -55,7 +55,8 @@ accept_stop(struct lb_worker *w)
 static void
 accept_start(struct lb_worker *w)
 {
-	if (w->accept_on || w->lst == NULL || w->draining)
+	/* sessions waiting for a descriptor get the next free ones, not new clients */
+	if (w->accept_on || w->lst == NULL || w->draining || w->fdwaiters > 0)
 		return;
 	if (event_add(w->accept_ev, NULL) == 0)
 		w->accept_on = true;
@@ -147,18 +148,43 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 			atomic_fetch_sub(&lb_proc.conns, 1);
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				struct timeval tv = { 0, ACCEPT_BACKOFF_MS * 1000 };
-
-				lb_warn("vip %s: accept: %s; pausing %d ms",
-				    w->snap->conf->vip.id, strerror(errno), ACCEPT_BACKOFF_MS);
-				accept_stop(w);
-				evtimer_add(w->resume_ev, &tv);
-			}
+			if (lb_errno_out_of_fds(errno))
+				lb_worker_out_of_fds(w, "accept");
 			return;
 		}
 		lb_session_new(w, cfd, (struct sockaddr *)&ss, len);
+		if (!w->accept_on)
+			return;
 	}
+}
+
+/*
+ * No descriptor for accept() or for a member connection: stop accepting for
+ * a while (the clients wait in the kernel backlog) instead of accepting
+ * clients that could not be served, or spinning on a level-triggered listener.
+ */
+void
+lb_worker_out_of_fds(struct lb_worker *w, const char *what)
+{
+	struct timeval tv = { 0, ACCEPT_BACKOFF_MS * 1000 };
+
+	if (!w->accept_on)
+		return;
+	lb_warn("vip %s: %s: %s; accepting paused %d ms",
+	    w->snap->conf->vip.id, what, strerror(errno), ACCEPT_BACKOFF_MS);
+	accept_stop(w);
+	evtimer_add(w->resume_ev, &tv);
+}
+
+void
+lb_worker_fdwait(struct lb_worker *w, bool waiting)
+{
+	if (waiting) {
+		w->fdwaiters++;
+		return;
+	}
+	if (--w->fdwaiters == 0)
+		accept_start(w);
 }
 
 void
