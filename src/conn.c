@@ -21,6 +21,7 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>
 #include <openssl/err.h>
 
 #include "lbproxy/conn.h"
@@ -35,8 +36,8 @@
 struct lb_conn {
 	int			 fd;
 	SSL			*ssl;
-	struct event		*ev;		/* EV_READ|EV_WRITE|EV_ET|EV_PERSIST */
-	struct event		*timer;		/* timeouts, and kicks (made active with EV_READ) */
+	struct event		 ev;		/* EV_READ|EV_WRITE|EV_ET|EV_PERSIST */
+	struct event		 timer;		/* timeouts, and kicks (made active with EV_READ) */
 	struct evbuffer		*in;
 	struct evbuffer		*out;
 	lb_conn_read_cb		 rcb;
@@ -49,6 +50,7 @@ struct lb_conn {
 	uint64_t		 last_rd;	/* coarse ms of the last read progress */
 	uint64_t		 last_wr;	/* ... write progress */
 	uint64_t		 timer_due;	/* when the pending timer fires */
+	uint64_t		 deadline;	/* the owner's absolute deadline (0: none) */
 	size_t			 rsize;		/* next read size: grows on full reads */
 	int			 pending_err;	/* errno to report from the loop */
 	short			 pending_what;	/* LB_CONN_* to report from the loop */
@@ -68,6 +70,69 @@ struct lb_conn {
 
 static void process(struct lb_conn *c);
 
+/*
+ * Buffers come from the thread's cache of empty evbuffers when data arrives
+ * (input) or the owner asks for the output, and go back once empty when the
+ * connection's event handling ends: an idle keep-alive connection holds no
+ * buffer, and no request allocates one.
+ */
+#define BUF_CACHE		256
+static __thread struct evbuffer	*buf_cache[BUF_CACHE];
+static __thread unsigned	 buf_ncache;
+
+static struct evbuffer *
+buf_get(void)
+{
+	struct evbuffer *b = buf_ncache > 0 ? buf_cache[--buf_ncache] : evbuffer_new();
+
+	if (b == NULL)
+		abort();	/* 150 bytes: out of memory like lb_xmalloc */
+	return b;
+}
+
+static void
+buf_put(struct evbuffer **bp)
+{
+	struct evbuffer *b = *bp;
+
+	if (b == NULL)
+		return;
+	*bp = NULL;
+	if (evbuffer_get_length(b) == 0 && buf_ncache < BUF_CACHE)
+		buf_cache[buf_ncache++] = b;
+	else
+		evbuffer_free(b);
+}
+
+/* Give empty buffers back (never while an owner may hold them: only when not busy). */
+static void
+buf_release(struct lb_conn *c)
+{
+	if (c->in != NULL && evbuffer_get_length(c->in) == 0)
+		buf_put(&c->in);
+	if (c->out != NULL && evbuffer_get_length(c->out) == 0)
+		buf_put(&c->out);
+}
+
+static size_t
+in_len(const struct lb_conn *c)
+{
+	return c->in != NULL ? evbuffer_get_length(c->in) : 0;
+}
+
+static size_t
+out_len(const struct lb_conn *c)
+{
+	return c->out != NULL ? evbuffer_get_length(c->out) : 0;
+}
+
+void
+lb_conn_cache_free(void)
+{
+	while (buf_ncache > 0)
+		evbuffer_free(buf_cache[--buf_ncache]);
+}
+
 /* Cheap monotonic milliseconds (vDSO, a few ms resolution): enough for timeouts. */
 static uint64_t
 now_coarse(void)
@@ -84,14 +149,14 @@ kick(struct lb_conn *c)
 {
 	if (!c->kicked) {
 		c->kicked = 1;
-		event_active(c->timer, EV_READ, 1);
+		event_active(&c->timer, EV_READ, 1);
 	}
 }
 
 static bool
 write_pending(const struct lb_conn *c)
 {
-	return c->connecting || c->handshaking || evbuffer_get_length(c->out) > 0;
+	return c->connecting || c->handshaking || out_len(c) > 0;
 }
 
 /*
@@ -109,15 +174,17 @@ arm_timer(struct lb_conn *c)
 		due = c->last_rd + (uint64_t)c->read_ms;
 	if (write_pending(c) && c->write_ms > 0 && (d = c->last_wr + (uint64_t)c->write_ms) < due)
 		due = d;
+	if (c->deadline != 0 && c->deadline < due)
+		due = c->deadline;
 	if (due == UINT64_MAX)
 		return;
-	if (evtimer_pending(c->timer, NULL) && c->timer_due <= due)
+	if (evtimer_pending(&c->timer, NULL) && c->timer_due <= due)
 		return;
 	now = now_coarse();
 	d = due > now ? due - now : 0;
 	tv.tv_sec = (time_t)(d / 1000);
 	tv.tv_usec = (suseconds_t)((d % 1000) * 1000);
-	evtimer_add(c->timer, &tv);
+	evtimer_add(&c->timer, &tv);
 	c->timer_due = due;
 }
 
@@ -143,13 +210,22 @@ check_timeouts(struct lb_conn *c)
 	uint64_t now = now_coarse(), next = UINT64_MAX, d;
 	struct timeval tv;
 
+	if (c->deadline != 0) {
+		if (now >= c->deadline) {
+			c->deadline = 0;
+			report(c, LB_CONN_TIMEOUT | LB_CONN_DEADLINE);
+			return;
+		}
+		next = c->deadline;
+	}
 	if (write_pending(c) && c->write_ms > 0) {
 		d = c->last_wr + (uint64_t)c->write_ms;
 		if (now >= d) {
 			report(c, LB_CONN_TIMEOUT | LB_CONN_WRITING);
 			return;
 		}
-		next = d;
+		if (d < next)
+			next = d;
 	}
 	if (c->reading && c->read_ms > 0) {
 		d = c->last_rd + (uint64_t)c->read_ms;
@@ -164,7 +240,7 @@ check_timeouts(struct lb_conn *c)
 		d = next - now;
 		tv.tv_sec = (time_t)(d / 1000);
 		tv.tv_usec = (suseconds_t)((d % 1000) * 1000);
-		evtimer_add(c->timer, &tv);
+		evtimer_add(&c->timer, &tv);
 		c->timer_due = next;
 	}
 }
@@ -172,8 +248,8 @@ check_timeouts(struct lb_conn *c)
 static void
 destroy(struct lb_conn *c)
 {
-	event_free(c->ev);
-	event_free(c->timer);
+	event_del(&c->ev);
+	event_del(&c->timer);
 	if (c->ssl != NULL) {
 		/* close_notify; without it OpenSSL also drops the session from the cache */
 		if (!c->handshaking && !c->shut && SSL_is_init_finished(c->ssl))
@@ -182,8 +258,8 @@ destroy(struct lb_conn *c)
 		ERR_clear_error();
 	}
 	close(c->fd);
-	evbuffer_free(c->in);
-	evbuffer_free(c->out);
+	buf_put(&c->in);
+	buf_put(&c->out);
 	free(c);
 }
 
@@ -209,7 +285,7 @@ do_write(struct lb_conn *c)
 	ssize_t n;
 	size_t len;
 
-	while ((len = evbuffer_get_length(c->out)) > 0) {
+	while ((len = out_len(c)) > 0) {
 		if (c->ssl != NULL) {
 			/* whole records: small chunks (head + body) go out together */
 			size_t chunk = len < TLS_RECORD ? len : TLS_RECORD;
@@ -264,9 +340,11 @@ read_once(struct lb_conn *c, size_t *asked)
 	struct iovec iov[2];
 	ssize_t n;
 	int nv, i, r;
-	size_t left, room = c->read_max - evbuffer_get_length(c->in);
+	size_t left, room = c->read_max - in_len(c);
 	size_t want = c->rsize < room ? c->rsize : room;
 
+	if (c->in == NULL)
+		c->in = buf_get();
 	nv = evbuffer_reserve_space(c->in, (ev_ssize_t)want, v, 2);
 	if (nv <= 0)
 		return -2;
@@ -335,7 +413,7 @@ do_read(struct lb_conn *c)
 		ssize_t n = -1;
 		size_t asked = 0;
 
-		while (c->can_read && evbuffer_get_length(c->in) < c->read_max) {
+		while (c->can_read && in_len(c) < c->read_max) {
 			n = read_once(c, &asked);
 			if (n <= 0)
 				break;
@@ -372,7 +450,7 @@ do_read(struct lb_conn *c)
 			report(c, LB_CONN_ERROR | LB_CONN_READING);
 			return;
 		}
-		if (!c->reading || !c->can_read || evbuffer_get_length(c->in) >= c->read_max)
+		if (!c->reading || !c->can_read || in_len(c) >= c->read_max)
 			return;
 	}
 	/* still more to read: let other connections run first */
@@ -445,11 +523,11 @@ process(struct lb_conn *c)
 		if (c->dead || c->handshaking)
 			return;
 	}
-	if (c->can_write && evbuffer_get_length(c->out) > 0 && !do_write(c))
+	if (c->can_write && out_len(c) > 0 && !do_write(c))
 		return;
 	if (c->dead)
 		return;
-	if (c->want_drain && evbuffer_get_length(c->out) == 0) {
+	if (c->want_drain && out_len(c) == 0) {
 		c->want_drain = 0;
 		if (c->dcb != NULL) {
 			c->dcb(c, c->arg);
@@ -476,8 +554,12 @@ io_cb(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_WRITE)
 		c->can_write = 1;
 	process(c);
-	if (--c->busy == 0 && c->dead)
-		destroy(c);
+	if (--c->busy == 0) {
+		if (c->dead)
+			destroy(c);
+		else
+			buf_release(c);
+	}
 }
 
 static void
@@ -492,8 +574,12 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 		c->kicked = 0;
 		process(c);
 	}
-	if (--c->busy == 0 && c->dead)
-		destroy(c);
+	if (--c->busy == 0) {
+		if (c->dead)
+			destroy(c);
+		else
+			buf_release(c);
+	}
 }
 
 /* Common part of lb_conn_new and lb_conn_connect: takes fd (and ssl). */
@@ -509,21 +595,10 @@ conn_alloc(struct event_base *base, int fd, SSL *ssl)
 	c->read_max = DEFAULT_READ_MAX;
 	c->rsize = READ_MIN;
 	c->last_rd = c->last_wr = now_coarse();
-	c->in = evbuffer_new();
-	c->out = evbuffer_new();
-	c->ev = event_new(base, fd, EV_READ | EV_WRITE | EV_CLOSED | EV_ET | EV_PERSIST,
+	(void)event_assign(&c->ev, base, fd, EV_READ | EV_WRITE | EV_CLOSED | EV_ET | EV_PERSIST,
 	    io_cb, c);
-	c->timer = evtimer_new(base, timer_cb, c);
-	if (c->in == NULL || c->out == NULL || c->ev == NULL || c->timer == NULL ||
-	    event_add(c->ev, NULL) == -1) {
-		if (c->in != NULL)
-			evbuffer_free(c->in);
-		if (c->out != NULL)
-			evbuffer_free(c->out);
-		if (c->ev != NULL)
-			event_free(c->ev);
-		if (c->timer != NULL)
-			event_free(c->timer);
+	(void)evtimer_assign(&c->timer, base, timer_cb, c);
+	if (event_add(&c->ev, NULL) == -1) {
 		free(c);
 		goto fail;
 	}
@@ -609,13 +684,29 @@ lb_conn_setcb(struct lb_conn *c, lb_conn_read_cb rcb, lb_conn_drain_cb dcb,
 struct evbuffer *
 lb_conn_input(struct lb_conn *c)
 {
+	if (c->in == NULL)
+		c->in = buf_get();
 	return c->in;
 }
 
 struct evbuffer *
 lb_conn_output(struct lb_conn *c)
 {
+	if (c->out == NULL)
+		c->out = buf_get();
 	return c->out;
+}
+
+size_t
+lb_conn_input_len(const struct lb_conn *c)
+{
+	return in_len(c);
+}
+
+size_t
+lb_conn_output_len(const struct lb_conn *c)
+{
+	return out_len(c);
 }
 
 int
@@ -664,24 +755,40 @@ lb_conn_set_read_max(struct lb_conn *c, size_t max)
 void
 lb_conn_flush(struct lb_conn *c)
 {
-	if (evbuffer_get_length(c->out) == 0 || c->dead)
+	if (out_len(c) == 0 || c->dead)
 		return;
 	if (!c->connecting && !c->handshaking && c->can_write) {
 		/* errors are reported from the loop, not inside the owner's call */
 		c->sync = 1;
 		(void)do_write(c);
 		c->sync = 0;
-		if (c->want_drain && evbuffer_get_length(c->out) == 0)
+		if (c->want_drain && out_len(c) == 0)
 			kick(c);
+		/* all written from another connection's callback: nothing to keep */
+		if (c->busy == 0 && !c->dead && c->out != NULL && out_len(c) == 0)
+			buf_put(&c->out);
 	}
 	arm_timer(c);
+}
+
+void
+lb_conn_set_deadline(struct lb_conn *c, int ms)
+{
+	c->deadline = ms > 0 ? now_coarse() + (uint64_t)ms : 0;
+	arm_timer(c);
+}
+
+bool
+lb_conn_has_deadline(const struct lb_conn *c)
+{
+	return c->deadline != 0;
 }
 
 void
 lb_conn_want_drain(struct lb_conn *c)
 {
 	c->want_drain = 1;
-	if (evbuffer_get_length(c->out) == 0)
+	if (out_len(c) == 0)
 		kick(c);
 }
 

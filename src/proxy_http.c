@@ -53,8 +53,7 @@ struct lb_idle_pool {
 };
 
 struct lb_http_state {
-	struct event		*timer;		/* request-head deadline / keep-alive idle */
-	struct evbuffer		*head;		/* regenerated request head, until sent */
+	struct evbuffer		*head;		/* regenerated request head (from the worker's cache) */
 	struct lb_http_body	 reqb;
 	struct lb_http_body	 rspb;
 	enum lb_http_method	 method;
@@ -75,11 +74,9 @@ struct lb_http_state {
 	int			 status;
 	uint64_t		 t_req_ms;
 	uint64_t		 rsp_bytes;
-	uint64_t		 due;		/* when the session timer is due, 0 = disarmed */
-	uint64_t		 timer_due;	/* when the pending libevent timer fires */
 	size_t			 req_head_len;	/* the client's request head, for counters */
 	unsigned		 nreq;
-	char			 logreq[LOG_REQ_MAX];
+	char			*logreq;	/* LOG_REQ_MAX, only with the access log on */
 };
 
 static void client_read_cb(struct lb_conn *bev, void *arg);
@@ -89,6 +86,7 @@ static void server_read_cb(struct lb_conn *bev, void *arg);
 static void server_write_cb(struct lb_conn *bev, void *arg);
 static void server_event_cb(struct lb_conn *bev, short what, void *arg);
 static void next_request(struct lb_session *s);
+static void deadline_passed(struct lb_session *s);
 static void send_request(struct lb_session *s);
 
 /* ---- idle member connections ------------------------------------------ */
@@ -164,7 +162,7 @@ idle_put(struct lb_session *s)
 	sl = &p->slots[sid];
 	if (w->draining || !atomic_load_explicit(&m->in_config, memory_order_relaxed) ||
 	    sl->n >= IDLE_MAX_MEMBER || p->total >= IDLE_MAX_TOTAL ||
-	    evbuffer_get_length(lb_conn_input(s->sc)) > 0) {
+	    lb_conn_input_len(s->sc) > 0) {
 		lb_conn_free(s->sc);
 		s->sc = NULL;
 		return;
@@ -230,35 +228,73 @@ hdr_scratch(struct lb_session *s, struct lb_http_msg *m)
 }
 
 /*
- * The session timer (request-head deadline, keep-alive idle, lingering
- * close) is lazy: arming records a due time and touches libevent's timer
- * heap only when the pending timer would fire too late; disarming only
- * forgets the due time. Most requests then cost no timer operation.
+ * The session's deadline (request head, keep-alive idle, lingering close)
+ * is the client connection's: lazy there (activity costs no timer-heap
+ * operation), and an idle keep-alive client carries no timer of its own.
  */
 static void
 arm_timer(struct lb_session *s, int ms)
 {
-	struct lb_http_state *h = s->http;
-	uint64_t due = lb_now_ms() + (uint64_t)ms;
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	h->due = due;
-	if (!evtimer_pending(h->timer, NULL) || h->timer_due > due) {
-		evtimer_add(h->timer, &tv);
-		h->timer_due = due;
-	}
+	lb_conn_set_deadline(s->cc, ms);
 }
 
 static void
 disarm_timer(struct lb_session *s)
 {
-	s->http->due = 0;
+	lb_conn_set_deadline(s->cc, 0);
 }
 
 static bool
 timer_armed(const struct lb_session *s)
 {
-	return s->http->due != 0;
+	return lb_conn_has_deadline(s->cc);
+}
+
+/* The request line for the access log ("-" when there is none). */
+static void
+set_logreq(struct lb_http_state *h, const struct lb_http_msg *m)
+{
+	if (h->logreq == NULL)
+		return;
+	if (m == NULL)
+		snprintf(h->logreq, LOG_REQ_MAX, "-");
+	else
+		snprintf(h->logreq, LOG_REQ_MAX, "%.*s %.*s HTTP/%d.%d", (int)m->method_len,
+		    m->method_str, (int)(m->uri_len > 100 ? 100 : m->uri_len), m->uri,
+		    m->major, m->minor);
+}
+
+/*
+ * Request heads are regenerated into evbuffers kept by the worker between
+ * requests: an idle keep-alive client holds none, and no request allocates one.
+ */
+static int
+head_get(struct lb_session *s)
+{
+	struct lb_worker *w = s->w;
+
+	if (s->http->head != NULL) {
+		evbuffer_drain(s->http->head, evbuffer_get_length(s->http->head));
+		return 0;
+	}
+	s->http->head = w->nheads > 0 ? w->heads[--w->nheads] : evbuffer_new();
+	return s->http->head != NULL ? 0 : -1;
+}
+
+static void
+head_put(struct lb_session *s)
+{
+	struct lb_worker *w = s->w;
+	struct evbuffer *b = s->http->head;
+
+	if (b == NULL)
+		return;
+	s->http->head = NULL;
+	evbuffer_drain(b, evbuffer_get_length(b));
+	if (w->nheads < LB_HEAD_CACHE)
+		w->heads[w->nheads++] = b;
+	else
+		evbuffer_free(b);
 }
 
 static void
@@ -290,7 +326,7 @@ access_log(struct lb_session *s)
 		return;
 	lb_log_access("%s:%d vip=%s member=%s \"%s\" %d %llu %llums", s->peer_host,
 	    lb_addr_port((struct sockaddr *)&s->peer), s->snap->conf->vip.id,
-	    s->member != NULL ? s->member->id : "-", h->logreq, h->status,
+	    s->member != NULL ? s->member->id : "-", h->logreq != NULL ? h->logreq : "-", h->status,
 	    (unsigned long long)h->rsp_bytes, (unsigned long long)(now - h->t_req_ms));
 }
 
@@ -334,7 +370,7 @@ finish_close(struct lb_session *s)
 		return;
 	}
 	h->lingering = true;
-	evbuffer_drain(lb_conn_input(s->cc), evbuffer_get_length(lb_conn_input(s->cc)));
+	evbuffer_drain(lb_conn_input(s->cc), lb_conn_input_len(s->cc));
 	lb_conn_set_timeouts(s->cc, LINGER_MS, 0);
 	lb_conn_read_start(s->cc);
 	arm_timer(s, LINGER_MS);
@@ -353,7 +389,7 @@ close_after_flush(struct lb_session *s)
 	}
 	lb_session_release_member(s);
 	lb_conn_flush(s->cc);
-	if (evbuffer_get_length(lb_conn_output(s->cc)) == 0)
+	if (lb_conn_output_len(s->cc) == 0)
 		finish_close(s);
 	else
 		lb_conn_want_drain(s->cc);
@@ -446,13 +482,13 @@ static void
 forward_request_body(struct lb_session *s)
 {
 	struct lb_http_state *h = s->http;
-	struct evbuffer *in = lb_conn_input(s->cc);
-	struct evbuffer *out;
+	struct evbuffer *in, *out;
 	enum lb_body_result r;
 	size_t used;
 
-	if (h->req_done || s->sc == NULL || evbuffer_get_length(in) == 0)
+	if (h->req_done || s->sc == NULL || lb_conn_input_len(s->cc) == 0)
 		return;
+	in = lb_conn_input(s->cc);
 	out = lb_conn_output(s->sc);
 	do {
 		r = scan_body(&h->reqb, in, &used);
@@ -472,7 +508,7 @@ forward_request_body(struct lb_session *s)
 		lb_conn_set_timeouts(s->cc, 0, s->snap->conf->timeouts.client);
 		/* the whole request is sent: now the member owes an answer */
 		lb_conn_set_timeouts(s->sc, s->snap->conf->timeouts.server, s->snap->conf->timeouts.server);
-	} else if (evbuffer_get_length(out) >= LB_BUF_HIGH) {
+	} else if (lb_conn_output_len(s->sc) >= LB_BUF_HIGH) {
 		lb_conn_read_stop(s->cc);
 		lb_conn_want_drain(s->sc);
 	}
@@ -564,7 +600,7 @@ handle_head(struct lb_session *s)
 	if (rc == LB_HTTP_PARTIAL)
 		return;
 	if (rc != 0) {
-		snprintf(h->logreq, sizeof(h->logreq), "-");
+		set_logreq(h, NULL);
 		reply_error(s, rc, why != NULL ? why : "invalid request");
 		return;
 	}
@@ -583,17 +619,14 @@ handle_head(struct lb_session *s)
 	h->rsp_head_done = h->rsp_sent_any = h->srv_eof = h->abort = false;
 	h->rsp_bytes = 0;
 	h->status = 0;
-	if (c->access_log)
-		snprintf(h->logreq, sizeof(h->logreq), "%.*s %.*s HTTP/%d.%d", (int)m.method_len,
-		    m.method_str, (int)(m.uri_len > 100 ? 100 : m.uri_len), m.uri, m.major, m.minor);
+	set_logreq(h, &m);
 	lb_http_body_init(&h->reqb, m.body, m.content_length, MAX_TRAILER_BYTES);
 
 	memset(&fwd, 0, sizeof(fwd));
 	fwd.client_ip = c->xff ? s->peer_host : NULL;
 	fwd.proto = c->xfproto ? (s->snap->tls != NULL ? "https" : "http") : NULL;
 	fwd.port = c->xfport ? c->vip.port : 0;
-	evbuffer_drain(h->head, evbuffer_get_length(h->head));
-	if (lb_http_write_request(h->head, &m, &fwd) == -1) {
+	if (head_get(s) == -1 || lb_http_write_request(h->head, &m, &fwd) == -1) {
 		reply_error(s, 500, "cannot build the request head");
 		return;
 	}
@@ -627,7 +660,7 @@ attach_server(struct lb_session *s, struct lb_conn *bev)
 		lb_conn_set_timeouts(s->cc, to->client, to->client);
 		lb_conn_read_start(s->cc);
 		/* the head goes now even if no body byte is here yet (Expect: 100-continue) */
-		if (evbuffer_get_length(lb_conn_input(s->cc)) == 0)
+		if (lb_conn_input_len(s->cc) == 0)
 			lb_conn_flush(bev);
 		else
 			forward_request_body(s);	/* flushes head and body together */
@@ -684,7 +717,7 @@ response_done(struct lb_session *s)
 	lb_conn_flush(s->cc);
 	access_log(s);
 	/* the head is no longer needed for a retry: an idle client holds no buffer */
-	evbuffer_drain(h->head, evbuffer_get_length(h->head));
+	head_put(s);
 	if (s->sc != NULL) {
 		if (h->srv_keepalive && h->req_done && !h->srv_eof)
 			idle_put(s);
@@ -727,7 +760,7 @@ forward_response_body(struct lb_session *s)
 		return;
 	}
 	lb_conn_flush(s->cc);
-	if (evbuffer_get_length(out) >= LB_BUF_HIGH) {
+	if (lb_conn_output_len(s->cc) >= LB_BUF_HIGH) {
 		lb_conn_read_stop(s->sc);
 		lb_conn_want_drain(s->cc);
 	}
@@ -803,7 +836,7 @@ handle_response_head(struct lb_session *s)
 	if (c->vip.persist == LB_PERSIST_APP_COOKIE && c->vip.cookie_name != NULL &&
 	    lb_http_setcookie_get(&m, c->vip.cookie_name, &val, &vlen) == 0)
 		lb_app_cookie_learn(s->snap, val, vlen, s->member);
-	hlen = evbuffer_get_length(lb_conn_output(s->cc));
+	hlen = lb_conn_output_len(s->cc);
 	if (lb_http_write_response(lb_conn_output(s->cc), &m, h->cli_minor,
 	    m.status == 101 ? true : h->cli_keepalive, extra[0] != '\0' ? extra : NULL) == -1) {
 		h->srv_keepalive = false;
@@ -812,7 +845,7 @@ handle_response_head(struct lb_session *s)
 	}
 	h->rsp_head_done = h->rsp_sent_any = true;
 	/* count the head the client gets (regenerated), not the member's */
-	hlen = evbuffer_get_length(lb_conn_output(s->cc)) - hlen;
+	hlen = lb_conn_output_len(s->cc) - hlen;
 	s->bytes_out += hlen;
 	atomic_fetch_add_explicit(&s->member->c.bout, hlen, memory_order_relaxed);
 	atomic_fetch_add_explicit(&lb_proc.fe.bout, hlen, memory_order_relaxed);
@@ -863,7 +896,7 @@ retry_on_fresh(struct lb_session *s)
 	struct lb_http_state *h = s->http;
 
 	if (!h->reused || !h->retryable || h->rsp_sent_any ||
-	    evbuffer_get_length(lb_conn_input(s->sc)) > 0)
+	    lb_conn_input_len(s->sc) > 0)
 		return false;
 	lb_session_log(s, LB_LOG_DEBUG, "idle member connection closed: retrying on a new one");
 	lb_conn_free(s->sc);
@@ -932,7 +965,7 @@ client_read_cb(struct lb_conn *bev, void *arg)
 		break;
 	case LB_SS_CLOSING:
 		/* lingering close: what the client still sends is dropped */
-		evbuffer_drain(lb_conn_input(bev), evbuffer_get_length(lb_conn_input(bev)));
+		evbuffer_drain(lb_conn_input(bev), lb_conn_input_len(bev));
 		break;
 	default:
 		break;
@@ -962,6 +995,10 @@ client_event_cb(struct lb_conn *bev, short what, void *arg)
 	struct lb_session *s = arg;
 	struct lb_http_state *h = s->http;
 
+	if (what & LB_CONN_DEADLINE) {
+		deadline_passed(s);
+		return;
+	}
 	if (s->state == LB_SS_CLOSING && h->lingering) {
 		lb_session_close(s, LB_CLOSE_DONE);
 		return;
@@ -974,7 +1011,7 @@ client_event_cb(struct lb_conn *bev, short what, void *arg)
 			return;
 		}
 		/* a response cut short by our timeout must not look complete */
-		if (h->abort || evbuffer_get_length(lb_conn_output(bev)) > 0)
+		if (h->abort || lb_conn_output_len(bev) > 0)
 			reset_close(s, LB_CLOSE_CLIENT_TIMEOUT);
 		else
 			lb_session_close(s, LB_CLOSE_CLIENT_TIMEOUT);
@@ -998,29 +1035,12 @@ client_event_cb(struct lb_conn *bev, short what, void *arg)
 	lb_session_close(s, LB_CLOSE_CLIENT_ERR);
 }
 
-/* Request-head deadline (408) or keep-alive idle timeout (silent close). */
+/* Request-head deadline (408), keep-alive idle timeout (silent close), end of lingering. */
 static void
-timer_cb(evutil_socket_t fd, short what, void *arg)
+deadline_passed(struct lb_session *s)
 {
-	struct lb_session *s = arg;
-	struct lb_http_state *h = s->http;
-	uint64_t now = lb_now_ms();
-
-	if (h->due == 0)
-		return;		/* disarmed since */
-	if (now < h->due) {
-		/* re-armed for later since: sleep again until then */
-		uint64_t left = h->due - now;
-		struct timeval tv = { (time_t)(left / 1000), (suseconds_t)((left % 1000) * 1000) };
-
-		evtimer_add(h->timer, &tv);
-		h->timer_due = h->due;
-		return;
-	}
-	h->due = 0;
-
 	if (s->state == LB_SS_HTTP_HEAD) {
-		snprintf(s->http->logreq, sizeof(s->http->logreq), "-");
+		set_logreq(s->http, NULL);
 		reply_error(s, 408, "request head not received in time");
 		return;
 	}
@@ -1043,12 +1063,12 @@ next_request(struct lb_session *s)
 	s->between_requests = s->http->nreq > 0;
 	lb_conn_set_timeouts(s->cc, 0, c->timeouts.client);
 	/* the keep-alive idle time starts once the last response is out */
-	if (s->http->nreq > 0 && evbuffer_get_length(lb_conn_output(s->cc)) > 0)
+	if (s->http->nreq > 0 && lb_conn_output_len(s->cc) > 0)
 		lb_conn_want_drain(s->cc);
 	else
 		arm_timer(s, s->http->nreq == 0 ? c->timeouts.http_request : c->timeouts.http_keep_alive);
 	lb_conn_read_start(s->cc);
-	if (evbuffer_get_length(lb_conn_input(s->cc)) > 0)
+	if (lb_conn_input_len(s->cc) > 0)
 		handle_head(s);
 }
 
@@ -1062,9 +1082,7 @@ http_start(struct lb_session *s)
 		return;
 	}
 	s->http = h;
-	h->head = evbuffer_new();
-	h->timer = evtimer_new(s->w->base, timer_cb, s);
-	if (h->head == NULL || h->timer == NULL) {
+	if (s->snap->conf->access_log && (h->logreq = malloc(LOG_REQ_MAX)) == NULL) {
 		lb_session_close(s, LB_CLOSE_NOMEM);
 		return;
 	}
@@ -1079,10 +1097,8 @@ http_fini(struct lb_session *s)
 
 	if (h == NULL)
 		return;
-	if (h->timer != NULL)
-		event_free(h->timer);
-	if (h->head != NULL)
-		evbuffer_free(h->head);
+	head_put(s);
+	free(h->logreq);
 	free(h);
 	s->http = NULL;
 }

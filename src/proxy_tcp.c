@@ -39,7 +39,7 @@ maybe_shutdown(struct lb_session *s, struct lb_conn *dst)
 
 	if (!src_eof || *shut)
 		return;
-	if (evbuffer_get_length(lb_conn_output(dst)) > 0) {
+	if (lb_conn_output_len(dst) > 0) {
 		lb_conn_want_drain(dst);
 		return;
 	}
@@ -70,7 +70,7 @@ relay_read_cb(struct lb_conn *src, void *arg)
 	}
 	evbuffer_add_buffer(lb_conn_output(dst), in);
 	lb_conn_flush(dst);
-	if (evbuffer_get_length(lb_conn_output(dst)) >= LB_BUF_HIGH) {
+	if (lb_conn_output_len(dst) >= LB_BUF_HIGH) {
 		lb_conn_read_stop(src);
 		lb_conn_want_drain(dst);
 	}
@@ -139,9 +139,9 @@ lb_proxy_tunnel(struct lb_session *s)
 	lb_conn_set_timeouts(s->cc, to->client, to->client);
 	lb_conn_set_timeouts(s->sc, to->server, to->server);
 	/* bytes that arrived before the relay started (ClientHello, data after a 101) */
-	if (evbuffer_get_length(lb_conn_input(s->cc)) > 0)
+	if (lb_conn_input_len(s->cc) > 0)
 		relay_read_cb(s->cc, s);
-	if (evbuffer_get_length(lb_conn_input(s->sc)) > 0)
+	if (lb_conn_input_len(s->sc) > 0)
 		relay_read_cb(s->sc, s);
 	lb_conn_read_start(s->cc);
 	lb_conn_read_start(s->sc);

@@ -143,6 +143,8 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 	s->w = w;
 	s->snap = snap;
 	lb_snapshot_ref(snap);
+	if (len > sizeof(s->peer))
+		len = sizeof(s->peer);
 	memcpy(&s->peer, sa, len);
 	s->peerlen = len;
 	lb_addr_host(sa, s->peer_host, sizeof(s->peer_host));

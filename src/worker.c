@@ -13,10 +13,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 
 #include "lbproxy/config.h"
+#include "lbproxy/conn.h"
 #include "lbproxy/listener.h"
 #include "lbproxy/log.h"
 #include "lbproxy/proc.h"
@@ -320,6 +322,10 @@ worker_main(void *arg)
 	event_base_dispatch(w->base);
 	close_all(w);
 	accept_rebind(w);
+	/* member connections still idle are freed by the main thread, into its cache */
+	lb_idle_pool_free(w->idle);
+	w->idle = NULL;
+	lb_conn_cache_free();
 	return NULL;
 }
 
@@ -370,6 +376,8 @@ lb_worker_join(struct lb_worker *w)
 	lb_pick_fini(&w->pick);
 	lb_idle_pool_free(w->idle);
 	free(w->hdrs);
+	while (w->nheads > 0)
+		evbuffer_free(w->heads[--w->nheads]);
 	if (w->accept_ev != NULL)
 		event_free(w->accept_ev);
 	event_free(w->wake);

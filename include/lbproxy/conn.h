@@ -27,6 +27,7 @@ struct lb_conn;
 /* Event bits given to the event callback (compatible in spirit with BEV_EVENT_*). */
 #define LB_CONN_READING		0x01	/* the event happened while reading */
 #define LB_CONN_WRITING		0x02	/* ... while writing (or connecting) */
+#define LB_CONN_DEADLINE	0x04	/* with TIMEOUT: the owner's deadline passed */
 #define LB_CONN_EOF		0x10	/* the peer closed its sending side */
 #define LB_CONN_ERROR		0x20	/* I/O error, reset, refused, TLS failure */
 #define LB_CONN_TIMEOUT		0x40	/* inactivity or connect/handshake deadline */
@@ -56,8 +57,17 @@ void lb_conn_free(struct lb_conn *c);
 
 void lb_conn_setcb(struct lb_conn *c, lb_conn_read_cb rcb, lb_conn_drain_cb dcb,
     lb_conn_event_cb ecb, void *arg);
+/*
+ * The buffers (taken on demand from the thread's cache, given back when
+ * empty once the connection's callbacks return: do not keep the pointers).
+ */
 struct evbuffer *lb_conn_input(struct lb_conn *c);
 struct evbuffer *lb_conn_output(struct lb_conn *c);
+/* Bytes buffered, without taking a buffer. */
+size_t lb_conn_input_len(const struct lb_conn *c);
+size_t lb_conn_output_len(const struct lb_conn *c);
+/* Free this thread's cache of empty buffers (at thread exit). */
+void lb_conn_cache_free(void);
 int lb_conn_fd(const struct lb_conn *c);
 SSL *lb_conn_ssl(const struct lb_conn *c);
 
@@ -81,5 +91,12 @@ void lb_conn_shutdown(struct lb_conn *c);
  * leaves (also the connect and TLS handshake deadline).
  */
 void lb_conn_set_timeouts(struct lb_conn *c, int read_ms, int write_ms);
+/*
+ * An absolute deadline ms from now (0 = none), whatever the activity; when
+ * it passes, LB_CONN_TIMEOUT|LB_CONN_DEADLINE is reported once. The HTTP
+ * layer's request-head deadline, keep-alive idle time and lingering close.
+ */
+void lb_conn_set_deadline(struct lb_conn *c, int ms);
+bool lb_conn_has_deadline(const struct lb_conn *c);
 
 #endif

@@ -195,6 +195,42 @@ test_timeout_extended_by_activity(void **state)
 	event_base_free(p.base);
 }
 
+/* The owner's deadline is absolute: activity does not move it; cleared, it never fires. */
+static void
+test_deadline(void **state)
+{
+	struct probe p = { 0 };
+	struct lb_conn *c;
+	int sv[2], i;
+
+	p.base = event_base_new();
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	c = lb_conn_new(p.base, sv[0], NULL);
+	lb_conn_setcb(c, read_cb, NULL, event_cb, &p);
+	lb_conn_set_timeouts(c, 5000, 0);
+	lb_conn_read_start(c);
+	lb_conn_set_deadline(c, 250);
+	assert_true(lb_conn_has_deadline(c));
+	for (i = 0; i < 10 && p.events == 0; i++) {
+		assert_int_equal(write(sv[1], "x", 1), 1);
+		run(p.base, 50);
+	}
+	/* fired after about 5 of the 10 writes (at 250 ms), not pushed out by them */
+	assert_int_equal(p.events, LB_CONN_TIMEOUT | LB_CONN_DEADLINE);
+	assert_true(i <= 8);
+	assert_false(lb_conn_has_deadline(c));
+
+	/* cleared before it passes: nothing happens */
+	p.events = 0;
+	lb_conn_set_deadline(c, 100);
+	lb_conn_set_deadline(c, 0);
+	run(p.base, 300);
+	assert_int_equal(p.events, 0);
+	lb_conn_free(c);
+	close(sv[1]);
+	event_base_free(p.base);
+}
+
 /* Connect: success to a listener, error for a closed port (from the loop). */
 static void
 test_connect(void **state)
@@ -267,9 +303,13 @@ main(void)
 		cmocka_unit_test(test_partial_write_resumes),
 		cmocka_unit_test(test_read_timeout),
 		cmocka_unit_test(test_timeout_extended_by_activity),
+		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_connect),
 		cmocka_unit_test(test_read_max_resume),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	lb_conn_cache_free();
+	return rc;
 }
