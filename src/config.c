@@ -178,6 +178,7 @@ static const struct field lbproxy_fields[] = {
 	FOBJ("timeouts_ms", NOOFF, timeout_fields),
 	FINT("retries", NULL, P(conf.retries)),
 	FBOOL("redispatch", NULL, P(conf.redispatch)),
+	FBOOL("splice", NULL, P(conf.splice)),
 	FOBJ("insert_headers", NOOFF, header_fields),
 	FOBJ("health", NOOFF, health_fields),
 	FOBJ("limits", NOOFF, limit_fields),
@@ -627,6 +628,7 @@ config_defaults(struct lb_config *c)
 	c->timeouts.drain = 30000;
 	c->retries = 3;
 	c->redispatch = true;
+	c->splice = true;
 	c->xff = true;
 	c->xfproto = true;
 	c->xfport = false;

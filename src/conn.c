@@ -10,7 +10,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,9 @@
 #define READ_ROUNDS		4	/* read bursts per wake-up before yielding */
 #define TLS_RECORD		16384	/* plaintext per SSL_write: one full record */
 #define DEFAULT_READ_MAX	(64 * 1024)
+#define SPLICE_MAX		(1024 * 1024)	/* asked per splice(); the pipe takes what fits */
+#define PIPE_CACHE		16	/* empty pipes a thread keeps */
+#define PIPE_SIZE		(256 * 1024)	/* pipe capacity asked for */
 
 struct lb_conn {
 	int			 fd;
@@ -51,6 +56,10 @@ struct lb_conn {
 	uint64_t		 last_wr;	/* ... write progress */
 	uint64_t		 timer_due;	/* when the pending timer fires */
 	uint64_t		 deadline;	/* the owner's absolute deadline (0: none) */
+	struct lb_conn		*splice_dst;	/* where our input may be spliced to */
+	int			 pipe[2];	/* output waiting in a kernel pipe (-1: none) */
+	size_t			 pipe_len;	/* bytes in it */
+	size_t			 spliced;	/* input spliced away, not yet told to the owner */
 	size_t			 rsize;		/* next read size: grows on full reads */
 	int			 pending_err;	/* errno to report from the loop */
 	short			 pending_what;	/* LB_CONN_* to report from the loop */
@@ -66,6 +75,7 @@ struct lb_conn {
 	unsigned		 kicked:1;
 	unsigned		 sync:1;	/* inside an owner's call: defer reports */
 	unsigned		 rdhup:1;	/* the peer's FIN is queued behind the data */
+	unsigned		 splicing:1;	/* bulk seen: input goes through splice_dst's pipe */
 };
 
 static void process(struct lb_conn *c);
@@ -104,7 +114,9 @@ buf_put(struct evbuffer **bp)
 		evbuffer_free(b);
 }
 
-/* Give empty buffers back (never while an owner may hold them: only when not busy). */
+static void pipe_put(struct lb_conn *c);
+
+/* Give empty buffers (and an empty pipe) back: only when no owner may hold them. */
 static void
 buf_release(struct lb_conn *c)
 {
@@ -112,6 +124,8 @@ buf_release(struct lb_conn *c)
 		buf_put(&c->in);
 	if (c->out != NULL && evbuffer_get_length(c->out) == 0)
 		buf_put(&c->out);
+	if (c->pipe[0] != -1 && c->pipe_len == 0)
+		pipe_put(c);
 }
 
 static size_t
@@ -120,10 +134,69 @@ in_len(const struct lb_conn *c)
 	return c->in != NULL ? evbuffer_get_length(c->in) : 0;
 }
 
+/* Output in the evbuffer (written before what is in the pipe). */
+static size_t
+evb_out_len(const struct lb_conn *c)
+{
+	return c->out != NULL ? evbuffer_get_length(c->out) : 0;
+}
+
 static size_t
 out_len(const struct lb_conn *c)
 {
-	return c->out != NULL ? evbuffer_get_length(c->out) : 0;
+	return evb_out_len(c) + c->pipe_len;
+}
+
+/*
+ * Pipes for splice(), as buffers: taken when bulk data must move, given back
+ * once empty, a few kept per thread, at most max_pipes in use process-wide
+ * (beyond that, bytes are copied as usual).
+ */
+static __thread int		 pipe_cache[PIPE_CACHE][2];
+static __thread unsigned	 pipe_ncache;
+static _Atomic unsigned		 pipes_used, pipes_free, max_pipes;
+static _Atomic uint64_t		 spliced_total;
+
+static int
+pipe_get(struct lb_conn *c)
+{
+	unsigned used = atomic_load_explicit(&pipes_used, memory_order_relaxed);
+
+	if (pipe_ncache > 0) {
+		pipe_ncache--;
+		c->pipe[0] = pipe_cache[pipe_ncache][0];
+		c->pipe[1] = pipe_cache[pipe_ncache][1];
+		atomic_fetch_sub_explicit(&pipes_free, 1, memory_order_relaxed);
+	} else if (used >= atomic_load_explicit(&max_pipes, memory_order_relaxed) ||
+	    pipe2(c->pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
+		c->pipe[0] = c->pipe[1] = -1;
+		return -1;
+	} else {
+		/* fewer, larger moves; pages are only used while data is in it */
+		(void)fcntl(c->pipe[0], F_SETPIPE_SZ, PIPE_SIZE);
+	}
+	atomic_fetch_add_explicit(&pipes_used, 1, memory_order_relaxed);
+	return 0;
+}
+
+static void
+pipe_put(struct lb_conn *c)
+{
+	if (c->pipe[0] == -1)
+		return;
+	if (c->pipe_len == 0 && pipe_ncache < PIPE_CACHE) {
+		pipe_cache[pipe_ncache][0] = c->pipe[0];
+		pipe_cache[pipe_ncache][1] = c->pipe[1];
+		pipe_ncache++;
+		atomic_fetch_add_explicit(&pipes_free, 1, memory_order_relaxed);
+	} else {
+		/* bytes left in it are lost with the connection */
+		close(c->pipe[0]);
+		close(c->pipe[1]);
+	}
+	c->pipe[0] = c->pipe[1] = -1;
+	c->pipe_len = 0;
+	atomic_fetch_sub_explicit(&pipes_used, 1, memory_order_relaxed);
 }
 
 void
@@ -131,6 +204,27 @@ lb_conn_cache_free(void)
 {
 	while (buf_ncache > 0)
 		evbuffer_free(buf_cache[--buf_ncache]);
+	while (pipe_ncache > 0) {
+		pipe_ncache--;
+		close(pipe_cache[pipe_ncache][0]);
+		close(pipe_cache[pipe_ncache][1]);
+		atomic_fetch_sub_explicit(&pipes_free, 1, memory_order_relaxed);
+	}
+}
+
+void
+lb_conn_set_max_pipes(unsigned n)
+{
+	atomic_store(&max_pipes, n);
+}
+
+void
+lb_conn_splice_stats(struct lb_conn_splice_stats *st)
+{
+	st->max_pipes = atomic_load(&max_pipes);
+	st->pipes_used = atomic_load(&pipes_used);
+	st->pipes_free = atomic_load(&pipes_free);
+	st->bytes = atomic_load(&spliced_total);
 }
 
 /* Cheap monotonic milliseconds (vDSO, a few ms resolution): enough for timeouts. */
@@ -260,6 +354,7 @@ destroy(struct lb_conn *c)
 	close(c->fd);
 	buf_put(&c->in);
 	buf_put(&c->out);
+	pipe_put(c);
 	free(c);
 }
 
@@ -285,7 +380,7 @@ do_write(struct lb_conn *c)
 	ssize_t n;
 	size_t len;
 
-	while ((len = out_len(c)) > 0) {
+	while ((len = evb_out_len(c)) > 0) {
 		if (c->ssl != NULL) {
 			/* whole records: small chunks (head + body) go out together */
 			size_t chunk = len < TLS_RECORD ? len : TLS_RECORD;
@@ -329,7 +424,61 @@ do_write(struct lb_conn *c)
 		report(c, LB_CONN_ERROR | LB_CONN_WRITING);
 		return false;
 	}
+	while (c->pipe_len > 0) {
+		n = splice(c->pipe[0], NULL, c->fd, NULL, c->pipe_len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			c->last_wr = now_coarse();
+			c->pipe_len -= (size_t)n;
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->can_write = 0;
+			return true;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		report(c, LB_CONN_ERROR | LB_CONN_WRITING);
+		return false;
+	}
 	return true;
+}
+
+/*
+ * One splice() of our socket's input into splice_dst's pipe (which is
+ * empty, so EAGAIN can only mean the socket is): >0 bytes, 0 EOF, -1 would
+ * block, -2 error, -3 no pipe (copy instead).
+ */
+static ssize_t
+splice_once(struct lb_conn *c)
+{
+	struct lb_conn *dst = c->splice_dst;
+	ssize_t n;
+
+	if (dst->pipe[0] == -1 && pipe_get(dst) == -1)
+		return -3;
+	do
+		n = splice(c->fd, NULL, dst->pipe[1], NULL, SPLICE_MAX, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		dst->pipe_len += (size_t)n;
+		c->spliced += (size_t)n;
+		atomic_fetch_add_explicit(&spliced_total, (uint64_t)n, memory_order_relaxed);
+		return n;
+	}
+	if (n == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		c->can_read = 0;
+		return -1;
+	}
+	return -2;
+}
+
+/* Splice now: bulk input, and nothing queued ahead in the destination's buffer or pipe. */
+static bool
+splice_now(const struct lb_conn *c)
+{
+	return c->splicing && evb_out_len(c->splice_dst) == 0 && c->splice_dst->pipe_len == 0;
 }
 
 /* One read syscall (or SSL_read) into the input buffer: >0 bytes, 0 EOF, -1 would block, -2 error. */
@@ -414,10 +563,28 @@ do_read(struct lb_conn *c)
 		size_t asked = 0;
 
 		while (c->can_read && in_len(c) < c->read_max) {
+			if (splice_now(c)) {
+				n = splice_once(c);
+				if (n == -3) {
+					c->splicing = 0;	/* no pipe to be had: copy */
+					continue;
+				}
+				if (n <= 0)
+					break;
+				got = true;
+				c->last_rd = now_coarse();
+				/* the pipe must empty into the destination before the next splice */
+				break;
+			}
+			if (c->splicing && c->splice_dst->pipe_len > 0)
+				break;	/* the destination's pipe drains first */
 			n = read_once(c, &asked);
 			if (n <= 0)
 				break;
 			got = true;
+			/* a full read at the largest size: bulk, splice from now on */
+			if (c->splice_dst != NULL && (size_t)n == asked && asked >= READ_MAX)
+				c->splicing = 1;
 			c->last_rd = now_coarse();
 			/*
 			 * Size reads by what comes: a full read asks for more next
@@ -450,7 +617,8 @@ do_read(struct lb_conn *c)
 			report(c, LB_CONN_ERROR | LB_CONN_READING);
 			return;
 		}
-		if (!c->reading || !c->can_read || in_len(c) >= c->read_max)
+		if (!c->reading || !c->can_read || in_len(c) >= c->read_max ||
+		    (c->splicing && c->splice_dst->pipe_len > 0))
 			return;
 	}
 	/* still more to read: let other connections run first */
@@ -595,6 +763,7 @@ conn_alloc(struct event_base *base, int fd, SSL *ssl)
 	c->read_max = DEFAULT_READ_MAX;
 	c->rsize = READ_MIN;
 	c->last_rd = c->last_wr = now_coarse();
+	c->pipe[0] = c->pipe[1] = -1;
 	(void)event_assign(&c->ev, base, fd, EV_READ | EV_WRITE | EV_CLOSED | EV_ET | EV_PERSIST,
 	    io_cb, c);
 	(void)evtimer_assign(&c->timer, base, timer_cb, c);
@@ -709,6 +878,28 @@ lb_conn_output_len(const struct lb_conn *c)
 	return out_len(c);
 }
 
+bool
+lb_conn_output_piped(const struct lb_conn *c)
+{
+	return c->pipe_len > 0;
+}
+
+void
+lb_conn_splice_to(struct lb_conn *src, struct lb_conn *dst)
+{
+	if (src->ssl == NULL && dst->ssl == NULL && atomic_load(&max_pipes) > 0)
+		src->splice_dst = dst;
+}
+
+size_t
+lb_conn_take_spliced(struct lb_conn *c)
+{
+	size_t n = c->spliced;
+
+	c->spliced = 0;
+	return n;
+}
+
 int
 lb_conn_fd(const struct lb_conn *c)
 {
@@ -765,8 +956,10 @@ lb_conn_flush(struct lb_conn *c)
 		if (c->want_drain && out_len(c) == 0)
 			kick(c);
 		/* all written from another connection's callback: nothing to keep */
-		if (c->busy == 0 && !c->dead && c->out != NULL && out_len(c) == 0)
+		if (c->busy == 0 && !c->dead && out_len(c) == 0) {
 			buf_put(&c->out);
+			pipe_put(c);
+		}
 	}
 	arm_timer(c);
 }

@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "lbproxy/config.h"
+#include "lbproxy/conn.h"
 #include "lbproxy/diag.h"
 #include "lbproxy/health.h"
 #include "lbproxy/listener.h"
@@ -343,6 +344,8 @@ main(int argc, char **argv)
 	char *pidfile = NULL, *config_abs = NULL;
 	int rc = EXIT_RUNTIME, n;
 	long nofile;
+	long long spare;
+	int max_pipes;
 	size_t i;
 
 	parse_args(argc, argv, &o);
@@ -365,9 +368,19 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	nofile = lb_nofile_raise();
-	/* two descriptors a connection, some kept for listeners, checks and logs */
+	/*
+	 * Two descriptors a connection, some kept for listeners, checks and
+	 * logs, and pipes for splice() for a quarter of the connections (two
+	 * descriptors each), as HAProxy's maxpipes; with maxconn given, pipes
+	 * get only the descriptors connections leave.
+	 */
 	lb_proc.maxconn = conf->maxconn > 0 ? conf->maxconn :
-	    nofile > 96 ? (int)((nofile - 64) / 2) : 16;
+	    nofile > 104 ? (int)((nofile - 64) * 2 / 5) : 16;
+	spare = (long long)nofile - 64 - 2LL * lb_proc.maxconn;
+	max_pipes = (lb_proc.maxconn + 3) / 4;
+	if (max_pipes > spare / 2)
+		max_pipes = spare > 0 ? (int)(spare / 2) : 0;
+	lb_conn_set_max_pipes((unsigned)max_pipes);
 	/* -D changes directory to /: reloads and the pidfile need absolute paths */
 	config_abs = absolute(o.config);
 	lb_proc.config_path = config_abs;

@@ -1,7 +1,8 @@
 /*
  * proxy_tcp.c: L4 relay. Full duplex with half-close propagated (a FIN one
  * way keeps the other way open), bounded buffers with backpressure, and
- * inactivity timeouts that count traffic in either direction.
+ * inactivity timeouts that count traffic in either direction. Bulk data
+ * between two plain sockets is spliced (conn.c), not copied through here.
  */
 #include "config.h"
 
@@ -53,8 +54,8 @@ relay_read_cb(struct lb_conn *src, void *arg)
 {
 	struct lb_session *s = arg;
 	struct lb_conn *dst = src == s->cc ? s->sc : s->cc;
-	struct evbuffer *in = lb_conn_input(src);
-	size_t n = evbuffer_get_length(in);
+	size_t copied = lb_conn_input_len(src);
+	size_t n = copied + lb_conn_take_spliced(src);
 	struct lb_member *m = s->member;
 
 	if (src == s->cc) {
@@ -68,9 +69,10 @@ relay_read_cb(struct lb_conn *src, void *arg)
 		atomic_fetch_add_explicit(&m->c.bout, n, memory_order_relaxed);
 		atomic_fetch_add_explicit(&lb_proc.fe.bout, n, memory_order_relaxed);
 	}
-	evbuffer_add_buffer(lb_conn_output(dst), in);
+	if (copied > 0)
+		evbuffer_add_buffer(lb_conn_output(dst), lb_conn_input(src));
 	lb_conn_flush(dst);
-	if (lb_conn_output_len(dst) >= LB_BUF_HIGH) {
+	if (lb_conn_output_len(dst) >= LB_BUF_HIGH || lb_conn_output_piped(dst)) {
 		lb_conn_read_stop(src);
 		lb_conn_want_drain(dst);
 	}
@@ -138,6 +140,10 @@ lb_proxy_tunnel(struct lb_session *s)
 	lb_conn_setcb(s->sc, relay_read_cb, relay_drain_cb, relay_event_cb, s);
 	lb_conn_set_timeouts(s->cc, to->client, to->client);
 	lb_conn_set_timeouts(s->sc, to->server, to->server);
+	if (s->snap->conf->splice) {
+		lb_conn_splice_to(s->cc, s->sc);
+		lb_conn_splice_to(s->sc, s->cc);
+	}
 	/* bytes that arrived before the relay started (ClientHello, data after a 101) */
 	if (lb_conn_input_len(s->cc) > 0)
 		relay_read_cb(s->cc, s);

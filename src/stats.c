@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "lbproxy/config.h"
+#include "lbproxy/conn.h"
 #include "lbproxy/listener.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
@@ -768,6 +769,7 @@ cmd_show_info(struct evbuffer *out)
 	uint64_t up_ms = lb_proc.start_ms != 0 ? lb_now_ms() - lb_proc.start_ms : 0;
 	uint64_t up = up_ms / 1000;
 	struct rlimit rl;
+	struct lb_conn_splice_stats sp;
 	char host[256] = "";
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
@@ -792,6 +794,11 @@ cmd_show_info(struct evbuffer *out)
 	evbuffer_add_printf(out, "Ulimit-n: %llu\n", (unsigned long long)rl.rlim_cur);
 	evbuffer_add_printf(out, "Maxconn: %d\n", lb_proc.maxconn);
 	evbuffer_add_printf(out, "Hard_maxconn: %d\n", lb_proc.maxconn);
+	lb_conn_splice_stats(&sp);
+	evbuffer_add_printf(out, "Maxpipes: %u\n", sp.max_pipes);
+	evbuffer_add_printf(out, "PipesUsed: %u\n", sp.pipes_used);
+	evbuffer_add_printf(out, "PipesFree: %u\n", sp.pipes_free);
+	evbuffer_add_printf(out, "SplicedBytes: %" PRIu64 "\n", sp.bytes);
 	evbuffer_add_printf(out, "CurrConns: %u\n", LD(lb_proc.conns));
 	evbuffer_add_printf(out, "CumConns: %" PRIu64 "\n", LD(lb_proc.cum_conns));
 	evbuffer_add_printf(out, "CumReq: %" PRIu64 "\n",

@@ -145,6 +145,7 @@ struct lb_config {
 	struct lb_timeouts	 timeouts;
 	int			 retries;	/* default 3 */
 	bool			 redispatch;	/* default true */
+	bool			 splice;	/* default true: splice() bulk TCP data */
 	bool			 xff;		/* X-Forwarded-For, default true */
 	bool			 xfproto;	/* X-Forwarded-Proto, default true */
 	bool			 xfport;	/* X-Forwarded-Port, default false */

@@ -66,8 +66,29 @@ struct evbuffer *lb_conn_output(struct lb_conn *c);
 /* Bytes buffered, without taking a buffer. */
 size_t lb_conn_input_len(const struct lb_conn *c);
 size_t lb_conn_output_len(const struct lb_conn *c);
-/* Free this thread's cache of empty buffers (at thread exit). */
+/* Free this thread's cache of empty buffers and pipes (at thread exit). */
 void lb_conn_cache_free(void);
+
+/*
+ * splice(): once src has seen bulk input (a full read at the largest size),
+ * its input moves to dst through a kernel pipe without being copied to user
+ * space, whenever dst has nothing else queued. Plain TCP on both sides only;
+ * both connections must live as long as the pairing. The read callback still
+ * runs: lb_conn_take_spliced() tells how many bytes went that way.
+ */
+void lb_conn_splice_to(struct lb_conn *src, struct lb_conn *dst);
+size_t lb_conn_take_spliced(struct lb_conn *c);
+/* Output is waiting in the pipe (the source should pause until it drains). */
+bool lb_conn_output_piped(const struct lb_conn *c);
+/* Pipes in use at most (0: never splice), process-wide. */
+void lb_conn_set_max_pipes(unsigned n);
+struct lb_conn_splice_stats {
+	unsigned	max_pipes;
+	unsigned	pipes_used;
+	unsigned	pipes_free;
+	uint64_t	bytes;
+};
+void lb_conn_splice_stats(struct lb_conn_splice_stats *st);
 int lb_conn_fd(const struct lb_conn *c);
 SSL *lb_conn_ssl(const struct lb_conn *c);
 

@@ -20,7 +20,8 @@ assert_contains "$out" "ping" "echo relayed client -> member -> client"
 assert_contains "$out" "bye b1 5" "member's reply after the client's FIN (half-close)"
 
 # 4 MiB each way through bounded buffers: byte-exact.
-python3 - "$vip" <<'PY' || fail "large payload not relayed intact"
+big_exchange() {
+python3 - "$1" <<'PY'
 import hashlib, os, socket, sys, threading
 port = int(sys.argv[1])
 data = os.urandom(4 << 20)
@@ -45,6 +46,18 @@ tail = b"bye b1 %d\n" % len(data)
 assert body.endswith(tail), body[-40:]
 assert hashlib.sha256(body[:-len(tail)]).digest() == hashlib.sha256(data).digest()
 PY
+}
+big_exchange "$vip" || fail "large payload not relayed intact"
+
+# Bulk data between plain sockets went through splice() (SPEC 4), with no
+# pipe left in use once the transfer is over.
+info=$(stats_cmd "show info")
+spliced=$(printf '%s\n' "$info" | sed -n 's/^SplicedBytes: //p')
+[ -n "$spliced" ] && [ "$spliced" -ge $((1 << 20)) ] ||
+    fail "4 MiB each way, but only '${spliced}' bytes spliced"
+assert_contains "$info" "PipesUsed: 0" "pipes given back after the transfer"
+note "spliced $spliced of $((8 << 20)) bytes"
+
 
 # The member half-closes first: the client still can send, then gets "bye".
 # (The backend replies "bye" only after our FIN, so check the reverse with a
@@ -77,3 +90,13 @@ grep -q "no member available" "$T/lbproxy.log" || fail "no log line for the refu
 
 stop_lbproxy TERM
 assert_eq 0 "$LB_STATUS" "exit status after SIGTERM"
+
+# "splice": false copies everything (and still relays it intact).
+start_backend b1 0 tcp
+p1=$BACKEND_PORT
+vip2=$(free_port)
+LB_EXTRA='"splice": false' write_pool "$T/copy.json" "$vip2" TCP ROUND_ROBIN "m1:$p1"
+start_lbproxy "$T/copy.json" -w 1
+big_exchange "$vip2" || fail "large payload not relayed intact without splice"
+assert_contains "$(stats_cmd "show info")" "SplicedBytes: 0" "splice false: nothing spliced"
+stop_lbproxy
