@@ -154,6 +154,7 @@ static const struct field limit_fields[] = {
 	FINT("max_header_lines", NULL, P(conf.max_header_lines)),
 	FINT("max_header_bytes", NULL, P(conf.max_header_bytes)),
 	FINT("max_uri_bytes", NULL, P(conf.max_uri_bytes)),
+	FINT("max_body_bytes", NULL, P(conf.max_body_bytes)),
 	FEND
 };
 

@@ -84,6 +84,7 @@ static const struct int_rule {
 	{ "lbproxy.limits.max_header_lines", C(max_header_lines), 1, 10000 },
 	{ "lbproxy.limits.max_header_bytes", C(max_header_bytes), 1024, 1048576 },
 	{ "lbproxy.limits.max_uri_bytes", C(max_uri_bytes), 64, 1048576 },
+	{ "lbproxy.limits.max_body_bytes", C(max_body_bytes), 0, INT_MAX },
 };
 
 static void	cerr(struct lb_parse *, const char *, const char *, ...)

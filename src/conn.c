@@ -443,6 +443,19 @@ do_write(struct lb_conn *c)
 	return true;
 }
 
+/* A read that moved nothing: 0 EOF, -1 would block (the edge is used up), -2 error. */
+static ssize_t
+read_end(struct lb_conn *c, ssize_t n)
+{
+	if (n == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		c->can_read = 0;
+		return -1;
+	}
+	return -2;
+}
+
 /*
  * One splice() of our socket's input into splice_dst's pipe (which is
  * empty, so EAGAIN can only mean the socket is): >0 bytes, 0 EOF, -1 would
@@ -465,13 +478,7 @@ splice_once(struct lb_conn *c)
 		atomic_fetch_add_explicit(&spliced_total, (uint64_t)n, memory_order_relaxed);
 		return n;
 	}
-	if (n == 0)
-		return 0;
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		c->can_read = 0;
-		return -1;
-	}
-	return -2;
+	return read_end(c, n);
 }
 
 /* Splice now: bulk input, and nothing queued ahead in the destination's buffer or pipe. */
@@ -542,13 +549,7 @@ read_once(struct lb_conn *c, size_t *asked)
 		evbuffer_commit_space(c->in, v, nv);
 		return n;
 	}
-	if (n == 0)
-		return 0;
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		c->can_read = 0;
-		return -1;
-	}
-	return -2;
+	return read_end(c, n);
 }
 
 /* Read bursts and hand them to the owner; EOF and errors after the data. */

@@ -1471,6 +1471,7 @@ lb_http_body_init(struct lb_http_body *b, enum lb_http_body_kind kind, uint64_t 
 	memset(b, 0, sizeof(*b));
 	b->kind = kind;
 	b->remaining = kind == LB_BODY_LENGTH ? length : 0;
+	b->total = b->remaining;
 	b->state = CS_SIZE0;
 	b->max_trailer_bytes = max_trailer_bytes;
 }
@@ -1616,6 +1617,8 @@ chunked_scan(struct lb_http_body *b, const char *data, size_t len, size_t *used)
 				b->state = CS_TR_START;
 			} else {
 				b->remaining = b->chunk_size;
+				b->total = b->total + b->chunk_size < b->total ? UINT64_MAX :
+				    b->total + b->chunk_size;
 				b->state = CS_DATA;
 			}
 			break;

@@ -477,6 +477,15 @@ scan_body(struct lb_http_body *b, struct evbuffer *buf, size_t *used)
 
 /* ---- request side --------------------------------------------------------- */
 
+/* The request body announced so far (length or chunk sizes) is over the limit. */
+static bool
+body_too_large(const struct lb_session *s)
+{
+	uint64_t lim = s->snap->limits.max_body_bytes;
+
+	return lim > 0 && s->http->reqb.total > lim;
+}
+
 /* Forward as much of the request body as has arrived. */
 static void
 forward_request_body(struct lb_session *s)
@@ -494,6 +503,11 @@ forward_request_body(struct lb_session *s)
 		r = scan_body(&h->reqb, in, &used);
 		if (r == LB_BODY_ERROR) {
 			reply_error(s, 400, "malformed request body framing");
+			return;
+		}
+		if (body_too_large(s)) {
+			/* the member got part of it: its connection is closed, never reused */
+			reply_error(s, 413, "chunked body over limits.max_body_bytes");
 			return;
 		}
 		move_body(s, in, out, used, false);
@@ -621,6 +635,10 @@ handle_head(struct lb_session *s)
 	h->status = 0;
 	set_logreq(h, &m);
 	lb_http_body_init(&h->reqb, m.body, m.content_length, MAX_TRAILER_BYTES);
+	if (body_too_large(s)) {
+		reply_error(s, 413, "Content-Length over limits.max_body_bytes");
+		return;
+	}
 
 	memset(&fwd, 0, sizeof(fwd));
 	fwd.client_ip = c->xff ? s->peer_host : NULL;

@@ -31,6 +31,7 @@ lb_snapshot_new(struct lb_config *conf, struct lb_member **members, size_t n,
 		lb_listener_ref(listener);
 	s->tls = tls;
 	s->limits.max_uri_bytes = (size_t)conf->max_uri_bytes;
+	s->limits.max_body_bytes = (uint64_t)conf->max_body_bytes;
 	s->limits.max_header_bytes = (size_t)conf->max_header_bytes;
 	s->limits.max_header_lines = (size_t)conf->max_header_lines;
 	return s;

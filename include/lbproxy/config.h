@@ -155,6 +155,7 @@ struct lb_config {
 	int			 max_header_lines;	/* 100 */
 	int			 max_header_bytes;	/* 32768 */
 	int			 max_uri_bytes;		/* 8192 */
+	int			 max_body_bytes;	/* 0: no limit */
 	int			 log_target;	/* enum lb_log_target */
 	char			*log_file;	/* LB_LOG_FILE */
 	int			 log_level;	/* enum lb_log_level, default notice */

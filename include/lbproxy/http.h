@@ -19,6 +19,7 @@ struct lb_http_limits {
 	size_t	max_uri_bytes;		/* request line target: 414 */
 	size_t	max_header_bytes;	/* whole head: 431 */
 	size_t	max_header_lines;	/* header field count: 431 */
+	uint64_t max_body_bytes;	/* request body: 413 (0: no limit) */
 };
 
 struct lb_http_hdr {
@@ -153,6 +154,7 @@ struct lb_http_body {
 	size_t			line_len;	/* bytes in the current size/trailer line */
 	size_t			trailer_bytes;
 	size_t			max_trailer_bytes;
+	uint64_t		total;		/* body bytes announced so far: the length, or the chunk sizes read */
 };
 
 enum lb_body_result {

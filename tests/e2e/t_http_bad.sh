@@ -31,7 +31,8 @@ lb_hwm() {
 start_backend b1 0 http; p1=$BACKEND_PORT
 start_backend b2 0 http; p2=$BACKEND_PORT
 vip=$(free_port)
-LB_EXTRA='"limits": {"max_header_lines": 20, "max_header_bytes": 2048, "max_uri_bytes": 512},
+LB_EXTRA='"limits": {"max_header_lines": 20, "max_header_bytes": 2048, "max_uri_bytes": 512,
+	"max_body_bytes": 4096},
 	"timeouts_ms": {"http_request": 1500, "server": 1000, "client": 2000, "http_keep_alive": 2000}' \
 	write_pool "$T/pool.json" "$vip" HTTP ROUND_ROBIN "m1:$p1" "m2:$p2"
 start_lbproxy "$T/pool.json" -w 2
@@ -163,6 +164,40 @@ c = Conn()
 c.send(head + b"3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n")
 r = c.response()
 check(r.status == 200 and r.body == b"abc", "trailer X-T: %d %r" % (r.status, r.body))
+PY
+
+note "limits.max_body_bytes: 413, and an oversized body never reaches a member whole"
+py <<'PY' || fail "413 body limit"
+from hlib import *
+before = member_requests()
+# Content-Length over the limit: refused from the head, nothing forwarded
+c = Conn()
+c.send(b"POST /echobody HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000)
+r = c.response()
+check(r.status == 413 and c.closed(), "CL 5000: %d" % r.status)
+# with Expect: 100-continue the client learns it before sending the body
+c = Conn()
+c.send(b"POST /echobody HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+r = c.response()
+check(r.status == 413, "100-continue with CL 5000: %d" % r.status)
+check(member_requests() == before, "a body over the limit reached a member")
+# chunked: refused once the chunk sizes pass the limit, the member connection dropped
+c = Conn()
+c.send(b"POST /echobody HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" +
+       b"800\r\n" + b"y" * 2048 + b"\r\n" + b"1000\r\n" + b"z" * 4096 + b"\r\n0\r\n\r\n")
+r = c.response()
+check(r.status == 413 and c.closed(), "chunked over the limit: %d" % r.status)
+# at the limit: served, both framings
+c = Conn()
+c.send(b"POST /echobody HTTP/1.1\r\nHost: a\r\nContent-Length: 4096\r\n\r\n" + b"q" * 4096)
+r = c.response()
+check(r.status == 200 and r.body == b"q" * 4096, "CL 4096 at the limit: %d" % r.status)
+c = Conn()
+c.send(b"POST /echobody HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" +
+       b"800\r\n" + b"y" * 2048 + b"\r\n800\r\n" + b"z" * 2048 + b"\r\n0\r\n\r\n")
+r = c.response()
+check(r.status == 200 and r.body == b"y" * 2048 + b"z" * 2048, "chunked 4096 at the limit: %d" % r.status)
+still_serves()
 PY
 
 note "nothing after Connection: close is forwarded"

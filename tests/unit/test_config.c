@@ -263,6 +263,7 @@ minimal_defaults(void **state LB_UNUSED)
 	assert_int_equal(c->max_header_lines, 100);
 	assert_int_equal(c->max_header_bytes, 32768);
 	assert_int_equal(c->max_uri_bytes, 8192);
+	assert_int_equal(c->max_body_bytes, 0);
 	assert_int_equal(c->log_target, LB_LOG_STDERR);
 	assert_null(c->log_file);
 	assert_int_equal(c->log_level, LB_LOG_NOTICE);
@@ -1113,7 +1114,7 @@ settings_ranges(void **state LB_UNUSED)
 	invalid(BASE ", 'lbproxy': {'workers': 2000, 'maxconn': -1, "
 	    "'retries': -1, 'health': {'rise': 0, 'jitter_pct': 101}, "
 	    "'limits': {'max_header_lines': 0, 'max_header_bytes': 100, "
-	    "'max_uri_bytes': 2000000}}",
+	    "'max_uri_bytes': 2000000, 'max_body_bytes': -1}}",
 	    "lbproxy.workers: 2000 is out of range 0..1024",
 	    "lbproxy.maxconn: -1 must be 0 or more",
 	    "lbproxy.retries: -1 is out of range 0..100",
@@ -1122,6 +1123,7 @@ settings_ranges(void **state LB_UNUSED)
 	    "lbproxy.limits.max_header_lines: 0 is out of range 1..10000",
 	    "lbproxy.limits.max_header_bytes: 100 is out of range 1024..1048576",
 	    "lbproxy.limits.max_uri_bytes: 2000000 is out of range 64..1048576",
+	    "lbproxy.limits.max_body_bytes: -1 must be 0 or more",
 	    NULL);
 }
 

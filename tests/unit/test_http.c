@@ -1234,10 +1234,33 @@ test_body_length(void **state)
 	lb_http_body_init(&b, LB_BODY_LENGTH, 0, 0);
 	assert_int_equal(lb_http_body_scan(&b, "GET", 3, &used), LB_BODY_DONE);
 	assert_int_equal(used, 0);
+	/* the announced total is known from the start (413 checks) */
+	lb_http_body_init(&b, LB_BODY_LENGTH, 4097, 0);
+	assert_int_equal(b.total, 4097);
 	/* no byte is inspected: a huge length is O(1) per call */
 	lb_http_body_init(&b, LB_BODY_LENGTH, UINT64_C(1) << 40, 0);
 	assert_int_equal(lb_http_body_scan(&b, "\0\r\n", 3, &used), LB_BODY_MORE);
 	assert_int_equal(used, 3);
+}
+
+/* Chunked: the total grows by each chunk size as soon as its size line ends. */
+static void
+test_body_chunked_total(void **state)
+{
+	struct lb_http_body	b;
+	size_t			used;
+
+	lb_http_body_init(&b, LB_BODY_CHUNKED, 0, 1024);
+	assert_int_equal(b.total, 0);
+	assert_int_equal(lb_http_body_scan(&b, "5\r\nhe", 5, &used), LB_BODY_MORE);
+	assert_int_equal(b.total, 5);
+	assert_int_equal(lb_http_body_scan(&b, "llo\r\n1000\r\n", 11, &used), LB_BODY_MORE);
+	assert_int_equal(b.total, 5 + 4096);
+	/* sizes that would wrap saturate instead */
+	lb_http_body_init(&b, LB_BODY_CHUNKED, 0, 1024);
+	b.total = UINT64_MAX - 1;
+	assert_int_equal(lb_http_body_scan(&b, "10\r\n", 4, &used), LB_BODY_MORE);
+	assert_true(b.total == UINT64_MAX);
 }
 
 static void
@@ -1654,6 +1677,7 @@ main(void)
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_reason),
 		cmocka_unit_test(test_body_length),
+		cmocka_unit_test(test_body_chunked_total),
 		cmocka_unit_test(test_body_none_close),
 		cmocka_unit_test(test_chunked_whole),
 		cmocka_unit_test(test_chunked_byte_by_byte),
