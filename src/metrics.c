@@ -15,16 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/listener.h>
 
 #include "lbproxy/config.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
+#include "lbproxy/oneshot.h"
 #include "lbproxy/proc.h"
 #include "lbproxy/snapshot.h"
 #include "lbproxy/stats.h"
@@ -53,28 +51,15 @@ static const char *const bucket_le[] = {
 static _Atomic uint64_t hist_count[NBUCKETS + 1];
 static _Atomic uint64_t hist_sum_ms;
 
-struct metrics_client;
-
 struct lb_metrics {
 	struct event_base	*base;
-	struct evconnlistener	*lev;		/* NULL while waiting for the address */
-	struct event		*resume;	/* re-enables accept, or retries the bind */
+	struct lb_oneshot	*srv;		/* NULL while waiting for the address */
+	struct event		*retry;		/* retries the bind */
 	int			 retries;
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
 	char			*listen;
-	struct metrics_client	*clients;
 };
-
-struct metrics_client {
-	struct lb_metrics	*mx;
-	struct bufferevent	*bev;
-	int			 replied;
-	struct metrics_client	*prev;
-	struct metrics_client	*next;
-};
-
-static int	bind_listener(struct lb_metrics *);
 
 void
 lb_metrics_observe_ms(unsigned ms)
@@ -308,33 +293,11 @@ write_metrics(struct evbuffer *out)
 /* --- HTTP ------------------------------------------------------------------ */
 
 static void
-client_free(struct metrics_client *c)
+respond(struct lb_oneshot_conn *c, int code, const char *reason, struct evbuffer *body, int head)
 {
-	struct lb_metrics *mx = c->mx;
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		mx->clients = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	/* unread request bytes would make close() send a reset and lose the reply */
-	evbuffer_drain(in, evbuffer_get_length(in));
-	if (bufferevent_getfd(c->bev) != -1)
-		(void)shutdown(bufferevent_getfd(c->bev), SHUT_WR);
-	bufferevent_free(c->bev);
-	free(c);
-}
-
-static void
-respond(struct metrics_client *c, int code, const char *reason, struct evbuffer *body, int head)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *out = lb_oneshot_conn_reply(c);
 	size_t len = body != NULL ? evbuffer_get_length(body) : 0;
 
-	c->replied = 1;
-	bufferevent_disable(c->bev, EV_READ);
 	evbuffer_add_printf(out, "HTTP/1.0 %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
@@ -348,7 +311,7 @@ respond(struct metrics_client *c, int code, const char *reason, struct evbuffer 
 }
 
 static void
-respond_text(struct metrics_client *c, int code, const char *reason)
+respond_text(struct lb_oneshot_conn *c, int code, const char *reason)
 {
 	struct evbuffer *body = evbuffer_new();
 
@@ -359,18 +322,14 @@ respond_text(struct metrics_client *c, int code, const char *reason)
 }
 
 static void
-client_read_cb(struct bufferevent *bev, void *arg)
+client_request(struct lb_oneshot_conn *c, struct evbuffer *in)
 {
-	struct metrics_client *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_ptr end;
 	struct evbuffer *body;
 	char method[8];
 	size_t i;
 	unsigned char *p;
 
-	if (c->replied)
-		return;
 	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
 	if (end.pos == -1)
 		end = evbuffer_search(in, "\n\n", 2, NULL);
@@ -400,94 +359,15 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	evbuffer_free(body);
 }
 
-static void
-client_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct metrics_client *c = arg;
-
-	if (c->replied && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		client_free(c);
-}
-
-static void
-client_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct metrics_client *c = arg;
-
-	(void)bev;
-	/* a client may half-close after its request; keep writing the reply */
-	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING) && c->replied)
-		return;
-	client_free(c);
-}
-
-static void
-accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int salen,
-    void *arg)
-{
-	struct lb_metrics *mx = arg;
-	struct timeval rt = { METRICS_READ_TIMEOUT_S, 0 }, wt = { METRICS_WRITE_TIMEOUT_S, 0 };
-	struct metrics_client *c;
-
-	(void)lev;
-	(void)sa;
-	(void)salen;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		close(fd);
-		return;
-	}
-	c->mx = mx;
-	c->bev = bufferevent_socket_new(mx->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		close(fd);
-		free(c);
-		return;
-	}
-	c->next = mx->clients;
-	if (c->next != NULL)
-		c->next->prev = c;
-	mx->clients = c;
-	bufferevent_setcb(c->bev, client_read_cb, client_write_cb, client_event_cb, c);
-	bufferevent_set_timeouts(c->bev, &rt, &wt);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, METRICS_MAX_HEAD + 4);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-}
-
-static void
-resume_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct lb_metrics *mx = arg;
-	struct timeval tv = { METRICS_RETRY_S, 0 };
-
-	(void)fd;
-	(void)what;
-	if (mx->lev != NULL) {
-		evconnlistener_enable(mx->lev);
-		return;
-	}
-	if (bind_listener(mx) == 0) {
-		lb_notice("metrics listening on %s", mx->listen);
-		return;
-	}
-	if (errno == EADDRINUSE && ++mx->retries < METRICS_RETRY_MAX) {
-		evtimer_add(mx->resume, &tv);
-		return;
-	}
-	lb_err("metrics %s: giving up: %s", mx->listen, strerror(errno));
-}
-
-/* accept() failed (EMFILE...): pause a second instead of spinning. */
-static void
-accept_error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct lb_metrics *mx = arg;
-	struct timeval tv = { 1, 0 };
-
-	lb_warn("metrics %s: accept: %s", mx->listen, strerror(errno));
-	evconnlistener_disable(lev);
-	evtimer_add(mx->resume, &tv);
-}
+static const struct lb_oneshot_ops metrics_ops = {
+	.what = "metrics",
+	.read_timeout_s = METRICS_READ_TIMEOUT_S,
+	.write_timeout_s = METRICS_WRITE_TIMEOUT_S,
+	.read_max = METRICS_MAX_HEAD + 4,
+	/* unread request bytes are dropped and the reply ends with a FIN, not a reset */
+	.flags = LB_ONESHOT_SHUT_WR,
+	.request = client_request,
+};
 
 /* Parse "host:port", "[v6]:port", ":port" or "*:port" (any address). */
 static int
@@ -529,13 +409,29 @@ parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 static int
 bind_listener(struct lb_metrics *mx)
 {
-	mx->lev = evconnlistener_new_bind(mx->base, accept_cb, mx,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE, METRICS_BACKLOG,
-	    (struct sockaddr *)&mx->addr, (int)mx->addrlen);
-	if (mx->lev == NULL)
-		return -1;
-	evconnlistener_set_error_cb(mx->lev, accept_error_cb);
-	return 0;
+	mx->srv = lb_oneshot_bind(mx->base, (struct sockaddr *)&mx->addr, mx->addrlen,
+	    METRICS_BACKLOG, &metrics_ops, mx->listen);
+	return mx->srv == NULL ? -1 : 0;
+}
+
+/* The address was in use: try again, up to METRICS_RETRY_MAX times. */
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lb_metrics *mx = arg;
+	struct timeval tv = { METRICS_RETRY_S, 0 };
+
+	(void)fd;
+	(void)what;
+	if (bind_listener(mx) == 0) {
+		lb_notice("metrics listening on %s", mx->listen);
+		return;
+	}
+	if (errno == EADDRINUSE && ++mx->retries < METRICS_RETRY_MAX) {
+		evtimer_add(mx->retry, &tv);
+		return;
+	}
+	lb_err("metrics %s: giving up: %s", mx->listen, strerror(errno));
 }
 
 /*
@@ -559,8 +455,8 @@ lb_metrics_new(struct event_base *base, const char *listen)
 	}
 	mx->base = base;
 	mx->listen = strdup(listen);
-	mx->resume = evtimer_new(base, resume_cb, mx);
-	if (mx->listen == NULL || mx->resume == NULL) {
+	mx->retry = evtimer_new(base, retry_cb, mx);
+	if (mx->listen == NULL || mx->retry == NULL) {
 		errno = ENOMEM;
 		goto fail;
 	}
@@ -570,13 +466,13 @@ lb_metrics_new(struct event_base *base, const char *listen)
 	}
 	if (errno == EADDRINUSE) {
 		lb_warn("metrics %s: address in use, retrying every %d s", listen, METRICS_RETRY_S);
-		evtimer_add(mx->resume, &tv);
+		evtimer_add(mx->retry, &tv);
 		return mx;
 	}
 fail:
 	saved = errno;
-	if (mx->resume != NULL)
-		event_free(mx->resume);
+	if (mx->retry != NULL)
+		event_free(mx->retry);
 	free(mx->listen);
 	free(mx);
 	errno = saved;
@@ -588,11 +484,8 @@ lb_metrics_free(struct lb_metrics *mx)
 {
 	if (mx == NULL)
 		return;
-	while (mx->clients != NULL)
-		client_free(mx->clients);
-	if (mx->lev != NULL)
-		evconnlistener_free(mx->lev);
-	event_free(mx->resume);
+	lb_oneshot_free(mx->srv);
+	event_free(mx->retry);
 	free(mx->listen);
 	free(mx);
 }

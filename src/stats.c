@@ -26,9 +26,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/listener.h>
 #include <jansson.h>
 
 #include "lbproxy/config.h"
@@ -36,6 +33,7 @@
 #include "lbproxy/listener.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
+#include "lbproxy/oneshot.h"
 #include "lbproxy/proc.h"
 #include "lbproxy/snapshot.h"
 #include "lbproxy/stats.h"
@@ -66,24 +64,11 @@ struct getsocks_hdr {
 
 #define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
-struct stats_client;
-
 struct lb_stats {
-	struct event_base	*base;
-	struct evconnlistener	*lev;
-	struct event		*resume;	/* re-enables accept after EMFILE */
+	struct lb_oneshot	*srv;		/* the socket and its connections */
 	char			*path;
 	dev_t			 dev;		/* identity of the socket file we created */
 	ino_t			 ino;
-	struct stats_client	*clients;	/* open connections, freed with st */
-};
-
-struct stats_client {
-	struct lb_stats		*st;
-	struct bufferevent	*bev;
-	int			 replied;
-	struct stats_client	*prev;
-	struct stats_client	*next;
 };
 
 /* The HAProxy 1.8 CSV columns (numbers 0..82 in management.txt 9.1). */
@@ -200,8 +185,6 @@ struct be_sums {
 	uint64_t	 lbtot, req_tot, hrsp[6];
 	uint64_t	 weight, act;
 };
-
-static void	client_free(struct stats_client *);
 
 /* --- row building ------------------------------------------------------- */
 
@@ -1236,178 +1219,80 @@ out:
 
 /* --- socket: connections --------------------------------------------------- */
 
-/* Drop what the client sent beyond its command, so close() does not reset it. */
-static void
-drain_input(struct bufferevent *bev)
-{
-	struct evbuffer *in = bufferevent_get_input(bev);
-	char junk[4096];
-	int fd = bufferevent_getfd(bev), i;
-
-	evbuffer_drain(in, evbuffer_get_length(in));
-	for (i = 0; fd != -1 && i < 16; i++)
-		if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
-			break;
-}
-
-static void
-client_free(struct stats_client *c)
-{
-	struct lb_stats *st = c->st;
-
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		st->clients = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	drain_input(c->bev);
-	bufferevent_free(c->bev);
-	free(c);
-}
-
-static void
-client_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct stats_client *c = arg;
-
-	if (c->replied && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		client_free(c);
-}
-
 /* Run the command line and queue the whole reply; the connection closes once it drains. */
 static void
-client_reply(struct stats_client *c, char *line)
+client_reply(struct lb_oneshot_conn *c, char *line)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *out = lb_oneshot_conn_reply(c);
 	size_t len = strlen(line);
 	char *p;
 
-	c->replied = 1;
-	bufferevent_disable(c->bev, EV_READ);
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
 		line[--len] = '\0';
 	for (p = line; *p == ' ' || *p == '\t'; p++)
 		;
 	if (strcmp(p, "_getsocks") == 0) {
-		(void)send_listeners(bufferevent_getfd(c->bev));
-		client_free(c);
+		(void)send_listeners(lb_oneshot_conn_fd(c));
+		lb_oneshot_conn_close(c);
 		return;
 	}
 	lb_stats_command(p, out);
 	if (evbuffer_get_length(out) == 0)
-		client_free(c);
+		lb_oneshot_conn_close(c);
 }
 
 static void
-client_read_cb(struct bufferevent *bev, void *arg)
+client_request(struct lb_oneshot_conn *c, struct evbuffer *in)
 {
-	struct stats_client *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	size_t n;
 	char *line;
 
-	if (c->replied)
-		return;
 	line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
 	if (line == NULL) {
-		if (evbuffer_get_length(in) > STATS_MAX_LINE) {
-			c->replied = 1;
-			bufferevent_disable(bev, EV_READ);
-			evbuffer_add_printf(bufferevent_get_output(bev), "Command line too long.\n\n");
-		}
+		if (evbuffer_get_length(in) > STATS_MAX_LINE)
+			evbuffer_add_printf(lb_oneshot_conn_reply(c), "Command line too long.\n\n");
 		return;
 	}
 	if (n > STATS_MAX_LINE) {
 		free(line);
-		c->replied = 1;
-		bufferevent_disable(bev, EV_READ);
-		evbuffer_add_printf(bufferevent_get_output(bev), "Command line too long.\n\n");
+		evbuffer_add_printf(lb_oneshot_conn_reply(c), "Command line too long.\n\n");
 		return;
 	}
 	client_reply(c, line);
 	free(line);
 }
 
-static void
-client_event_cb(struct bufferevent *bev, short what, void *arg)
+/* A client that shut down its side without a newline still gets its answer. */
+static int
+client_eof(struct lb_oneshot_conn *c, struct evbuffer *in)
 {
-	struct stats_client *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t n = evbuffer_get_length(in);
+	char *line;
 
-	/* a client that shut down its side without a newline still gets its answer */
-	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING) && !c->replied &&
-	    evbuffer_get_length(in) > 0 && evbuffer_get_length(in) <= STATS_MAX_LINE) {
-		size_t n = evbuffer_get_length(in);
-		char *line = malloc(n + 1);
-
-		if (line != NULL) {
-			evbuffer_remove(in, line, n);
-			line[n] = '\0';
-			client_reply(c, line);
-			free(line);
-			return;
-		}
-	}
-	client_free(c);
+	if (n == 0 || n > STATS_MAX_LINE)
+		return -1;
+	line = malloc(n + 1);
+	if (line == NULL)
+		return -1;
+	evbuffer_remove(in, line, n);
+	line[n] = '\0';
+	client_reply(c, line);
+	free(line);
+	return 0;
 }
 
-static void
-accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int salen,
-    void *arg)
-{
-	struct lb_stats *st = arg;
-	struct timeval rt = { STATS_READ_TIMEOUT_S, 0 }, wt = { STATS_WRITE_TIMEOUT_S, 0 };
-	struct stats_client *c;
-
-	(void)lev;
-	(void)sa;
-	(void)salen;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		close(fd);
-		return;
-	}
-	c->st = st;
-	c->bev = bufferevent_socket_new(st->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		close(fd);
-		free(c);
-		return;
-	}
-	c->next = st->clients;
-	if (c->next != NULL)
-		c->next->prev = c;
-	st->clients = c;
+static const struct lb_oneshot_ops stats_ops = {
+	.what = "stats socket",
+	.read_timeout_s = STATS_READ_TIMEOUT_S,
+	.write_timeout_s = STATS_WRITE_TIMEOUT_S,
+	.read_max = STATS_MAX_LINE + 2,
 	/* one write for the whole reply: agents stop reading at the first short recv() */
-	bufferevent_set_max_single_write(c->bev, 4 * 1024 * 1024);
-	bufferevent_setcb(c->bev, client_read_cb, client_write_cb, client_event_cb, c);
-	bufferevent_set_timeouts(c->bev, &rt, &wt);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, STATS_MAX_LINE + 2);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-}
-
-static void
-resume_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct lb_stats *st = arg;
-
-	(void)fd;
-	(void)what;
-	evconnlistener_enable(st->lev);
-}
-
-/* accept() failed (EMFILE...): pause a second instead of spinning. */
-static void
-accept_error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct lb_stats *st = arg;
-	struct timeval tv = { 1, 0 };
-
-	lb_warn("stats socket %s: accept: %s", st->path, strerror(errno));
-	evconnlistener_disable(lev);
-	evtimer_add(st->resume, &tv);
-}
+	.max_single_write = 4 * 1024 * 1024,
+	/* what the client sent beyond its command is dropped, so close() does not reset it */
+	.flags = LB_ONESHOT_DRAIN_RECV,
+	.request = client_request,
+	.eof = client_eof,
+};
 
 /*
  * Bind a temporary name and rename it over path, so the socket is never
@@ -1468,18 +1353,14 @@ lb_stats_new(struct event_base *base, const char *path, int mode)
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		goto fail;
-	st->base = base;
 	st->dev = sb.st_dev;
 	st->ino = sb.st_ino;
 	st->path = strdup(path);
-	st->resume = evtimer_new(base, resume_cb, st);
-	if (st->path == NULL || st->resume == NULL)
+	if (st->path == NULL)
 		goto fail;
-	st->lev = evconnlistener_new(base, accept_cb, st,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (st->lev == NULL)
+	st->srv = lb_oneshot_new(base, fd, &stats_ops, st->path);
+	if (st->srv == NULL)
 		goto fail;
-	evconnlistener_set_error_cb(st->lev, accept_error_cb);
 	lb_info("stats socket listening on %s (mode %04o)", path, (unsigned)mode);
 	return st;
 fail:
@@ -1487,8 +1368,6 @@ fail:
 	close(fd);
 	(void)unlink(path);
 	if (st != NULL) {
-		if (st->resume != NULL)
-			event_free(st->resume);
 		free(st->path);
 		free(st);
 	}
@@ -1503,10 +1382,7 @@ lb_stats_free(struct lb_stats *st)
 
 	if (st == NULL)
 		return;
-	while (st->clients != NULL)
-		client_free(st->clients);
-	evconnlistener_free(st->lev);
-	event_free(st->resume);
+	lb_oneshot_free(st->srv);
 	/* remove the socket file only if a newer process has not replaced it */
 	if (stat(st->path, &sb) == 0 && sb.st_dev == st->dev && sb.st_ino == st->ino)
 		(void)unlink(st->path);
