@@ -27,6 +27,8 @@
 
 /* The longest status line we wait for. */
 #define STATUS_LINE_MAX	4096
+/* Members whose last TLS session is kept for the next check (slots, by address hash). */
+#define SESS_SLOTS	256
 
 struct http_check {
 	struct lb_check		 c;	/* first: the check is freed through it */
@@ -35,15 +37,71 @@ struct http_check {
 	struct bufferevent	*bev;	/* socket, or TLS over the socket */
 	bool			 tls;
 	bool			 handshaking;
+	uint64_t		 addr_key;	/* hash of the member address: session slot */
 	char			 host[LB_ADDRSTRLEN];	/* Host header value */
 };
 
 /* Client context shared by every HTTPS check, made on first use. */
 static SSL_CTX *client_ctx;
 
+/*
+ * The session each member's last HTTPS check got, so the next check resumes
+ * it (no certificate signature on either side), as HAProxy does. A slot
+ * shared by two addresses only costs a full handshake.
+ */
+static struct {
+	uint64_t	 key;
+	SSL_SESSION	*sess;
+} sess_cache[SESS_SLOTS];
+
+static void
+sess_forget(uint64_t key)
+{
+	unsigned i = (unsigned)(key % SESS_SLOTS);
+
+	if (sess_cache[i].sess != NULL && sess_cache[i].key == key) {
+		SSL_SESSION_free(sess_cache[i].sess);
+		sess_cache[i].sess = NULL;
+	}
+}
+
+/* Keep ssl's session for the address (or forget the old one if it cannot be resumed). */
+static void
+sess_keep(uint64_t key, SSL *ssl)
+{
+	unsigned i = (unsigned)(key % SESS_SLOTS);
+	SSL_SESSION *s = SSL_is_init_finished(ssl) ? SSL_get1_session(ssl) : NULL;
+
+	if (s != NULL && !SSL_SESSION_is_resumable(s)) {
+		SSL_SESSION_free(s);
+		s = NULL;
+	}
+	if (s == NULL) {
+		sess_forget(key);
+		return;
+	}
+	SSL_SESSION_free(sess_cache[i].sess);
+	sess_cache[i].key = key;
+	sess_cache[i].sess = s;
+}
+
+static SSL_SESSION *
+sess_find(uint64_t key)
+{
+	unsigned i = (unsigned)(key % SESS_SLOTS);
+
+	return sess_cache[i].key == key ? sess_cache[i].sess : NULL;
+}
+
 void
 lb_check_http_cleanup(void)
 {
+	size_t i;
+
+	for (i = 0; i < SESS_SLOTS; i++) {
+		SSL_SESSION_free(sess_cache[i].sess);
+		sess_cache[i].sess = NULL;
+	}
 	SSL_CTX_free(client_ctx);
 	client_ctx = NULL;
 }
@@ -53,10 +111,26 @@ static void
 http_release(struct lb_check *c)
 {
 	struct http_check *hc = (struct http_check *)c;
+	SSL *ssl;
 
 	lb_check_connect_release(&hc->cc);
-	if (hc->bev != NULL)
+	if (hc->bev != NULL) {
+		if (hc->tls && (ssl = bufferevent_openssl_get_ssl(hc->bev)) != NULL) {
+			/*
+			 * Resume next time only after a check that got an HTTP
+			 * answer. close_notify first: freed without it, OpenSSL
+			 * marks the session as not resumable.
+			 */
+			if (c->result.ok || c->result.status == LB_CHK_L7STS) {
+				if (SSL_is_init_finished(ssl))
+					(void)SSL_shutdown(ssl);
+				ERR_clear_error();
+				sess_keep(hc->addr_key, ssl);
+			} else
+				sess_forget(hc->addr_key);
+		}
 		bufferevent_free(hc->bev);
+	}
 	hc->bev = NULL;
 }
 
@@ -251,6 +325,7 @@ http_connected(struct lb_check *c, int fd)
 		lb_check_finish(c, false, LB_CHK_SOCKERR, 0, "cannot create TLS client");
 		return;
 	}
+
 	/* from here on the bufferevent owns both ssl and fd */
 	hc->bev = bufferevent_openssl_socket_new(c->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
 	    BEV_OPT_CLOSE_ON_FREE);
@@ -261,6 +336,9 @@ http_connected(struct lb_check *c, int fd)
 		return;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(hc->bev, 1);
+	/* after the bufferevent is made: it SSL_clear()s the object; the handshake starts from the loop */
+	if (sess_find(hc->addr_key) != NULL)
+		(void)SSL_set_session(ssl, sess_find(hc->addr_key));
 	hc->handshaking = true;
 	lb_check_phase(c, LB_CHK_L6TOUT, "TLS handshake timeout");
 	bufferevent_setcb(hc->bev, read_cb, NULL, event_cb, hc);
@@ -302,6 +380,7 @@ lb_check_http_start(struct event_base *base, const struct lb_member *m,
 	hc->cc.fd = -1;
 	hc->hm = hm;
 	hc->tls = hm->type == LB_HM_HTTPS;
+	hc->addr_key = lb_hash64(&m->addr, m->addrlen, 0);
 	host_header(m, hc->tls, hc->host, sizeof(hc->host));
 	lb_check_connect(&hc->c, &hc->cc, (const struct sockaddr *)&m->addr, m->addrlen,
 	    http_connected);

@@ -190,6 +190,7 @@ struct srv {
 	SSL_CTX			*tls;
 	struct bufferevent	*conns[SRV_CONNS];
 	int			 accepted;
+	int			 resumed;	/* TLS connections that resumed a session */
 	char			 req[1024];	/* the first request head seen */
 };
 
@@ -233,6 +234,8 @@ srv_read_cb(struct bufferevent *bev, void *arg)
 		if (s->req[0] == '\0' && len < sizeof(s->req))
 			evbuffer_copyout(in, s->req, len);
 	}
+	if (s->tls != NULL && SSL_session_reused(bufferevent_openssl_get_ssl(bev)))
+		s->resumed++;
 	evbuffer_drain(in, evbuffer_get_length(in));
 	bufferevent_write(bev, s->reply, strlen(s->reply));
 	s->replied = true;
@@ -727,9 +730,11 @@ test_https_ok(void **state)
 	snprintf(want, sizeof(want), "GET /health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
 	    "User-Agent: lbproxy-health\r\nConnection: close\r\n\r\n", s.port);
 	assert_string_equal(s.req, want);
-	/* a second check reuses the shared client context */
+	assert_int_equal(s.resumed, 0);
+	/* a second check reuses the shared client context, and resumes the session */
 	http_case(base, LB_HM_HTTPS, &s, 2000, &w);
 	assert_true(w.r.ok);
+	assert_int_equal(s.resumed, 1);
 	srv_stop(&s);
 	lb_check_http_cleanup();
 	assert_int_equal(fd_count(), fds);
