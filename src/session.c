@@ -326,6 +326,7 @@ wait_for_fd(struct lb_session *s)
 		lb_worker_fdwait(s->w, true);
 	} else if (now - s->t_fdwait_ms >= (uint64_t)s->snap->conf->timeouts.connect)
 		return -1;
+	timer_stop(s);
 	s->timer = evtimer_new(s->w->base, fdwait_cb, s);
 	if (s->timer == NULL || evtimer_add(s->timer, &tv) == -1)
 		return -1;
