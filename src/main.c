@@ -20,6 +20,7 @@
 
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
+#include "lbproxy/mempool.h"
 #include "lbproxy/diag.h"
 #include "lbproxy/health.h"
 #include "lbproxy/listener.h"
@@ -330,6 +331,8 @@ teardown(struct event **sigev, size_t nsig, char *pidfile)
 	free(pidfile);
 	if (lb_proc.base != NULL)
 		event_base_free(lb_proc.base);
+	lb_conn_cache_free();
+	lb_mempool_thread_free();
 	lb_log_close();
 }
 
@@ -348,6 +351,8 @@ main(int argc, char **argv)
 	int max_pipes;
 	size_t i;
 
+	/* before anything touches libevent */
+	lb_mempool_install();
 	parse_args(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
 

@@ -1241,23 +1241,40 @@ client_reply(struct lb_oneshot_conn *c, char *line)
 		lb_oneshot_conn_close(c);
 }
 
+/*
+ * The first n bytes of in as a string (malloc'd here, not by libevent:
+ * evbuffer_readln's result comes from libevent's allocator, see mempool.h).
+ */
+static char *
+take_line(struct evbuffer *in, size_t n)
+{
+	char *line = malloc(n + 1);
+
+	if (line == NULL)
+		return NULL;
+	evbuffer_remove(in, line, n);
+	line[n] = '\0';
+	return line;
+}
+
 static void
 client_request(struct lb_oneshot_conn *c, struct evbuffer *in)
 {
-	size_t n;
+	struct evbuffer_ptr eol;
+	size_t eol_len;
 	char *line;
 
-	line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
-	if (line == NULL) {
-		if (evbuffer_get_length(in) > STATS_MAX_LINE)
+	eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
+	if (eol.pos == -1 || (size_t)eol.pos > STATS_MAX_LINE) {
+		if (eol.pos != -1 || evbuffer_get_length(in) > STATS_MAX_LINE)
 			evbuffer_add_printf(lb_oneshot_conn_reply(c), "Command line too long.\n\n");
 		return;
 	}
-	if (n > STATS_MAX_LINE) {
-		free(line);
-		evbuffer_add_printf(lb_oneshot_conn_reply(c), "Command line too long.\n\n");
+	if ((line = take_line(in, (size_t)eol.pos)) == NULL) {
+		lb_oneshot_conn_close(c);
 		return;
 	}
+	evbuffer_drain(in, eol_len);
 	client_reply(c, line);
 	free(line);
 }
@@ -1269,13 +1286,8 @@ client_eof(struct lb_oneshot_conn *c, struct evbuffer *in)
 	size_t n = evbuffer_get_length(in);
 	char *line;
 
-	if (n == 0 || n > STATS_MAX_LINE)
+	if (n == 0 || n > STATS_MAX_LINE || (line = take_line(in, n)) == NULL)
 		return -1;
-	line = malloc(n + 1);
-	if (line == NULL)
-		return -1;
-	evbuffer_remove(in, line, n);
-	line[n] = '\0';
 	client_reply(c, line);
 	free(line);
 	return 0;

@@ -20,6 +20,7 @@
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
 #include "lbproxy/listener.h"
+#include "lbproxy/mempool.h"
 #include "lbproxy/log.h"
 #include "lbproxy/proc.h"
 #include "lbproxy/worker.h"
@@ -326,6 +327,7 @@ worker_main(void *arg)
 	lb_idle_pool_free(w->idle);
 	w->idle = NULL;
 	lb_conn_cache_free();
+	lb_mempool_thread_free();
 	return NULL;
 }
 
