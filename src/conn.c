@@ -90,8 +90,8 @@ static void process(struct lb_conn *c);
 static __thread struct evbuffer	*buf_cache[BUF_CACHE];
 static __thread unsigned	 buf_ncache;
 
-static struct evbuffer *
-buf_get(void)
+struct evbuffer *
+lb_conn_buf_get(void)
 {
 	struct evbuffer *b = buf_ncache > 0 ? buf_cache[--buf_ncache] : evbuffer_new();
 
@@ -100,8 +100,8 @@ buf_get(void)
 	return b;
 }
 
-static void
-buf_put(struct evbuffer **bp)
+void
+lb_conn_buf_put(struct evbuffer **bp)
 {
 	struct evbuffer *b = *bp;
 
@@ -121,9 +121,9 @@ static void
 buf_release(struct lb_conn *c)
 {
 	if (c->in != NULL && evbuffer_get_length(c->in) == 0)
-		buf_put(&c->in);
+		lb_conn_buf_put(&c->in);
 	if (c->out != NULL && evbuffer_get_length(c->out) == 0)
-		buf_put(&c->out);
+		lb_conn_buf_put(&c->out);
 	if (c->pipe[0] != -1 && c->pipe_len == 0)
 		pipe_put(c);
 }
@@ -352,8 +352,8 @@ destroy(struct lb_conn *c)
 		ERR_clear_error();
 	}
 	close(c->fd);
-	buf_put(&c->in);
-	buf_put(&c->out);
+	lb_conn_buf_put(&c->in);
+	lb_conn_buf_put(&c->out);
 	pipe_put(c);
 	free(c);
 }
@@ -481,11 +481,18 @@ splice_once(struct lb_conn *c)
 	return read_end(c, n);
 }
 
+/* Splicing, and the destination's pipe still holds what we spliced last. */
+static bool
+splice_blocked(const struct lb_conn *c)
+{
+	return c->splicing && c->splice_dst->pipe_len > 0;
+}
+
 /* Splice now: bulk input, and nothing queued ahead in the destination's buffer or pipe. */
 static bool
 splice_now(const struct lb_conn *c)
 {
-	return c->splicing && evb_out_len(c->splice_dst) == 0 && c->splice_dst->pipe_len == 0;
+	return c->splicing && !splice_blocked(c) && evb_out_len(c->splice_dst) == 0;
 }
 
 /* One read syscall (or SSL_read) into the input buffer: >0 bytes, 0 EOF, -1 would block, -2 error. */
@@ -500,7 +507,7 @@ read_once(struct lb_conn *c, size_t *asked)
 	size_t want = c->rsize < room ? c->rsize : room;
 
 	if (c->in == NULL)
-		c->in = buf_get();
+		c->in = lb_conn_buf_get();
 	nv = evbuffer_reserve_space(c->in, (ev_ssize_t)want, v, 2);
 	if (nv <= 0)
 		return -2;
@@ -577,7 +584,7 @@ do_read(struct lb_conn *c)
 				/* the pipe must empty into the destination before the next splice */
 				break;
 			}
-			if (c->splicing && c->splice_dst->pipe_len > 0)
+			if (splice_blocked(c))
 				break;	/* the destination's pipe drains first */
 			n = read_once(c, &asked);
 			if (n <= 0)
@@ -618,8 +625,7 @@ do_read(struct lb_conn *c)
 			report(c, LB_CONN_ERROR | LB_CONN_READING);
 			return;
 		}
-		if (!c->reading || !c->can_read || in_len(c) >= c->read_max ||
-		    (c->splicing && c->splice_dst->pipe_len > 0))
+		if (!c->reading || !c->can_read || in_len(c) >= c->read_max || splice_blocked(c))
 			return;
 	}
 	/* still more to read: let other connections run first */
@@ -855,7 +861,7 @@ struct evbuffer *
 lb_conn_input(struct lb_conn *c)
 {
 	if (c->in == NULL)
-		c->in = buf_get();
+		c->in = lb_conn_buf_get();
 	return c->in;
 }
 
@@ -863,7 +869,7 @@ struct evbuffer *
 lb_conn_output(struct lb_conn *c)
 {
 	if (c->out == NULL)
-		c->out = buf_get();
+		c->out = lb_conn_buf_get();
 	return c->out;
 }
 
@@ -958,7 +964,7 @@ lb_conn_flush(struct lb_conn *c)
 			kick(c);
 		/* all written from another connection's callback: nothing to keep */
 		if (c->busy == 0 && !c->dead && out_len(c) == 0) {
-			buf_put(&c->out);
+			lb_conn_buf_put(&c->out);
 			pipe_put(c);
 		}
 	}

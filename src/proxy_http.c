@@ -265,36 +265,31 @@ set_logreq(struct lb_http_state *h, const struct lb_http_msg *m)
 }
 
 /*
- * Request heads are regenerated into evbuffers kept by the worker between
- * requests: an idle keep-alive client holds none, and no request allocates one.
+ * Request heads are regenerated into buffers from the thread's cache (the
+ * connections' own): an idle keep-alive client holds none, and no request
+ * allocates one.
  */
-static int
+static struct evbuffer *
 head_get(struct lb_session *s)
 {
-	struct lb_worker *w = s->w;
+	struct lb_http_state *h = s->http;
 
-	if (s->http->head != NULL) {
-		evbuffer_drain(s->http->head, evbuffer_get_length(s->http->head));
-		return 0;
-	}
-	s->http->head = w->nheads > 0 ? w->heads[--w->nheads] : evbuffer_new();
-	return s->http->head != NULL ? 0 : -1;
+	if (h->head == NULL)
+		h->head = lb_conn_buf_get();
+	else
+		evbuffer_drain(h->head, evbuffer_get_length(h->head));
+	return h->head;
 }
 
 static void
 head_put(struct lb_session *s)
 {
-	struct lb_worker *w = s->w;
 	struct evbuffer *b = s->http->head;
 
 	if (b == NULL)
 		return;
-	s->http->head = NULL;
 	evbuffer_drain(b, evbuffer_get_length(b));
-	if (w->nheads < LB_HEAD_CACHE)
-		w->heads[w->nheads++] = b;
-	else
-		evbuffer_free(b);
+	lb_conn_buf_put(&s->http->head);
 }
 
 static void
@@ -644,7 +639,7 @@ handle_head(struct lb_session *s)
 	fwd.client_ip = c->xff ? s->peer_host : NULL;
 	fwd.proto = c->xfproto ? (s->snap->tls != NULL ? "https" : "http") : NULL;
 	fwd.port = c->xfport ? c->vip.port : 0;
-	if (head_get(s) == -1 || lb_http_write_request(h->head, &m, &fwd) == -1) {
+	if (lb_http_write_request(head_get(s), &m, &fwd) == -1) {
 		reply_error(s, 500, "cannot build the request head");
 		return;
 	}

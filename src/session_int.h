@@ -18,7 +18,6 @@
 #include "lbproxy/snapshot.h"
 
 struct event;
-struct evbuffer;
 struct lb_conn;
 struct event_base;
 struct lb_member;
@@ -28,7 +27,6 @@ struct lb_idle_pool;
 
 /* Most members one client connection tries before giving up (1 + retries). */
 #define LB_MAX_TRIES		16
-#define LB_HEAD_CACHE		64	/* request-head buffers a worker keeps */
 /* Bytes buffered towards one side before reading from the other pauses. */
 #define LB_BUF_HIGH		(256 * 1024)
 
@@ -86,8 +84,6 @@ struct lb_worker {
 	struct lb_idle_pool	*idle;		/* HTTP keep-alive member connections */
 	struct lb_http_hdr	*hdrs;		/* header scratch for the head being parsed */
 	size_t			 hdr_cap;
-	struct evbuffer		*heads[LB_HEAD_CACHE];	/* empty request-head buffers */
-	unsigned		 nheads;
 };
 
 struct lb_session {

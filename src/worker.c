@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 
@@ -378,8 +377,6 @@ lb_worker_join(struct lb_worker *w)
 	lb_pick_fini(&w->pick);
 	lb_idle_pool_free(w->idle);
 	free(w->hdrs);
-	while (w->nheads > 0)
-		evbuffer_free(w->heads[--w->nheads]);
 	if (w->accept_ev != NULL)
 		event_free(w->accept_ev);
 	event_free(w->wake);

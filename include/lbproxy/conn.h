@@ -66,6 +66,13 @@ struct evbuffer *lb_conn_output(struct lb_conn *c);
 /* Bytes buffered, without taking a buffer. */
 size_t lb_conn_input_len(const struct lb_conn *c);
 size_t lb_conn_output_len(const struct lb_conn *c);
+/*
+ * The thread's cache of empty evbuffers, which connections draw from: get
+ * never fails (abort on out of memory); put takes *bp (an empty buffer is
+ * kept, anything else freed) and clears it.
+ */
+struct evbuffer *lb_conn_buf_get(void);
+void lb_conn_buf_put(struct evbuffer **bp);
 /* Free this thread's cache of empty buffers and pipes (at thread exit). */
 void lb_conn_cache_free(void);
 
