@@ -901,7 +901,8 @@ lb_http_parse_request(const char *buf, size_t len, const struct lb_http_limits *
 		m->keep_alive = x.conn_keep_alive && !x.conn_close;
 	m->expect_continue = x.expect_100 && m->minor >= 1;
 	m->upgrade = x.conn_upgrade && x.upgrade_hdr && m->method == LB_HTTP_GET &&
-	    m->minor >= 1 && (m->body == LB_BODY_NONE || m->content_length == 0);
+	    m->minor >= 1 && (m->body == LB_BODY_NONE ||
+	    (m->body == LB_BODY_LENGTH && m->content_length == 0));
 	m->te_trailers = x.te_trailers;
 	if (x.host != NULL) {
 		m->host = x.host->value;

@@ -102,8 +102,7 @@ lb_member_status(const struct lb_member *m)
 		return "DRAIN";
 	if (h == LB_HEALTH_NOCHECK)
 		return "no check";
-	if (h == LB_HEALTH_CHECKING)
-		return "UP";	/* HAProxy shows a server being checked for the first time as UP */
+	/* UP, and CHECKING: HAProxy shows a server being checked for the first time as UP */
 	return "UP";
 }
 

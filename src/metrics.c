@@ -124,13 +124,6 @@ vip_sample(struct evbuffer *out, const char *name, const struct lb_snapshot *sna
 	evbuffer_add_printf(out, "\"} %" PRIu64 "\n", v);
 }
 
-/* Status word as the stats socket prints it (an admin-down pool means MAINT). */
-static const char *
-status_of(const struct lb_snapshot *snap, const struct lb_member *m)
-{
-	return snap->conf->pool.admin_state_up ? lb_member_status(m) : "MAINT";
-}
-
 static const char *const states[] = { "UP", "DOWN", "MAINT", "DRAIN", "no check" };
 
 /* One counter/gauge family over every member: v(m) gives the value. */
@@ -171,15 +164,15 @@ write_members(struct evbuffer *out, const struct lb_snapshot *snap)
 	family(out, "lbproxy_member_up", "gauge",
 	    "1 if the member takes new traffic (status UP or no check), else 0.");
 	for (i = 0; i < snap->n; i++) {
-		const char *st = status_of(snap, snap->members[i]);
+		const char *st = lb_stats_member_status(snap, snap->members[i]);
 
 		member_sample(out, "lbproxy_member_up", snap, snap->members[i], NULL, NULL,
-		    strcmp(st, "UP") == 0 || strcmp(st, "no check") == 0);
+		    lb_stats_member_serving(st));
 	}
 	family(out, "lbproxy_member_state", "gauge",
 	    "Member status as on the stats socket: 1 for the current state.");
 	for (i = 0; i < snap->n; i++) {
-		const char *st = status_of(snap, snap->members[i]);
+		const char *st = lb_stats_member_status(snap, snap->members[i]);
 
 		for (j = 0; j < LB_ARRAY_SIZE(states); j++)
 			member_sample(out, "lbproxy_member_state", snap, snap->members[i],
@@ -280,10 +273,8 @@ write_metrics(struct evbuffer *out)
 		family(out, "lbproxy_frontend_bytes_out_total", "counter", "Bytes sent to clients.");
 		vip_sample(out, "lbproxy_frontend_bytes_out_total", snap, LD(lb_proc.fe.bout));
 		if (snap->conf->vip.http) {
-			uint64_t req = LD(lb_proc.fe.req_tot), cum = LD(lb_proc.cum_req);
-
 			family(out, "lbproxy_frontend_requests_total", "counter", "HTTP requests.");
-			vip_sample(out, "lbproxy_frontend_requests_total", snap, req > cum ? req : cum);
+			vip_sample(out, "lbproxy_frontend_requests_total", snap, LD(lb_proc.fe.req_tot));
 		}
 		write_members(out, snap);
 	}

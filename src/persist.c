@@ -33,7 +33,7 @@ by_sid(struct lb_snapshot *s, uint64_t sid)
 
 	for (i = 0; i < s->n; i++)
 		if ((uint64_t)s->members[i]->sid == sid)
-			return lb_snapshot_find(s, s->members[i]->id, strlen(s->members[i]->id));
+			return lb_snapshot_persist_ok(s, s->members[i]);
 	return NULL;
 }
 

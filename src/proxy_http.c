@@ -450,13 +450,9 @@ scan_body(struct lb_http_body *b, struct evbuffer *buf, size_t *used)
 	size_t total = 0, u;
 	int i, n;
 
-	if (b->kind == LB_BODY_LENGTH) {
-		size_t len = evbuffer_get_length(buf);
-
-		*used = (uint64_t)len >= b->remaining ? (size_t)b->remaining : len;
-		b->remaining -= *used;
-		return b->remaining == 0 ? LB_BODY_DONE : LB_BODY_MORE;
-	}
+	/* only chunked framing reads the bytes */
+	if (b->kind != LB_BODY_CHUNKED)
+		return lb_http_body_scan(b, NULL, evbuffer_get_length(buf), used);
 	n = evbuffer_peek(buf, -1, NULL, vec, 16);
 	if (n > 16)
 		n = 16;
@@ -615,7 +611,6 @@ handle_head(struct lb_session *s)
 	}
 	disarm_timer(s);
 	h->nreq++;
-	atomic_fetch_add_explicit(&lb_proc.cum_req, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&lb_proc.fe.req_tot, 1, memory_order_relaxed);
 	h->method = m.method;
 	h->cli_minor = m.minor;
@@ -822,11 +817,7 @@ handle_response_head(struct lb_session *s)
 		}
 		break;
 	}
-	h->status = m.status;
-	count_status(s, m.status);
 	h->srv_keepalive = m.keep_alive;
-	if (h->method == LB_HTTP_HEAD || m.status == 204 || m.status == 304)
-		m.body = LB_BODY_NONE;
 	/*
 	 * A close-delimited body can only be passed on by closing the client
 	 * too; and a client whose request body is not all here yet is closed
@@ -857,6 +848,9 @@ handle_response_head(struct lb_session *s)
 		return;
 	}
 	h->rsp_head_done = h->rsp_sent_any = true;
+	/* counted once it goes out: the 502s above count for themselves */
+	h->status = m.status;
+	count_status(s, m.status);
 	/* count the head the client gets (regenerated), not the member's */
 	hlen = lb_conn_output_len(s->cc) - hlen;
 	s->bytes_out += hlen;

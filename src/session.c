@@ -155,7 +155,6 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 	atomic_fetch_add_explicit(&w->nsessions, 1, memory_order_relaxed);
 
 	atomic_fetch_add_explicit(&lb_proc.fe.stot, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&lb_proc.cum_conns, 1, memory_order_relaxed);
 	track_max(&lb_proc.fe.smax, atomic_load_explicit(&lb_proc.conns, memory_order_relaxed));
 
 	if (snap->tls != NULL) {

@@ -213,22 +213,25 @@ lb_snapshot_pick(struct lb_snapshot *s, struct lb_pick *p, uint64_t client_hash,
 }
 
 struct lb_member *
+lb_snapshot_persist_ok(const struct lb_snapshot *s, struct lb_member *m)
+{
+	/* weight 0 (drain) still takes its persistent clients */
+	if (!s->conf->pool.admin_state_up || !atomic_load(&m->admin_up) ||
+	    atomic_load(&m->cli_disabled) || atomic_load(&m->health) == LB_HEALTH_DOWN)
+		return NULL;
+	return m;
+}
+
+struct lb_member *
 lb_snapshot_find(struct lb_snapshot *s, const char *id, size_t len)
 {
 	size_t i;
 
-	if (!s->conf->pool.admin_state_up)
-		return NULL;
 	for (i = 0; i < s->n; i++) {
 		struct lb_member *m = s->members[i];
 
-		if (strlen(m->id) != len || memcmp(m->id, id, len) != 0)
-			continue;
-		/* weight 0 (drain) still takes its persistent clients */
-		if (!atomic_load(&m->admin_up) || atomic_load(&m->cli_disabled) ||
-		    atomic_load(&m->health) == LB_HEALTH_DOWN)
-			return NULL;
-		return m;
+		if (strlen(m->id) == len && memcmp(m->id, id, len) == 0)
+			return lb_snapshot_persist_ok(s, m);
 	}
 	return NULL;
 }

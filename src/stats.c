@@ -226,18 +226,16 @@ vip_limit(const struct lb_config *conf)
 	return conf->maxconn > 0 ? (uint64_t)conf->maxconn : 0;
 }
 
-/* Server status word (static): lb_member_status, except that an admin-down pool means MAINT. */
-static const char *
-member_status(const struct lb_snapshot *snap, const struct lb_member *m)
+const char *
+lb_stats_member_status(const struct lb_snapshot *snap, const struct lb_member *m)
 {
 	if (!snap->conf->pool.admin_state_up)
 		return "MAINT";
 	return lb_member_status(m);
 }
 
-/* Does m take new balanced traffic (status UP or no check)? */
-static int
-member_serving(const char *status)
+int
+lb_stats_member_serving(const char *status)
 {
 	return strcmp(status, "UP") == 0 || strcmp(status, "no check") == 0;
 }
@@ -310,7 +308,7 @@ frontend_row(struct stat_row *r, const struct lb_snapshot *snap)
 	set_u64(r, ST_SID, 0);
 	set_u64(r, ST_TYPE, TYPE_FRONTEND);
 	if (http) {
-		set_u64(r, ST_REQ_TOT, max_u64(LD(lb_proc.fe.req_tot), LD(lb_proc.cum_req)));
+		set_u64(r, ST_REQ_TOT, LD(lb_proc.fe.req_tot));
 		set_u64(r, ST_INTERCEPTED, 0);
 	}
 	set_u64(r, ST_COMP_IN, 0);
@@ -344,7 +342,7 @@ server_row(struct stat_row *r, const struct lb_snapshot *snap, const struct lb_m
     int64_t now, char *desc, size_t descsize)
 {
 	const struct lb_config *conf = snap->conf;
-	const char *status = member_status(snap, m);
+	const char *status = lb_stats_member_status(snap, m);
 	uint64_t scur = LD(m->active);
 	int64_t downtime = m->downtime;
 	int http = conf->vip.http;
@@ -445,7 +443,7 @@ backend_sums(struct be_sums *b, const struct lb_snapshot *snap)
 	for (i = 0; i < snap->n; i++) {
 		const struct lb_member *m = snap->members[i];
 
-		if (member_serving(member_status(snap, m))) {
+		if (lb_stats_member_serving(lb_stats_member_status(snap, m))) {
 			b->act++;
 			b->weight += (uint64_t)LD(m->weight);
 		}
@@ -718,11 +716,11 @@ cmd_show_stat(char **argv, int argc, struct evbuffer *out)
 	if (snap != NULL && want(&f, IID_BACKEND, TYPE_SERVER)) {
 		for (i = 0; i < snap->n; i++) {
 			const struct lb_member *m = snap->members[i];
-			const char *st = member_status(snap, m);
+			const char *st = lb_stats_member_status(snap, m);
 
 			if (f.sid != -1 && m->sid != f.sid)
 				continue;
-			if (f.up_only && !member_serving(st))
+			if (f.up_only && !lb_stats_member_serving(st))
 				continue;
 			if (f.no_maint && strcmp(st, "MAINT") == 0)
 				continue;
@@ -783,9 +781,8 @@ cmd_show_info(struct evbuffer *out)
 	evbuffer_add_printf(out, "PipesFree: %u\n", sp.pipes_free);
 	evbuffer_add_printf(out, "SplicedBytes: %" PRIu64 "\n", sp.bytes);
 	evbuffer_add_printf(out, "CurrConns: %u\n", LD(lb_proc.conns));
-	evbuffer_add_printf(out, "CumConns: %" PRIu64 "\n", LD(lb_proc.cum_conns));
-	evbuffer_add_printf(out, "CumReq: %" PRIu64 "\n",
-	    max_u64(LD(lb_proc.cum_req), LD(lb_proc.fe.req_tot)));
+	evbuffer_add_printf(out, "CumConns: %" PRIu64 "\n", LD(lb_proc.fe.stot));
+	evbuffer_add_printf(out, "CumReq: %" PRIu64 "\n", LD(lb_proc.fe.req_tot));
 	evbuffer_add_printf(out, "Stopping: %d\n", LD(lb_proc.stopping) ? 1 : 0);
 	evbuffer_add_printf(out, "Reloads: %" PRIu64 "\n", lb_proc.reloads);
 	evbuffer_add_printf(out, "Generation: %" PRIu64 "\n", lb_proc.generation);
@@ -823,7 +820,7 @@ cmd_show_health(struct evbuffer *out)
 		evbuffer_add_printf(out, "%s/%s %s %s %s %s %d %d %d/%d %d/%d %" PRIu64 " %"
 		    PRIu64 " %" PRId64 " \"%s\"\n",
 		    snap->conf->pool.id, m->id, m->name,
-		    member_status(snap, m),
+		    lb_stats_member_status(snap, m),
 		    h >= 0 && h <= LB_HEALTH_DOWN ? lb_health_names[h] : "?",
 		    chk, m->check_code, m->check_duration_ms,
 		    m->rise_cnt, rise, m->fall_cnt, fall, m->chkfail, m->chkdown,

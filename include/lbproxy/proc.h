@@ -29,8 +29,6 @@ struct lb_proc {
 	struct lb_counters	 fe;		/* frontend (VIP) */
 	struct lb_counters	 be;		/* backend (pool): requests no member got */
 	_Atomic unsigned	 conns;		/* current client connections, all workers */
-	_Atomic uint64_t	 cum_conns;
-	_Atomic uint64_t	 cum_req;
 	int			 maxconn;
 	struct lb_worker	**workers;
 	int			 n_workers;

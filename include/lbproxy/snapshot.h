@@ -62,6 +62,8 @@ struct lb_member *lb_snapshot_pick(struct lb_snapshot *s, struct lb_pick *p, uin
     struct lb_member *const *tried, size_t ntried);
 /* Member by id for persistence, if it may still take persistent traffic; else NULL. */
 struct lb_member *lb_snapshot_find(struct lb_snapshot *s, const char *id, size_t len);
+/* m, if it may still take persistent traffic (pool and member admin up, not DOWN); else NULL. */
+struct lb_member *lb_snapshot_persist_ok(const struct lb_snapshot *s, struct lb_member *m);
 void lb_pick_fini(struct lb_pick *p);
 
 #endif

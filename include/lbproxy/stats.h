@@ -10,8 +10,15 @@
 
 struct event_base;
 struct evbuffer;
+struct lb_member;
+struct lb_snapshot;
 struct lb_stats;
 struct lb_metrics;
+
+/* A server's status word as the stats socket shows it (an admin-down pool means MAINT). */
+const char *lb_stats_member_status(const struct lb_snapshot *snap, const struct lb_member *m);
+/* Does a server with that status take new balanced traffic (UP or no check)? */
+int lb_stats_member_serving(const char *status);
 
 /*
  * Bind the stats socket at path (an existing socket file is replaced) with

@@ -33,6 +33,7 @@
  *   /bytes/N          N bytes: lines of "abc...xyzabc...k\n" (64 bytes)
  *   /setcookie/N=V    the default answer plus Set-Cookie: N=V; Path=/
  *   /upgrade          with Upgrade: websocket, 101 then echo; else 426
+ *   /switch           101 then echo, even unasked (a member gone wrong)
  *   /close-delimited  no Content-Length, "NAME\n", close
  *   /health           with -H FILE: the status in FILE, "hang", "close";
  *                     200 when FILE is absent (re-read every time)
@@ -137,6 +138,7 @@ enum action {
 	ACT_BYTES,
 	ACT_SETCOOKIE,
 	ACT_UPGRADE,
+	ACT_SWITCH,
 	ACT_CLOSEDELIM,
 	ACT_HEALTH,
 	ACT_STATS,
@@ -859,6 +861,9 @@ http_respond(struct conn *c)
 		    (int)r->cookielen, r->cookie);
 		resp_default(c, 200, hdr);
 		break;
+	case ACT_SWITCH:
+		c->req.upgrade_ws = 1;
+		/* FALLTHROUGH */
 	case ACT_UPGRADE:
 		resp_upgrade(c);
 		break;
@@ -930,6 +935,8 @@ http_route(struct req *r, const char *target, size_t len)
 		r->action = ACT_CHUNKED;
 	else if (plen == 8 && memcmp(path, "/upgrade", 8) == 0)
 		r->action = ACT_UPGRADE;
+	else if (plen == 7 && memcmp(path, "/switch", 7) == 0)
+		r->action = ACT_SWITCH;
 	else if (plen == 16 && memcmp(path, "/close-delimited", 16) == 0)
 		r->action = ACT_CLOSEDELIM;
 	else if (plen == 7 && memcmp(path, "/health", 7) == 0)

@@ -297,6 +297,12 @@ assert_contains "$h" "Content-Type: text/plain; version=0.0.4"
 assert_eq 405 "$(curl -s --noproxy '*' --max-time 5 -o /dev/null -w '%{http_code}' \
     -X POST "http://127.0.0.1:$mport/metrics")" "POST /metrics"
 
+# A response lbproxy refuses (101 to a request that asked for no upgrade)
+# is one 502, counted once: not also under the member's own status.
+assert_eq 502 "$(http_code "http://127.0.0.1:$vport/switch")" "101 without an upgrade request"
+check_stats "$T/http.sock" 'fe["hrsp_5xx"] == "1"' 'fe["hrsp_1xx"] == "0"' \
+    'sv["h1"]["hrsp_1xx"] == "0"' 'sv["h1"]["hrsp_5xx"] == "1"'
+
 note "the socket survives a slow client"
 python3 - "$T/http.sock" <<'EOF' &
 import socket, sys, time

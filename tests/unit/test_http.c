@@ -339,6 +339,13 @@ test_req_upgrade(void **state)
 	assert_false(msg.upgrade);
 	REQ_IS("GET /ws HTTP/1.0\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n", 0);
 	assert_false(msg.upgrade);
+	/* only a request without a body switches protocols */
+	REQ_IS("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n", 0);
+	assert_false(msg.upgrade);
+	REQ_IS("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n"
+	    "Content-Length: 0\r\n\r\n", 0);
+	assert_true(msg.upgrade);
 }
 
 static void

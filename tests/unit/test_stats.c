@@ -129,13 +129,11 @@ setup(void **state)
 	/* traffic */
 	atomic_store(&lb_proc.conns, 3);
 	atomic_store(&lb_proc.fe.stot, 10);
-	atomic_store(&lb_proc.cum_conns, 10);
 	atomic_store(&lb_proc.fe.bin, 1000);
 	atomic_store(&lb_proc.fe.bout, 2000);
 	atomic_store(&lb_proc.fe.smax, 5);
 	atomic_store(&lb_proc.fe.ereq, 1);
 	atomic_store(&lb_proc.fe.req_tot, 12);
-	atomic_store(&lb_proc.cum_req, 12);
 	atomic_store(&lb_proc.fe.hrsp[2], 11);
 	atomic_store(&lb_proc.fe.hrsp[5], 1);
 	atomic_store(&mem[0]->active, 2);
