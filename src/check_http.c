@@ -326,19 +326,17 @@ http_connected(struct lb_check *c, int fd)
 		return;
 	}
 
-	/* from here on the bufferevent owns both ssl and fd */
+	/* from here on the bufferevent owns ssl (freed by libevent if this fails) and fd */
 	hc->bev = bufferevent_openssl_socket_new(c->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (hc->bev == NULL) {
-		SSL_free(ssl);
 		close(fd);
 		lb_check_finish(c, false, LB_CHK_SOCKERR, 0, "cannot create TLS bufferevent");
 		return;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(hc->bev, 1);
 	/* after the bufferevent is made: it SSL_clear()s the object; the handshake starts from the loop */
-	if (sess_find(hc->addr_key) != NULL)
-		(void)SSL_set_session(ssl, sess_find(hc->addr_key));
+	(void)SSL_set_session(ssl, sess_find(hc->addr_key));
 	hc->handshaking = true;
 	lb_check_phase(c, LB_CHK_L6TOUT, "TLS handshake timeout");
 	bufferevent_setcb(hc->bev, read_cb, NULL, event_cb, hc);

@@ -147,12 +147,6 @@ member_nocheck(struct lb_member *m)
 
 /* --- monitor copy ----------------------------------------------------- */
 
-static char *
-strdup_or_null(const char *s)
-{
-	return s != NULL ? lb_xstrdup(s) : NULL;
-}
-
 static bool
 str_equal(const char *a, const char *b)
 {
@@ -166,10 +160,10 @@ static void
 hm_copy(struct lb_hm_conf *dst, const struct lb_hm_conf *src)
 {
 	*dst = *src;
-	dst->id = strdup_or_null(src->id);
-	dst->http_method = strdup_or_null(src->http_method);
-	dst->url_path = strdup_or_null(src->url_path);
-	dst->expected_codes = strdup_or_null(src->expected_codes);
+	dst->id = lb_xstrdup(src->id);
+	dst->http_method = lb_xstrdup(src->http_method);
+	dst->url_path = lb_xstrdup(src->url_path);
+	dst->expected_codes = lb_xstrdup(src->expected_codes);
 	dst->codes = NULL;
 	if (src->n_codes > 0) {
 		dst->codes = lb_xcalloc(src->n_codes, sizeof(*dst->codes));

@@ -49,8 +49,15 @@ lb_listener_open(const struct sockaddr *addr, socklen_t len, int backlog,
 	for (i = 0; i < n_inherited; i++) {
 		if (inherited[i] >= 0 && same_address(inherited[i], addr, len)) {
 			fd = dup(inherited[i]);
-			if (fd == -1 || lb_fd_nonblock(fd) == -1)
+			if (fd == -1)
 				return NULL;
+			if (lb_fd_nonblock(fd) == -1) {
+				int e = errno;
+
+				close(fd);
+				errno = e;
+				return NULL;
+			}
 			lb_notice("listener %s: taken over from the previous process",
 			    lb_addr_fmt(addr, (char[LB_ADDRSTRLEN]){0}, LB_ADDRSTRLEN));
 			return wrap(fd, addr, len);

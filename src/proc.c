@@ -272,20 +272,3 @@ lb_proc_listen_fds(int *fds, int max)
 	return 1;
 }
 
-struct lb_member *
-lb_proc_find_member(const char *name)
-{
-	const char *slash = strchr(name, '/');
-	struct lb_snapshot *s = lb_proc.snap;
-	size_t i;
-
-	if (slash == NULL || s == NULL)
-		return NULL;
-	if ((size_t)(slash - name) != strlen(s->conf->pool.id) ||
-	    strncmp(name, s->conf->pool.id, (size_t)(slash - name)) != 0)
-		return NULL;
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->members[i]->id, slash + 1) == 0)
-			return s->members[i];
-	return NULL;
-}

@@ -432,14 +432,9 @@ backend_sums(struct be_sums *b, const struct lb_snapshot *snap)
 	size_t i;
 
 	memset(b, 0, sizeof(*b));
-	if (lb_proc.members != NULL && lb_proc.n_members > 0) {
-		for (i = 0; i < lb_proc.n_members; i++)
-			if (lb_proc.members[i] != NULL)
-				sum_member(b, lb_proc.members[i]);
-	} else {
-		for (i = 0; i < snap->n; i++)
-			sum_member(b, snap->members[i]);
-	}
+	/* every member still referenced, removed ones included: counters never go back */
+	for (i = 0; i < lb_proc.n_members; i++)
+		sum_member(b, lb_proc.members[i]);
 	for (i = 0; i < snap->n; i++) {
 		const struct lb_member *m = snap->members[i];
 

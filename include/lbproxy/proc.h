@@ -64,7 +64,5 @@ void lb_proc_stop_graceful(void);
 void lb_proc_stop_now(void);
 /* Listening descriptors of the current snapshot (for -sf takeover); returns count. */
 int lb_proc_listen_fds(int *fds, int max);
-/* Find a member by "<pool id>/<member id>" in the current snapshot, or NULL. */
-struct lb_member *lb_proc_find_member(const char *pool_slash_member);
 
 #endif
