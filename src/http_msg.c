@@ -845,6 +845,27 @@ msg_reset(struct lb_http_msg *m)
 	m->hdr_cap = cap;
 }
 
+/* The steps both parsers share: a fresh m, the head scanned, the fields classified. */
+static int
+parse_head(const char *buf, size_t len, const struct lb_http_limits *lim, bool request,
+    struct lb_http_msg *m, struct hinfo *x, const char **why)
+{
+	int rc;
+
+	*why = NULL;
+	msg_reset(m);
+	if ((rc = scan_head(buf, len, lim, request, m, why)) != 0)
+		return rc;
+	return classify(m, x, why);
+}
+
+/* Persistent connection after this message (RFC 9112 9.3), framing aside. */
+static bool
+msg_keep_alive(const struct lb_http_msg *m, const struct hinfo *x)
+{
+	return !x->conn_close && (m->minor >= 1 || x->conn_keep_alive);
+}
+
 int
 lb_http_parse_request(const char *buf, size_t len, const struct lb_http_limits *lim,
     struct lb_http_msg *m, const char **why)
@@ -856,11 +877,7 @@ lb_http_parse_request(const char *buf, size_t len, const struct lb_http_limits *
 
 	if (why == NULL)
 		why = &dummy;
-	*why = NULL;
-	msg_reset(m);
-	if ((rc = scan_head(buf, len, lim, true, m, why)) != 0)
-		return rc;
-	if ((rc = classify(m, &x, why)) != 0)
+	if ((rc = parse_head(buf, len, lim, true, m, &x, why)) != 0)
 		return rc;
 
 	if (x.tes > 0) {
@@ -895,10 +912,7 @@ lb_http_parse_request(const char *buf, size_t len, const struct lb_http_limits *
 		m->content_length = x.cl;
 	} else
 		m->body = LB_BODY_NONE;
-	if (m->minor >= 1)
-		m->keep_alive = !x.conn_close;
-	else
-		m->keep_alive = x.conn_keep_alive && !x.conn_close;
+	m->keep_alive = msg_keep_alive(m, &x);
 	m->expect_continue = x.expect_100 && m->minor >= 1;
 	m->upgrade = x.conn_upgrade && x.upgrade_hdr && m->method == LB_HTTP_GET &&
 	    m->minor >= 1 && (m->body == LB_BODY_NONE ||
@@ -923,12 +937,8 @@ lb_http_parse_response(const char *buf, size_t len, const struct lb_http_limits 
 
 	if (why == NULL)
 		why = &dummy;
-	*why = NULL;
-	msg_reset(m);
-	if ((rc = scan_head(buf, len, lim, false, m, why)) != 0)
+	if ((rc = parse_head(buf, len, lim, false, m, &x, why)) != 0)
 		return rc == LB_HTTP_PARTIAL ? rc : 502;
-	if ((rc = classify(m, &x, why)) != 0)
-		return 502;
 	if (x.tes > 0) {
 		/* RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing. */
 		if (m->minor == 0) {
@@ -971,10 +981,7 @@ lb_http_parse_response(const char *buf, size_t len, const struct lb_http_limits 
 		m->body = LB_BODY_LENGTH;
 	else
 		m->body = LB_BODY_CLOSE;
-	if (m->minor >= 1)
-		m->keep_alive = !x.conn_close;
-	else
-		m->keep_alive = x.conn_keep_alive && !x.conn_close;
+	m->keep_alive = msg_keep_alive(m, &x);
 	if (m->body == LB_BODY_CLOSE)
 		m->keep_alive = false;
 	m->upgrade = m->status == 101;
