@@ -1,7 +1,7 @@
 /*
  * proxy_http.c: L7 proxying. Every request on a keep-alive client connection
  * is balanced on its own; member connections are kept in a per-worker idle
- * pool. Heads are validated whole (http_msg.c) and regenerated, bodies are
+ * pool. Heads are validated whole (http_parse.c) and regenerated, bodies are
  * streamed verbatim after their framing has been checked. Pipelined requests
  * are answered in order because the next one is not read before the current
  * response is complete.
@@ -20,7 +20,10 @@
 
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
-#include "lbproxy/http.h"
+#include "lbproxy/http_body.h"
+#include "lbproxy/http_cookie.h"
+#include "lbproxy/http_parse.h"
+#include "lbproxy/http_write.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/persist.h"

@@ -1,5 +1,6 @@
 /*
- * fuzz_http.c: libFuzzer harness for http_msg.c.
+ * fuzz_http.c: libFuzzer harness for the HTTP modules (http_parse.c,
+ * http_write.c, http_body.c, http_cookie.c).
  *
  * The input is parsed as a request head and as a response head (after GET
  * and after HEAD), and scanned as a chunked body. Besides memory safety it
@@ -10,7 +11,8 @@
  *  - the scanner never claims more bytes than it was given.
  *
  *   clang -fsanitize=fuzzer,address,undefined -Iinclude -Ibuild \
- *       tests/fuzz/fuzz_http.c src/http_msg.c -lhttp_parser -levent_core
+ *       tests/fuzz/fuzz_http.c src/http_parse.c src/http_write.c src/http_body.c \
+ *       src/http_cookie.c -lhttp_parser -levent_core
  *   ./a.out -max_total_time=60 corpus/
  */
 #include <stdbool.h>
@@ -21,7 +23,10 @@
 
 #include <event2/buffer.h>
 
-#include "lbproxy/http.h"
+#include "lbproxy/http_body.h"
+#include "lbproxy/http_cookie.h"
+#include "lbproxy/http_parse.h"
+#include "lbproxy/http_write.h"
 
 #define NHDRS	64
 
