@@ -189,20 +189,27 @@ method_lookup(const char *s, size_t n)
 	return LB_HTTP_OTHER;
 }
 
-/* Status to return when the head is not complete within the scan window. */
-static int
-need_more(size_t len, const struct lb_http_limits *lim, const char **why)
+/* Refuse the head: the status to answer and a static reason for logs. */
+static enum lb_http_parse
+refuse(struct lb_http_err *e, int status, const char *why)
 {
-	if (len > lim->max_header_bytes) {
-		*why = "header section too large";
-		return 431;
-	}
+	e->status = status;
+	e->why = why;
+	return LB_HTTP_INVALID;
+}
+
+/* The head is not complete within the scan window: wait, unless it is already too large. */
+static enum lb_http_parse
+need_more(size_t len, const struct lb_http_limits *lim, struct lb_http_err *e)
+{
+	if (len > lim->max_header_bytes)
+		return refuse(e, 431, "header section too large");
 	return LB_HTTP_PARTIAL;
 }
 
-/* "HTTP/" DIGIT "." DIGIT at *pp; returns 0, LB_HTTP_PARTIAL or 400. */
-static int
-scan_version(const char **pp, const char *end, int *major, int *minor, const char **why)
+/* "HTTP/" DIGIT "." DIGIT at *pp (400 if malformed). */
+static enum lb_http_parse
+scan_version(const char **pp, const char *end, int *major, int *minor, struct lb_http_err *e)
 {
 	static const char	 proto[] = "HTTP/";
 	const char		*p = *pp;
@@ -229,32 +236,27 @@ scan_version(const char **pp, const char *end, int *major, int *minor, const cha
 		goto bad;
 	*minor = *p++ - '0';
 	*pp = p;
-	return 0;
+	return LB_HTTP_OK;
 bad:
-	*why = "malformed HTTP version";
-	return 400;
+	return refuse(e, 400, "malformed HTTP version");
 }
 
-/* CRLF at *pp; returns 0, LB_HTTP_PARTIAL or 400 (bare CR, bare LF, junk). */
-static int
-scan_crlf(const char **pp, const char *end, const char *what, const char **why)
+/* CRLF at *pp (400 for a bare CR, a bare LF, or what: anything else). */
+static enum lb_http_parse
+scan_crlf(const char **pp, const char *end, const char *what, struct lb_http_err *e)
 {
 	const char	*p = *pp;
 
 	if (p == end)
 		return LB_HTTP_PARTIAL;
-	if (*p != '\r') {
-		*why = *p == '\n' ? "bare LF" : what;
-		return 400;
-	}
+	if (*p != '\r')
+		return refuse(e, 400, *p == '\n' ? "bare LF" : what);
 	if (p + 1 == end)
 		return LB_HTTP_PARTIAL;
-	if (p[1] != '\n') {
-		*why = "bare CR";
-		return 400;
-	}
+	if (p[1] != '\n')
+		return refuse(e, 400, "bare CR");
 	*pp = p + 2;
-	return 0;
+	return LB_HTTP_OK;
 }
 
 /* Origin-form, asterisk-form (OPTIONS) or absolute-form http(s) target. */
@@ -274,75 +276,62 @@ target_ok(const char *u, size_t n, enum lb_http_method method)
  * Request line: METHOD SP target SP HTTP/x.y CRLF. The target limit (414) is
  * checked while scanning so that it fires before the line is complete.
  */
-static int
+static enum lb_http_parse
 scan_request_line(const char **pp, const char *end, const struct lb_http_limits *lim,
-    struct lb_http_msg *m, const char **why)
+    struct lb_http_msg *m, struct lb_http_err *e)
 {
-	const char	*p = *pp, *s;
-	int		 rc;
+	const char		*p = *pp, *s;
+	enum lb_http_parse	 rc;
 
 	for (s = p; p < end && IS(*p, C_TCHAR); p++)
 		;
 	if (p == end)
 		return LB_HTTP_PARTIAL;
-	if (*p != ' ' || p == s) {
-		*why = "malformed method";
-		return 400;
-	}
+	if (*p != ' ' || p == s)
+		return refuse(e, 400, "malformed method");
 	m->method_str = s;
 	m->method_len = (size_t)(p - s);
 	m->method = method_lookup(s, m->method_len);
-	if (m->method == LB_HTTP_CONNECT) {
-		*why = "CONNECT is not supported";
-		return 501;
-	}
+	if (m->method == LB_HTTP_CONNECT)
+		return refuse(e, 501, "CONNECT is not supported");
 
 	for (s = ++p; p < end && IS(*p, C_TARGET); p++) {
-		if ((size_t)(p - s) >= lim->max_uri_bytes) {
-			*why = "request target too long";
-			return 414;
-		}
+		if ((size_t)(p - s) >= lim->max_uri_bytes)
+			return refuse(e, 414, "request target too long");
 	}
 	if (p == end)
 		return LB_HTTP_PARTIAL;
 	if (*p != ' ') {
 		if (*p == '\r' || *p == '\n')
-			*why = "HTTP/0.9 request (no version)";
-		else
-			*why = "invalid character in request target";
-		return 400;
+			return refuse(e, 400, "HTTP/0.9 request (no version)");
+		return refuse(e, 400, "invalid character in request target");
 	}
-	if (p == s) {
-		*why = "empty request target";
-		return 400;
-	}
+	if (p == s)
+		return refuse(e, 400, "empty request target");
 	m->uri = s;
 	m->uri_len = (size_t)(p - s);
-	if (!target_ok(m->uri, m->uri_len, m->method)) {
-		*why = "unsupported request target form";
-		return 400;
-	}
+	if (!target_ok(m->uri, m->uri_len, m->method))
+		return refuse(e, 400, "unsupported request target form");
 	p++;
-	if ((rc = scan_version(&p, end, &m->major, &m->minor, why)) != 0)
+	if ((rc = scan_version(&p, end, &m->major, &m->minor, e)) != LB_HTTP_OK)
 		return rc;
-	if ((rc = scan_crlf(&p, end, "junk after HTTP version", why)) != 0)
+	if ((rc = scan_crlf(&p, end, "junk after HTTP version", e)) != LB_HTTP_OK)
 		return rc;
-	if (m->major != 1) {
-		*why = "HTTP major version is not 1";
-		return 505;
-	}
+	if (m->major != 1)
+		return refuse(e, 505, "HTTP major version is not 1");
 	*pp = p;
-	return 0;
+	return LB_HTTP_OK;
 }
 
-/* Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF; 400 means invalid. */
-static int
-scan_status_line(const char **pp, const char *end, struct lb_http_msg *m, const char **why)
+/* Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF (400 if malformed). */
+static enum lb_http_parse
+scan_status_line(const char **pp, const char *end, struct lb_http_msg *m, struct lb_http_err *e)
 {
-	const char	*p = *pp, *s;
-	int		 rc, i;
+	const char		*p = *pp, *s;
+	enum lb_http_parse	 rc;
+	int			 i;
 
-	if ((rc = scan_version(&p, end, &m->major, &m->minor, why)) != 0)
+	if ((rc = scan_version(&p, end, &m->major, &m->minor, e)) != LB_HTTP_OK)
 		return rc;
 	if (p == end)
 		return LB_HTTP_PARTIAL;
@@ -366,69 +355,56 @@ scan_status_line(const char **pp, const char *end, struct lb_http_msg *m, const 
 		;
 	m->reason = s;
 	m->reason_len = (size_t)(p - s);
-	if ((rc = scan_crlf(&p, end, "control character in reason phrase", why)) != 0)
+	if ((rc = scan_crlf(&p, end, "control character in reason phrase", e)) != LB_HTTP_OK)
 		return rc;
-	if (m->major != 1) {
-		*why = "HTTP major version is not 1";
-		return 505;
-	}
-	if (m->status < 100 || m->status > 599) {
-		*why = "status code out of range";
-		return 400;
-	}
+	if (m->major != 1)
+		return refuse(e, 505, "HTTP major version is not 1");
+	if (m->status < 100 || m->status > 599)
+		return refuse(e, 400, "status code out of range");
 	*pp = p;
-	return 0;
+	return LB_HTTP_OK;
 bad:
-	*why = "malformed status line";
-	return 400;
+	return refuse(e, 400, "malformed status line");
 }
 
 /*
  * Header field lines up to and including the empty line, into m->hdrs.
  * One pass; names are tokens glued to the colon, values HT/SP/VCHAR/obs-text.
  */
-static int
+static enum lb_http_parse
 scan_fields(const char **pp, const char *end, size_t max_lines, struct lb_http_msg *m,
-    const char **why)
+    struct lb_http_err *e)
 {
 	const char		*p = *pp, *name, *v, *ve;
 	struct lb_http_hdr	*h;
-	int			 rc;
+	enum lb_http_parse	 rc;
 
 	for (;;) {
 		if (p == end)
 			return LB_HTTP_PARTIAL;
 		if (*p == '\r' || *p == '\n') {
-			if ((rc = scan_crlf(&p, end, "", why)) != 0)
+			if ((rc = scan_crlf(&p, end, "", e)) != LB_HTTP_OK)
 				return rc;
 			*pp = p;
-			return 0;
+			return LB_HTTP_OK;
 		}
-		if (IS_OWS(*p)) {
-			*why = "obs-fold or whitespace at start of line";
-			return 400;
-		}
-		if (m->n_hdrs >= max_lines) {
-			*why = "too many header lines";
-			return 431;
-		}
+		if (IS_OWS(*p))
+			return refuse(e, 400, "obs-fold or whitespace at start of line");
+		if (m->n_hdrs >= max_lines)
+			return refuse(e, 431, "too many header lines");
 		for (name = p; p < end && IS(*p, C_TCHAR); p++)
 			;
 		if (p == end)
 			return LB_HTTP_PARTIAL;
 		if (*p != ':') {
 			if (IS_OWS(*p))
-				*why = "whitespace before colon";
-			else if (*p == '\r' || *p == '\n')
-				*why = "header line without colon";
-			else
-				*why = "invalid character in field name";
-			return 400;
+				return refuse(e, 400, "whitespace before colon");
+			if (*p == '\r' || *p == '\n')
+				return refuse(e, 400, "header line without colon");
+			return refuse(e, 400, "invalid character in field name");
 		}
-		if (p == name) {
-			*why = "empty field name";
-			return 400;
-		}
+		if (p == name)
+			return refuse(e, 400, "empty field name");
 		h = &m->hdrs[m->n_hdrs];
 		h->name = name;
 		h->name_len = (size_t)(p - name);
@@ -438,7 +414,7 @@ scan_fields(const char **pp, const char *end, size_t max_lines, struct lb_http_m
 			;
 		for (ve = p; ve > v && IS_OWS(ve[-1]); ve--)
 			;
-		if ((rc = scan_crlf(&p, end, "control character in field value", why)) != 0)
+		if ((rc = scan_crlf(&p, end, "control character in field value", e)) != LB_HTTP_OK)
 			return rc;
 		h->value = v;
 		h->value_len = (size_t)(ve - v);
@@ -452,31 +428,29 @@ scan_fields(const char **pp, const char *end, size_t max_lines, struct lb_http_m
  * Leading empty lines (CRLF) before a request line are skipped (RFC 9112
  * 2.2) and counted in head_len.
  */
-static int
+static enum lb_http_parse
 scan_head(const char *buf, size_t len, const struct lb_http_limits *lim, bool request,
-    struct lb_http_msg *m, const char **why)
+    struct lb_http_msg *m, struct lb_http_err *e)
 {
-	const char	*p = buf, *end;
-	size_t		 max_lines;
-	int		 rc;
+	const char		*p = buf, *end;
+	size_t			 max_lines;
+	enum lb_http_parse	 rc = LB_HTTP_OK;
 
 	end = buf + (len < lim->max_header_bytes ? len : lim->max_header_bytes);
 	max_lines = lim->max_header_lines < m->hdr_cap ? lim->max_header_lines : m->hdr_cap;
 
 	if (request) {
-		while (p < end && (*p == '\r' || *p == '\n')) {
-			if ((rc = scan_crlf(&p, end, "", why)) != 0)
-				goto out;
-		}
-		rc = scan_request_line(&p, end, lim, m, why);
+		while (rc == LB_HTTP_OK && p < end && (*p == '\r' || *p == '\n'))
+			rc = scan_crlf(&p, end, "", e);
+		if (rc == LB_HTTP_OK)
+			rc = scan_request_line(&p, end, lim, m, e);
 	} else
-		rc = scan_status_line(&p, end, m, why);
-	if (rc == 0)
-		rc = scan_fields(&p, end, max_lines, m, why);
-out:
+		rc = scan_status_line(&p, end, m, e);
+	if (rc == LB_HTTP_OK)
+		rc = scan_fields(&p, end, max_lines, m, e);
 	if (rc == LB_HTTP_PARTIAL)
-		return need_more(len, lim, why);
-	if (rc == 0)
+		return need_more(len, lim, e);
+	if (rc == LB_HTTP_OK)
 		m->head_len = (size_t)(p - buf);
 	return rc;
 }
@@ -506,10 +480,10 @@ parse_content_length(const char *s, size_t n, uint64_t *out)
  * malformed or could never frame a request (chunked twice or not last), 501
  * when it is a valid coding list we do not implement.
  */
-static int
-te_refuse(const char *v, size_t n, const char **why)
+static enum lb_http_parse
+te_refuse(const char *v, size_t n, struct lb_http_err *e)
 {
-	const char	*p = v, *end = v + n, *s, *e, *semi;
+	const char	*p = v, *end = v + n, *s, *t, *semi;
 	bool		 chunked = false, last_chunked = false;
 
 	if (n == 0)
@@ -519,35 +493,29 @@ te_refuse(const char *v, size_t n, const char **why)
 			;
 		for (; s < p && IS_OWS(*s); s++)
 			;
-		for (e = p; e > s && IS_OWS(e[-1]); e--)
+		for (t = p; t > s && IS_OWS(t[-1]); t--)
 			;
-		semi = memchr(s, ';', (size_t)(e - s));
+		semi = memchr(s, ';', (size_t)(t - s));
 		if (semi != NULL)
-			for (e = semi; e > s && IS_OWS(e[-1]); e--)
+			for (t = semi; t > s && IS_OWS(t[-1]); t--)
 				;
-		if (!all_tchar(s, (size_t)(e - s)))
+		if (!all_tchar(s, (size_t)(t - s)))
 			goto bad;
-		last_chunked = ci_eq(s, (size_t)(e - s), "chunked");
+		last_chunked = ci_eq(s, (size_t)(t - s), "chunked");
 		if (last_chunked) {
-			if (chunked) {
-				*why = "chunked applied twice";
-				return 400;
-			}
+			if (chunked)
+				return refuse(e, 400, "chunked applied twice");
 			chunked = true;
 		}
 		if (p == end)
 			break;
 		p++;
 	}
-	if (chunked && !last_chunked) {
-		*why = "chunked is not the final transfer coding";
-		return 400;
-	}
-	*why = "unsupported transfer coding";
-	return 501;
+	if (chunked && !last_chunked)
+		return refuse(e, 400, "chunked is not the final transfer coding");
+	return refuse(e, 501, "unsupported transfer coding");
 bad:
-	*why = "malformed Transfer-Encoding";
-	return 400;
+	return refuse(e, 400, "malformed Transfer-Encoding");
 }
 
 /* Host: IP-literal or reg-name, optional ":" port (RFC 9110 7.2); ',' refused. */
@@ -591,17 +559,15 @@ host_ok(const char *s, size_t n)
 }
 
 /* Connection tokens: close, keep-alive, upgrade, or names of other fields. */
-static int
-parse_connection(const struct lb_http_hdr *h, struct hinfo *x, const char **why)
+static enum lb_http_parse
+parse_connection(const struct lb_http_hdr *h, struct hinfo *x, struct lb_http_err *e)
 {
 	const char	*p = h->value, *end = h->value + h->value_len, *s;
 	size_t		 n;
 
 	while (list_next(&p, end, &s, &n)) {
-		if (!all_tchar(s, n)) {
-			*why = "malformed Connection";
-			return 400;
-		}
+		if (!all_tchar(s, n))
+			return refuse(e, 400, "malformed Connection");
 		if (ci_eq(s, n, "close"))
 			x->conn_close = true;
 		else if (ci_eq(s, n, "keep-alive"))
@@ -611,7 +577,7 @@ parse_connection(const struct lb_http_hdr *h, struct hinfo *x, const char **why)
 		else
 			x->conn_other = true;
 	}
-	return 0;
+	return LB_HTTP_OK;
 }
 
 /* TE: does the list carry the "trailers" member? */
@@ -657,12 +623,12 @@ mark_connection_named(struct lb_http_msg *m)
 }
 
 /* The semantic pass over the parsed fields, shared by requests and responses. */
-static int
-classify(struct lb_http_msg *m, struct hinfo *x, const char **why)
+static enum lb_http_parse
+classify(struct lb_http_msg *m, struct hinfo *x, struct lb_http_err *e)
 {
 	struct lb_http_hdr	*h;
 	size_t			 i;
-	int			 rc;
+	enum lb_http_parse	 rc;
 
 	memset(x, 0, sizeof(*x));
 	for (i = 0; i < m->n_hdrs; i++) {
@@ -676,26 +642,20 @@ classify(struct lb_http_msg *m, struct hinfo *x, const char **why)
 			break;
 		case H_CONTENT_LENGTH:
 			h->hop = true;
-			if (x->cls++ > 0) {
-				*why = "repeated Content-Length";
-				return 400;
-			}
-			if (parse_content_length(h->value, h->value_len, &x->cl) == -1) {
-				*why = "malformed Content-Length";
-				return 400;
-			}
+			if (x->cls++ > 0)
+				return refuse(e, 400, "repeated Content-Length");
+			if (parse_content_length(h->value, h->value_len, &x->cl) == -1)
+				return refuse(e, 400, "malformed Content-Length");
 			break;
 		case H_TRANSFER_ENCODING:
 			h->hop = true;
-			if (x->tes++ > 0) {
-				*why = "repeated Transfer-Encoding";
-				return 400;
-			}
+			if (x->tes++ > 0)
+				return refuse(e, 400, "repeated Transfer-Encoding");
 			x->te = h;
 			break;
 		case H_CONNECTION:
 			h->hop = true;
-			if ((rc = parse_connection(h, x, why)) != 0)
+			if ((rc = parse_connection(h, x, e)) != LB_HTTP_OK)
 				return rc;
 			break;
 		case H_KEEP_ALIVE:
@@ -717,13 +677,11 @@ classify(struct lb_http_msg *m, struct hinfo *x, const char **why)
 			break;
 		}
 	}
-	if (x->cls > 0 && x->tes > 0) {
-		*why = "both Content-Length and Transfer-Encoding";
-		return 400;
-	}
+	if (x->cls > 0 && x->tes > 0)
+		return refuse(e, 400, "both Content-Length and Transfer-Encoding");
 	if (x->conn_other)
 		mark_connection_named(m);
-	return 0;
+	return LB_HTTP_OK;
 }
 
 static void
@@ -794,17 +752,18 @@ msg_reset(struct lb_http_msg *m)
 }
 
 /* The steps both parsers share: a fresh m, the head scanned, the fields classified. */
-static int
+static enum lb_http_parse
 parse_head(const char *buf, size_t len, const struct lb_http_limits *lim, bool request,
-    struct lb_http_msg *m, struct hinfo *x, const char **why)
+    struct lb_http_msg *m, struct hinfo *x, struct lb_http_err *e)
 {
-	int rc;
+	enum lb_http_parse rc;
 
-	*why = NULL;
+	e->status = 0;
+	e->why = NULL;
 	msg_reset(m);
-	if ((rc = scan_head(buf, len, lim, request, m, why)) != 0)
+	if ((rc = scan_head(buf, len, lim, request, m, e)) != LB_HTTP_OK)
 		return rc;
-	return classify(m, x, why);
+	return classify(m, x, e);
 }
 
 /* Persistent connection after this message (RFC 9112 9.3), framing aside. */
@@ -814,41 +773,30 @@ msg_keep_alive(const struct lb_http_msg *m, const struct hinfo *x)
 	return !x->conn_close && (m->minor >= 1 || x->conn_keep_alive);
 }
 
-int
+enum lb_http_parse
 lb_http_parse_request(const char *buf, size_t len, const struct lb_http_limits *lim,
-    struct lb_http_msg *m, const char **why)
+    struct lb_http_msg *m, struct lb_http_err *e)
 {
-	struct hinfo	 x;
-	const char	*dummy;
-	bool		 chunked = false;
-	int		 rc;
+	struct hinfo		 x;
+	bool			 chunked = false;
+	enum lb_http_parse	 rc;
 
-	if (why == NULL)
-		why = &dummy;
-	if ((rc = parse_head(buf, len, lim, true, m, &x, why)) != 0)
+	if ((rc = parse_head(buf, len, lim, true, m, &x, e)) != LB_HTTP_OK)
 		return rc;
 
 	if (x.tes > 0) {
-		if (m->minor == 0) {
-			*why = "Transfer-Encoding in an HTTP/1.0 request";
-			return 400;
-		}
+		if (m->minor == 0)
+			return refuse(e, 400, "Transfer-Encoding in an HTTP/1.0 request");
 		if (!ci_eq(x.te->value, x.te->value_len, "chunked"))
-			return te_refuse(x.te->value, x.te->value_len, why);
+			return te_refuse(x.te->value, x.te->value_len, e);
 		chunked = true;
 	}
-	if (x.hosts > 1 || (x.hosts == 0 && m->minor >= 1)) {
-		*why = x.hosts ? "more than one Host" : "HTTP/1.1 request without Host";
-		return 400;
-	}
-	if (x.host != NULL && !host_ok(x.host->value, x.host->value_len)) {
-		*why = "invalid Host";
-		return 400;
-	}
-	if (second_opinion(buf, true, m, &x, chunked) == -1) {
-		*why = "http-parser disagrees";
-		return 400;
-	}
+	if (x.hosts > 1 || (x.hosts == 0 && m->minor >= 1))
+		return refuse(e, 400, x.hosts ? "more than one Host" : "HTTP/1.1 request without Host");
+	if (x.host != NULL && !host_ok(x.host->value, x.host->value_len))
+		return refuse(e, 400, "invalid Host");
+	if (second_opinion(buf, true, m, &x, chunked) == -1)
+		return refuse(e, 400, "http-parser disagrees");
 
 	/* A minor version above 1 is processed as HTTP/1.1 (RFC 9110 2.5). */
 	if (m->minor > 1)
@@ -870,43 +818,36 @@ lb_http_parse_request(const char *buf, size_t len, const struct lb_http_limits *
 		m->host = x.host->value;
 		m->host_len = x.host->value_len;
 	}
-	return 0;
+	return LB_HTTP_OK;
 }
 
-int
+enum lb_http_parse
 lb_http_parse_response(const char *buf, size_t len, const struct lb_http_limits *lim,
-    enum lb_http_method req_method, struct lb_http_msg *m, const char **why)
+    enum lb_http_method req_method, struct lb_http_msg *m, struct lb_http_err *e)
 {
-	struct hinfo	 x;
-	const char	*dummy;
-	size_t		 i;
-	bool		 chunked = false;
-	int		 rc;
+	struct hinfo		 x;
+	size_t			 i;
+	bool			 chunked = false;
+	enum lb_http_parse	 rc;
 
-	if (why == NULL)
-		why = &dummy;
-	if ((rc = parse_head(buf, len, lim, false, m, &x, why)) != 0)
-		return rc == LB_HTTP_PARTIAL ? rc : 502;
+	/* whatever the head's fault, the client gets 502 */
+	if ((rc = parse_head(buf, len, lim, false, m, &x, e)) != LB_HTTP_OK) {
+		if (rc == LB_HTTP_INVALID)
+			e->status = 502;
+		return rc;
+	}
 	if (x.tes > 0) {
 		/* RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing. */
-		if (m->minor == 0) {
-			*why = "Transfer-Encoding in an HTTP/1.0 response";
-			return 502;
-		}
-		if (!ci_eq(x.te->value, x.te->value_len, "chunked")) {
-			*why = "Transfer-Encoding other than chunked";
-			return 502;
-		}
+		if (m->minor == 0)
+			return refuse(e, 502, "Transfer-Encoding in an HTTP/1.0 response");
+		if (!ci_eq(x.te->value, x.te->value_len, "chunked"))
+			return refuse(e, 502, "Transfer-Encoding other than chunked");
 		chunked = true;
 	}
-	if (m->status == 101 && !x.upgrade_hdr) {
-		*why = "101 without Upgrade";
-		return 502;
-	}
-	if (second_opinion(buf, false, m, &x, chunked) == -1) {
-		*why = "http-parser disagrees";
-		return 502;
-	}
+	if (m->status == 101 && !x.upgrade_hdr)
+		return refuse(e, 502, "101 without Upgrade");
+	if (second_opinion(buf, false, m, &x, chunked) == -1)
+		return refuse(e, 502, "http-parser disagrees");
 
 	if (m->minor > 1)
 		m->minor = 1;
@@ -933,7 +874,7 @@ lb_http_parse_response(const char *buf, size_t len, const struct lb_http_limits 
 	if (m->body == LB_BODY_CLOSE)
 		m->keep_alive = false;
 	m->upgrade = m->status == 101;
-	return 0;
+	return LB_HTTP_OK;
 }
 
 const struct lb_http_hdr *

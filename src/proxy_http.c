@@ -585,9 +585,9 @@ handle_head(struct lb_session *s)
 	struct lb_http_msg m;
 	struct lb_http_fwd fwd;
 	const struct lb_config *c;
-	const char *why = NULL;
+	struct lb_http_err err;
+	enum lb_http_parse rc;
 	char *data;
-	int rc;
 
 	if (avail == 0)
 		return;
@@ -604,12 +604,12 @@ handle_head(struct lb_session *s)
 		want = s->snap->limits.max_header_bytes + 1;
 	data = (char *)evbuffer_pullup(in, (ssize_t)want);
 	hdr_scratch(s, &m);
-	rc = lb_http_parse_request(data, want, &s->snap->limits, &m, &why);
+	rc = lb_http_parse_request(data, want, &s->snap->limits, &m, &err);
 	if (rc == LB_HTTP_PARTIAL)
 		return;
-	if (rc != 0) {
+	if (rc == LB_HTTP_INVALID) {
 		set_logreq(h, NULL);
-		reply_error(s, rc, why != NULL ? why : "invalid request");
+		reply_error(s, err.status, err.why);
 		return;
 	}
 	disarm_timer(s);
@@ -786,10 +786,12 @@ handle_response_head(struct lb_session *s)
 	const struct lb_config *c = s->snap->conf;
 	size_t want;
 	struct lb_http_msg m;
-	const char *why = NULL, *val;
+	struct lb_http_err err;
+	enum lb_http_parse rc;
+	const char *val;
 	char extra[384], *data;
 	size_t vlen, hlen;
-	int rc, n;
+	int n;
 
 	for (;;) {
 		want = evbuffer_get_length(in);
@@ -799,13 +801,13 @@ handle_response_head(struct lb_session *s)
 			want = s->snap->limits.max_header_bytes + 1;
 		data = (char *)evbuffer_pullup(in, (ssize_t)want);
 		hdr_scratch(s, &m);
-		rc = lb_http_parse_response(data, want, &s->snap->limits, h->method, &m, &why);
+		rc = lb_http_parse_response(data, want, &s->snap->limits, h->method, &m, &err);
 		if (rc == LB_HTTP_PARTIAL)
 			return;
-		if (rc != 0) {
+		if (rc == LB_HTTP_INVALID) {
 			atomic_fetch_add_explicit(&s->member->c.eresp, 1, memory_order_relaxed);
 			h->srv_keepalive = false;
-			reply_error(s, 502, why != NULL ? why : "invalid response from member");
+			reply_error(s, err.status, err.why);
 			return;
 		}
 		if (m.status >= 100 && m.status < 200 && m.status != 101) {

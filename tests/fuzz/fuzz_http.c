@@ -84,14 +84,17 @@ fuzz_request(const char *buf, size_t len)
 	struct lb_http_body	 body;
 	struct evbuffer		*out;
 	const struct lb_http_hdr *h;
-	const char		*why, *v;
+	struct lb_http_err	 err;
+	const char		*v;
 	char			*s;
 	size_t			 n, used, vlen;
-	int			 rc;
+	enum lb_http_parse	 rc;
 
-	rc = lb_http_parse_request(buf, len, &lim, &m, &why);
-	check(rc == 0 || rc == LB_HTTP_PARTIAL || (rc >= 400 && rc <= 505));
-	if (rc != 0)
+	rc = lb_http_parse_request(buf, len, &lim, &m, &err);
+	check(rc == LB_HTTP_OK || rc == LB_HTTP_PARTIAL || rc == LB_HTTP_INVALID);
+	if (rc == LB_HTTP_INVALID)
+		check(err.why != NULL && err.status >= 400 && err.status <= 505);
+	if (rc != LB_HTTP_OK)
 		return;
 	check(m.head_len <= len && m.head_len <= lim.max_header_bytes);
 	check(m.n_hdrs <= lim.max_header_lines);
@@ -109,8 +112,8 @@ fuzz_request(const char *buf, size_t len)
 	check(out != NULL);
 	check(lb_http_write_request(out, &m, &fwd) == 0);
 	s = flatten(out, &n);
-	rc = lb_http_parse_request(s, n, &lim2, &m2, &why);
-	check(rc == 0);
+	rc = lb_http_parse_request(s, n, &lim2, &m2, &err);
+	check(rc == LB_HTTP_OK);
 	check(m2.head_len == n);
 	check(m2.method == m.method && m2.uri_len == m.uri_len &&
 	    memcmp(m2.uri, m.uri, m.uri_len) == 0);
@@ -129,15 +132,19 @@ fuzz_response(const char *buf, size_t len, enum lb_http_method method)
 	struct lb_http_msg	 m2 = { .hdrs = h2, .hdr_cap = NHDRS };
 	struct lb_http_body	 body;
 	struct evbuffer		*out;
-	const char		*why, *v;
+	struct lb_http_err	 err;
+	const char		*v;
 	char			*s;
 	size_t			 n, used, vlen;
-	int			 rc, minor;
+	enum lb_http_parse	 rc;
+	int			 wrc, minor;
 	bool			 ka;
 
-	rc = lb_http_parse_response(buf, len, &lim, method, &m, &why);
-	check(rc == 0 || rc == LB_HTTP_PARTIAL || rc == 502);
-	if (rc != 0)
+	rc = lb_http_parse_response(buf, len, &lim, method, &m, &err);
+	check(rc == LB_HTTP_OK || rc == LB_HTTP_PARTIAL || rc == LB_HTTP_INVALID);
+	if (rc == LB_HTTP_INVALID)
+		check(err.why != NULL && err.status == 502);
+	if (rc != LB_HTTP_OK)
 		return;
 	check(m.head_len <= len);
 	check(m.status >= 100 && m.status <= 599);
@@ -152,17 +159,17 @@ fuzz_response(const char *buf, size_t len, enum lb_http_method method)
 	check(out != NULL);
 	ka = m.keep_alive && (len & 1);
 	minor = (int)(len & 2) >> 1;
-	rc = lb_http_write_response(out, &m, minor, ka,
+	wrc = lb_http_write_response(out, &m, minor, ka,
 	    (len & 4) ? "Set-Cookie: SRV=m1; path=/\r\n" : NULL);
 	if (minor == 0 && m.body == LB_BODY_CHUNKED) {
-		check(rc == -1);
+		check(wrc == -1);
 		evbuffer_free(out);
 		return;
 	}
-	check(rc == 0);
+	check(wrc == 0);
 	s = flatten(out, &n);
-	rc = lb_http_parse_response(s, n, &lim2, method, &m2, &why);
-	check(rc == 0);
+	rc = lb_http_parse_response(s, n, &lim2, method, &m2, &err);
+	check(rc == LB_HTTP_OK);
 	check(m2.head_len == n);
 	check(m2.status == m.status && m2.body == m.body);
 	check(m.body != LB_BODY_LENGTH || m2.content_length == m.content_length);

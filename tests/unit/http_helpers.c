@@ -8,7 +8,6 @@
 
 #include <cmocka.h>
 
-#include "lbproxy/http_parse.h"
 #include "http_helpers.h"
 
 const struct lb_http_limits deflim = {
@@ -19,7 +18,27 @@ const struct lb_http_limits deflim = {
 
 struct lb_http_hdr	 hdrs[MAX_HDRS];
 struct lb_http_msg	 msg;
+struct lb_http_err	 err;
 const char		*why;
+
+int
+verdict(enum lb_http_parse rc)
+{
+	why = NULL;
+	switch (rc) {
+	case LB_HTTP_OK:
+		return 0;
+	case LB_HTTP_PARTIAL:
+		return LB_HTTP_PARTIAL;
+	case LB_HTTP_INVALID:
+		assert_non_null(err.why);
+		assert_in_range(err.status, 400, 505);
+		why = err.why;
+		return err.status;
+	}
+	fail_msg("parse result %d is not an enum lb_http_parse", (int)rc);
+	return -1;
+}
 
 /*
  * The helpers are noinline: GCC 12.2 -O2 miscompiles strlen(literal + x)
@@ -33,7 +52,8 @@ req_lim_n(const char *s, size_t n, const struct lb_http_limits *lim)
 	memset(&msg, 0x5a, sizeof(msg));
 	msg.hdrs = hdrs;
 	msg.hdr_cap = MAX_HDRS;
-	return lb_http_parse_request(s, n, lim, &msg, &why);
+	memset(&err, 0x5a, sizeof(err));
+	return verdict(lb_http_parse_request(s, n, lim, &msg, &err));
 }
 
 int
@@ -54,7 +74,8 @@ resp_m(const char *s, enum lb_http_method method)
 	memset(&msg, 0x5a, sizeof(msg));
 	msg.hdrs = hdrs;
 	msg.hdr_cap = MAX_HDRS;
-	return lb_http_parse_response(s, strlen(s), &deflim, method, &msg, &why);
+	memset(&err, 0x5a, sizeof(err));
+	return verdict(lb_http_parse_response(s, strlen(s), &deflim, method, &msg, &err));
 }
 
 int

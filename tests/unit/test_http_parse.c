@@ -14,6 +14,34 @@
 #include "http_helpers.h"
 
 /* ------------------------------------------------------------------ */
+/* The named result itself */
+
+static void
+test_parse_result(void **state)
+{
+	const char	*s = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	const char	*r = "HTTP/1.1 200 OK\r\nX-A: 0123456789\r\n\r\n";
+	struct lb_http_limits lim = deflim;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.hdrs = hdrs;
+	msg.hdr_cap = MAX_HDRS;
+	assert_int_equal(lb_http_parse_request(s, strlen(s), &deflim, &msg, &err), LB_HTTP_OK);
+	assert_int_equal(msg.head_len, strlen(s));
+	assert_int_equal(lb_http_parse_request(s, 10, &deflim, &msg, &err), LB_HTTP_PARTIAL);
+	s = "GET / HTTP/2.0\r\nHost: a\r\n\r\n";
+	assert_int_equal(lb_http_parse_request(s, strlen(s), &deflim, &msg, &err), LB_HTTP_INVALID);
+	assert_int_equal(err.status, 505);
+	assert_string_equal(err.why, "HTTP major version is not 1");
+	/* a response is answered 502 whatever is wrong with it, here its size */
+	lim.max_header_bytes = 10;
+	assert_int_equal(lb_http_parse_response(r, strlen(r), &lim, LB_HTTP_GET, &msg, &err),
+	    LB_HTTP_INVALID);
+	assert_int_equal(err.status, 502);
+	assert_string_equal(err.why, "header section too large");
+}
+
+/* ------------------------------------------------------------------ */
 /* Valid requests */
 
 static void
@@ -587,7 +615,7 @@ test_limit_header_lines(void **state)
 	memset(&msg, 0, sizeof(msg));
 	msg.hdrs = hdrs;
 	msg.hdr_cap = 5;
-	assert_int_equal(lb_http_parse_request(buf, strlen(buf), &lim, &msg, &why), 431);
+	assert_int_equal(verdict(lb_http_parse_request(buf, strlen(buf), &lim, &msg, &err)), 431);
 }
 
 static void
@@ -747,8 +775,8 @@ test_resp_partial(void **state)
 		memset(&msg, 0, sizeof(msg));
 		msg.hdrs = hdrs;
 		msg.hdr_cap = MAX_HDRS;
-		assert_int_equal(lb_http_parse_response(s, n, &deflim, LB_HTTP_GET, &msg, &why),
-		    LB_HTTP_PARTIAL);
+		assert_int_equal(verdict(lb_http_parse_response(s, n, &deflim, LB_HTTP_GET, &msg,
+		    &err)), LB_HTTP_PARTIAL);
 	}
 }
 
@@ -762,7 +790,8 @@ test_resp_too_large(void **state)
 	memset(&msg, 0, sizeof(msg));
 	msg.hdrs = hdrs;
 	msg.hdr_cap = MAX_HDRS;
-	assert_int_equal(lb_http_parse_response(s, strlen(s), &lim, LB_HTTP_GET, &msg, &why), 502);
+	assert_int_equal(verdict(lb_http_parse_response(s, strlen(s), &lim, LB_HTTP_GET, &msg, &err)),
+	    502);
 }
 
 /* ------------------------------------------------------------------ */
@@ -813,6 +842,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_result),
 		cmocka_unit_test(test_req_simple),
 		cmocka_unit_test(test_req_pipelined),
 		cmocka_unit_test(test_req_leading_crlf),
