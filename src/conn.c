@@ -443,32 +443,32 @@ do_write(struct lb_conn *c)
 	return true;
 }
 
-/* A read that moved nothing: 0 EOF, -1 would block (the edge is used up), -2 error. */
-static ssize_t
+/* A read that moved nothing (n is 0 or -1): EOF, AGAIN (the edge is used up) or ERR. */
+static enum lb_io
 read_end(struct lb_conn *c, ssize_t n)
 {
 	if (n == 0)
-		return 0;
+		return LB_IO_EOF;
 	if (errno == EAGAIN || errno == EWOULDBLOCK) {
 		c->can_read = 0;
-		return -1;
+		return LB_IO_AGAIN;
 	}
-	return -2;
+	return LB_IO_ERR;
 }
 
 /*
  * One splice() of our socket's input into splice_dst's pipe (which is
- * empty, so EAGAIN can only mean the socket is): >0 bytes, 0 EOF, -1 would
- * block, -2 error, -3 no pipe (copy instead).
+ * empty, so EAGAIN can only mean the socket is). LB_IO_OK with *got bytes
+ * moved, or EOF, AGAIN, ERR, or NOPIPE (copy instead).
  */
-static ssize_t
-splice_once(struct lb_conn *c)
+static enum lb_io
+splice_once(struct lb_conn *c, size_t *got)
 {
 	struct lb_conn *dst = c->splice_dst;
 	ssize_t n;
 
 	if (dst->pipe[0] == -1 && pipe_get(dst) == -1)
-		return -3;
+		return LB_IO_NOPIPE;
 	do
 		n = splice(c->fd, NULL, dst->pipe[1], NULL, SPLICE_MAX, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	while (n == -1 && errno == EINTR);
@@ -476,7 +476,8 @@ splice_once(struct lb_conn *c)
 		dst->pipe_len += (size_t)n;
 		c->spliced += (size_t)n;
 		atomic_fetch_add_explicit(&spliced_total, (uint64_t)n, memory_order_relaxed);
-		return n;
+		*got = (size_t)n;
+		return LB_IO_OK;
 	}
 	return read_end(c, n);
 }
@@ -495,9 +496,12 @@ splice_now(const struct lb_conn *c)
 	return c->splicing && !splice_blocked(c) && evb_out_len(c->splice_dst) == 0;
 }
 
-/* One read syscall (or SSL_read) into the input buffer: >0 bytes, 0 EOF, -1 would block, -2 error. */
-static ssize_t
-read_once(struct lb_conn *c, size_t *asked)
+/*
+ * One read syscall (or SSL_read) into the input buffer of at most *asked
+ * bytes: LB_IO_OK with *got bytes read, or EOF, AGAIN or ERR.
+ */
+static enum lb_io
+read_once(struct lb_conn *c, size_t *asked, size_t *got)
 {
 	struct evbuffer_iovec v[2];
 	struct iovec iov[2];
@@ -510,7 +514,7 @@ read_once(struct lb_conn *c, size_t *asked)
 		c->in = lb_conn_buf_get();
 	nv = evbuffer_reserve_space(c->in, (ev_ssize_t)want, v, 2);
 	if (nv <= 0)
-		return -2;
+		return LB_IO_ERR;
 	if (c->ssl != NULL) {
 		ERR_clear_error();
 		r = SSL_read(c->ssl, v[0].iov_base, (int)v[0].iov_len);
@@ -518,22 +522,23 @@ read_once(struct lb_conn *c, size_t *asked)
 		if (r > 0) {
 			v[0].iov_len = (size_t)r;
 			evbuffer_commit_space(c->in, v, 1);
-			return r;
+			*got = (size_t)r;
+			return LB_IO_OK;
 		}
 		switch (SSL_get_error(c->ssl, r)) {
 		case SSL_ERROR_WANT_READ:
 			c->can_read = 0;
-			return -1;
+			return LB_IO_AGAIN;
 		case SSL_ERROR_WANT_WRITE:
 			c->can_write = 0;
-			return -1;
+			return LB_IO_AGAIN;
 		case SSL_ERROR_ZERO_RETURN:
-			return 0;
+			return LB_IO_EOF;
 		case SSL_ERROR_SYSCALL:
 			/* peer closed without close_notify: an ordinary end for us */
-			return errno == 0 ? 0 : -2;
+			return errno == 0 ? LB_IO_EOF : LB_IO_ERR;
 		default:
-			return -2;
+			return LB_IO_ERR;
 		}
 	}
 	for (i = 0, *asked = 0; i < nv && *asked < want; i++) {
@@ -554,7 +559,8 @@ read_once(struct lb_conn *c, size_t *asked)
 			left -= v[i].iov_len;
 		}
 		evbuffer_commit_space(c->in, v, nv);
-		return n;
+		*got = (size_t)n;
+		return LB_IO_OK;
 	}
 	return read_end(c, n);
 }
@@ -567,17 +573,17 @@ do_read(struct lb_conn *c)
 
 	for (round = 0; round < READ_ROUNDS; round++) {
 		bool got = false;
-		ssize_t n = -1;
-		size_t asked = 0;
+		enum lb_io r = LB_IO_AGAIN;
+		size_t asked = 0, n = 0;
 
 		while (c->can_read && in_len(c) < c->read_max) {
 			if (splice_now(c)) {
-				n = splice_once(c);
-				if (n == -3) {
+				r = splice_once(c, &n);
+				if (r == LB_IO_NOPIPE) {
 					c->splicing = 0;	/* no pipe to be had: copy */
 					continue;
 				}
-				if (n <= 0)
+				if (r != LB_IO_OK)
 					break;
 				got = true;
 				c->last_rd = now_coarse();
@@ -586,12 +592,12 @@ do_read(struct lb_conn *c)
 			}
 			if (splice_blocked(c))
 				break;	/* the destination's pipe drains first */
-			n = read_once(c, &asked);
-			if (n <= 0)
+			r = read_once(c, &asked, &n);
+			if (r != LB_IO_OK)
 				break;
 			got = true;
 			/* a full read at the largest size: bulk, splice from now on */
-			if (c->splice_dst != NULL && (size_t)n == asked && asked >= READ_MAX)
+			if (c->splice_dst != NULL && n == asked && asked >= READ_MAX)
 				c->splicing = 1;
 			c->last_rd = now_coarse();
 			/*
@@ -599,12 +605,12 @@ do_read(struct lb_conn *c)
 			 * time (fewer syscalls for bulk), a small one goes back to
 			 * small chunks (memory of many quiet connections).
 			 */
-			if ((size_t)n >= c->rsize && c->rsize < READ_MAX)
+			if (n >= c->rsize && c->rsize < READ_MAX)
 				c->rsize *= 4;
-			else if ((size_t)n < READ_MIN / 4)
+			else if (n < READ_MIN / 4)
 				c->rsize = READ_MIN;
 			/* a short read drained the socket: the next edge says when there is more */
-			if (c->ssl == NULL && (size_t)n < asked && !c->rdhup) {
+			if (c->ssl == NULL && n < asked && !c->rdhup) {
 				c->can_read = 0;
 				break;
 			}
@@ -614,13 +620,13 @@ do_read(struct lb_conn *c)
 			if (c->dead)
 				return;
 		}
-		if (n == 0) {
+		if (r == LB_IO_EOF) {
 			c->reading = 0;
 			c->can_read = 0;
 			report(c, LB_CONN_EOF | LB_CONN_READING);
 			return;
 		}
-		if (n == -2) {
+		if (r == LB_IO_ERR) {
 			c->reading = 0;
 			report(c, LB_CONN_ERROR | LB_CONN_READING);
 			return;

@@ -24,6 +24,15 @@ struct event_base;
 struct evbuffer;
 struct lb_conn;
 
+/* Result of one I/O step (conn.c's reads and splices); a byte count goes in an out-parameter. */
+enum lb_io {
+	LB_IO_OK,	/* bytes moved */
+	LB_IO_AGAIN,	/* would block: the next readiness edge says when to try again */
+	LB_IO_EOF,	/* the peer closed its sending side */
+	LB_IO_ERR,	/* I/O or TLS error (errno or OpenSSL's error queue says which) */
+	LB_IO_NOPIPE,	/* splice: no kernel pipe to be had, copy through user space instead */
+};
+
 /* Event bits given to the event callback (compatible in spirit with BEV_EVENT_*). */
 #define LB_CONN_READING		0x01	/* the event happened while reading */
 #define LB_CONN_WRITING		0x02	/* ... while writing (or connecting) */
