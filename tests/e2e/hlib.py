@@ -1,4 +1,9 @@
-"""hlib: raw-socket HTTP/1.1 client helpers for the end-to-end tests (t_http_*.sh)."""
+"""hlib: raw-socket HTTP/1.1 client helpers for the end-to-end tests (t_http_*.sh).
+
+Run through lib.sh's http_py PORT, which sets VIP (the port Conn() and get()
+connect to). member_requests() reads the members' ports from MEMBER_PORTS
+(space-separated lbtest-backend ports).
+"""
 import os, socket, sys, time
 
 PORT = int(os.environ.get("VIP", "0"))
@@ -138,3 +143,60 @@ def check(cond, msg):
     if not cond:
         print("FAIL:", msg, file=sys.stderr)
         sys.exit(1)
+
+
+_stats_reads = 0
+
+
+def member_requests():
+    """Requests the members (MEMBER_PORTS) have parsed so far, not counting these /stats reads."""
+    global _stats_reads
+    n = 0
+    ports = os.environ["MEMBER_PORTS"].split()
+    for p in ports:
+        c = Conn(int(p))
+        c.send(request("/stats", headers=["Connection: close"]))
+        body = c.response().body.decode()
+        n += int(body.split("requests ")[1].split()[0])
+    _stats_reads += len(ports)
+    return n - _stats_reads
+
+
+def still_serves():
+    """A normal request through lbproxy still gets a member's answer."""
+    r = get("/")
+    check(r.status == 200 and r.h.get("x-backend") in ("b1", "b2"), "lbproxy no longer serves: %d" % r.status)
+
+
+def answered(name, c, status):
+    """c gets lbproxy's own answer with status, Connection: close, then the connection closes."""
+    r = c.response()
+    check(r.status == status, "%s: got %d, expected %s" % (name, r.status, status))
+    check("x-backend" not in r.h, "%s: the answer came from a member" % name)
+    check(r.h.get("connection") == "close", "%s: no Connection: close" % name)
+    check(c.closed(), "%s: connection left open" % name)
+
+
+def refused(name, data, status, reach=0):
+    """data gets status (or, with status None, a close) and at most reach requests reach a member."""
+    before = member_requests()
+    c = Conn()
+    try:
+        c.send(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    if status is None:
+        try:
+            r = c.response()
+            check(False, "%s: got %d, expected no response" % (name, r.status))
+        except (EOFError, ConnectionResetError):
+            pass
+    else:
+        try:
+            answered(name, c, status)
+        except (EOFError, ConnectionResetError):
+            check(False, "%s: no response, expected %s" % (name, status))
+    time.sleep(0.05)
+    got = member_requests() - before
+    check(got <= reach, "%s: %d request(s) reached a member" % (name, got))
+    still_serves()

@@ -76,6 +76,14 @@
 #   http_code URL [CURL-ARGS...]	print only the status code (000 = none)
 #   http_headers URL [CURL-ARGS...] print the response head (CRs removed),
 #				the body is discarded
+#   http_py PORT [ARGS...]	run the python3 script on stdin (<<'PY' ... PY)
+#				with tests/e2e/hlib.py importable (`from hlib
+#				import *`: Conn, request, get, check,
+#				member_requests, still_serves, refused; see its
+#				docstrings) and VIP=PORT, the port its clients
+#				connect to. Status: the script's.
+#   lb_hwm			print the peak resident memory of lbproxy
+#				($LB_PID) in KiB (VmHWM)
 #   tcp_exchange [-n] PORT DATA [HOST=127.0.0.1]
 #				connect, send DATA (printf %b escapes), shut
 #				down the write side and print all that comes
@@ -597,6 +605,19 @@ http_headers() {
 	shift
 	nsrun curl -s -g --noproxy '*' --max-time 5 -o /dev/null -D - \
 	    "$@" "$url" | tr -d '\r'
+}
+
+http_py() {
+	local port=$1
+
+	shift
+	_have python3 || skip "needs python3 (http_py)"
+	[ -f "$T/hlib.py" ] || cp "$TOP_SRCDIR/tests/e2e/hlib.py" "$T/hlib.py"
+	VIP=$port PYTHONPATH=$T nsrun python3 - "$@"
+}
+
+lb_hwm() {
+	awk '/^VmHWM:/ {print $2}' "/proc/$LB_PID/status"
 }
 
 tcp_exchange() {

@@ -16,18 +16,6 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-60}
 e2e_init
 need_cmd python3 curl
 
-# A raw HTTP/1.x client for python3 snippets (py <<'PY' ... PY): Conn(),
-# request(), get(), check(); VIP is the lbproxy port.
-cp "$TOP_SRCDIR/tests/e2e/hlib.py" "$T/hlib.py"
-py() {
-	VIP=$vip PYTHONPATH=$T python3 - "$@"
-}
-
-# Peak resident memory of lbproxy, in KiB.
-lb_hwm() {
-	awk '/^VmHWM:/ {print $2}' "/proc/$LB_PID/status"
-}
-
 start_backend b1 0 http; p1=$BACKEND_PORT
 start_backend b2 0 http; p2=$BACKEND_PORT
 vip=$(free_port)
@@ -36,56 +24,10 @@ LB_EXTRA='"limits": {"max_header_lines": 20, "max_header_bytes": 2048, "max_uri_
 	"timeouts_ms": {"http_request": 1500, "server": 1000, "client": 2000, "http_keep_alive": 2000}' \
 	write_pool "$T/pool.json" "$vip" HTTP ROUND_ROBIN "m1:$p1" "m2:$p2"
 start_lbproxy "$T/pool.json" -w 2
-export P1=$p1 P2=$p2
-
-# Python helpers: requests the members have parsed so far (their /stats
-# counters, without the /stats requests themselves), and "a normal request
-# still works".
-cat >>"$T/hlib.py" <<'PYLIB'
-
-_stats_reads = 0
-
-def member_requests():
-    global _stats_reads
-    n = 0
-    for p in (os.environ["P1"], os.environ["P2"]):
-        c = Conn(int(p))
-        c.send(request("/stats", headers=["Connection: close"]))
-        body = c.response().body.decode()
-        n += int(body.split("requests ")[1].split()[0])
-    _stats_reads += 2
-    return n - _stats_reads
-
-def still_serves():
-    r = get("/")
-    check(r.status == 200 and r.h.get("x-backend") in ("b1", "b2"), "lbproxy no longer serves: %d" % r.status)
-
-def refused(name, data, status, reach=0):
-    """data gets status (or, with status None, a close) and at most reach requests reach a member."""
-    before = member_requests()
-    c = Conn()
-    try:
-        c.send(data)
-    except (BrokenPipeError, ConnectionResetError):
-        pass
-    r = None
-    try:
-        r = c.response()
-    except (EOFError, ConnectionResetError):
-        check(status is None, "%s: no response, expected %s" % (name, status))
-    if r is not None:
-        check(status is not None and r.status == status, "%s: got %d, expected %s" % (name, r.status, status))
-        check("x-backend" not in r.h, "%s: the answer came from a member" % name)
-        check(r.h.get("connection") == "close", "%s: no Connection: close" % name)
-        check(c.closed(), "%s: connection left open" % name)
-    time.sleep(0.05)
-    got = member_requests() - before
-    check(got <= reach, "%s: %d request(s) reached a member" % (name, got))
-    still_serves()
-PYLIB
+export MEMBER_PORTS="$p1 $p2"	# for hlib.member_requests()
 
 note "ambiguous or malformed request heads are refused before any member sees them"
-py <<'PY' || fail "bad request heads"
+http_py "$vip" <<'PY' || fail "bad request heads"
 from hlib import *
 H = b"Host: a\r\n"
 cases = [
@@ -139,7 +81,7 @@ check(r.status == 200, "a head within the limits was refused: %d" % r.status)
 PY
 
 note "bad chunked bodies and framing trailers: refused, nothing smuggled"
-py <<'PY' || fail "bad request bodies"
+http_py "$vip" <<'PY' || fail "bad request bodies"
 from hlib import *
 head = b"POST /echobody HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
 smuggle = b"GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -167,7 +109,7 @@ check(r.status == 200 and r.body == b"abc", "trailer X-T: %d %r" % (r.status, r.
 PY
 
 note "limits.max_body_bytes: 413, and an oversized body never reaches a member whole"
-py <<'PY' || fail "413 body limit"
+http_py "$vip" <<'PY' || fail "413 body limit"
 from hlib import *
 before = member_requests()
 # Content-Length over the limit: refused from the head, nothing forwarded
@@ -201,7 +143,7 @@ still_serves()
 PY
 
 note "nothing after Connection: close is forwarded"
-py <<'PY' || fail "requests after Connection: close"
+http_py "$vip" <<'PY' || fail "requests after Connection: close"
 from hlib import *
 before = member_requests()
 c = Conn()
@@ -223,7 +165,7 @@ check(member_requests() - before == 1, "the request after an HTTP/1.0 request re
 PY
 
 note "slowloris: absolute request-head deadline"
-py <<'PY' || fail "slowloris"
+http_py "$vip" <<'PY' || fail "slowloris"
 from hlib import *
 before = member_requests()
 c = Conn()
@@ -252,7 +194,7 @@ still_serves()
 PY
 
 note "slow POST: a stalled body ends with 408, the member is not blamed"
-py <<'PY' || fail "slow POST"
+http_py "$vip" <<'PY' || fail "slow POST"
 from hlib import *
 c = Conn()
 c.send(b"POST /echobody HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n")
@@ -270,7 +212,7 @@ PY
 
 note "slow reader: bounded memory, closed on the write timeout"
 hwm0=$(lb_hwm)
-py <<'PY' || fail "slow reader"
+http_py "$vip" <<'PY' || fail "slow reader"
 from hlib import *
 c = Conn(rcvbuf=4096)
 c.send(request("/bytes/%d" % (50 << 20)))
@@ -292,7 +234,7 @@ note "lbproxy peak RSS ${hwm0} -> ${hwm1} KiB"
 [ $((hwm1 - hwm0)) -lt $((30 << 10)) ] || fail "slow reader: lbproxy grew by $((hwm1 - hwm0)) KiB"
 
 note "member failures: reset mid-response, invalid responses, close, hang"
-py <<'PY' || fail "member failures"
+http_py "$vip" <<'PY' || fail "member failures"
 from hlib import *
 for i in range(4):
     c = Conn()
@@ -388,7 +330,7 @@ vip2=$(free_port)
 STATS_SOCK=$T/sock2 write_pool "$T/pool2.json" "$vip2" HTTP ROUND_ROBIN "e1:$eport"
 LB_PID1=$LB_PID
 start_lbproxy "$T/pool2.json" -w 1
-VIP=$vip2 PYTHONPATH=$T python3 - <<'PY' || fail "misbehaving member"
+http_py "$vip2" <<'PY' || fail "misbehaving member"
 from hlib import *
 # idle connection closed by the member: idempotent requests are retried on
 # a fresh connection, a POST is not

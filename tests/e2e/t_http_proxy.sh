@@ -13,18 +13,6 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-60}
 e2e_init
 need_cmd python3 curl
 
-# A raw HTTP/1.x client for python3 snippets (py <<'PY' ... PY): Conn(),
-# request(), get(), check(); VIP is the lbproxy port.
-cp "$TOP_SRCDIR/tests/e2e/hlib.py" "$T/hlib.py"
-py() {
-	VIP=$vip PYTHONPATH=$T python3 - "$@"
-}
-
-# Peak resident memory of lbproxy, in KiB.
-lb_hwm() {
-	awk '/^VmHWM:/ {print $2}' "/proc/$LB_PID/status"
-}
-
 start_backend b1 0 http; p1=$BACKEND_PORT
 start_backend b2 0 http; p2=$BACKEND_PORT
 vip=$(free_port)
@@ -34,7 +22,7 @@ LB_EXTRA='"insert_headers": {"X-Forwarded-Port": true}, "log": {"access_log": tr
 start_lbproxy "$T/pool.json" -w 1	# one idle pool: reuse is deterministic
 
 note "per-request balancing on one keep-alive connection, member connections reused"
-py <<'PY' || fail "per-request balancing / member connection reuse"
+http_py "$vip" <<'PY' || fail "per-request balancing / member connection reuse"
 from hlib import *
 c = Conn()
 seen = []
@@ -58,7 +46,7 @@ reqs=$(http_headers "http://127.0.0.1:$vip/" | sed -n 's/^X-Conn-Req: //p')
 [ "${reqs:-0}" -gt 1 ] || fail "new client connection did not reuse an idle member connection (X-Conn-Req $reqs)"
 
 note "keep-alive: bodiless POST, half-closed client, idle timeout"
-py <<'PY' || fail "keep-alive"
+http_py "$vip" <<'PY' || fail "keep-alive"
 from hlib import *
 c = Conn()
 c.send(request("/", method="POST", headers=["Content-Length: 0"]))
@@ -91,7 +79,7 @@ check(time.time() - t0 <= 2.5, "keep-alive idle close after %.2fs" % (time.time(
 PY
 
 note "pipelined requests answered in order"
-py <<'PY' || fail "pipelining"
+http_py "$vip" <<'PY' || fail "pipelining"
 from hlib import *
 c = Conn()
 t0 = time.time()
@@ -127,7 +115,7 @@ out=$(nsrun curl -sv --noproxy '*' --max-time 5 -H 'Expect: 100-continue' \
 assert_contains "$out" "< HTTP/1.1 100 Continue" "100 Continue relayed"
 assert_contains "$out" "< HTTP/1.1 200 OK" "final 200 after the 100"
 cmp -s "$T/body" "$T/out" || fail "body sent after 100 Continue not intact"
-py <<'PY' || fail "raw Expect: 100-continue"
+http_py "$vip" <<'PY' || fail "raw Expect: 100-continue"
 from hlib import *
 c = Conn()
 c.send(request("/echobody", method="POST", headers=["Expect: 100-continue", "Content-Length: 5"]))
@@ -152,7 +140,7 @@ note "response bodies: Content-Length, chunked, close-delimited; HEAD, 204, 304"
 http_get "http://127.0.0.1:$vip/bytes/3000000" -o "$T/out" || fail "GET /bytes failed"
 http_get "http://127.0.0.1:$p1/bytes/3000000" -o "$T/direct" || fail "GET /bytes from the member failed"
 cmp -s "$T/out" "$T/direct" || fail "Content-Length response body differs from the member's"
-py <<'PY' || fail "response framings"
+http_py "$vip" <<'PY' || fail "response framings"
 from hlib import *
 c = Conn()
 c.send(request("/chunked"))
@@ -180,7 +168,7 @@ check(r.h.get("connection") == "close" and c.eof and not c.reset, "close-delimit
 PY
 
 note "Upgrade: websocket tunnelled after 101"
-py <<'PY' || fail "upgrade"
+http_py "$vip" <<'PY' || fail "upgrade"
 from hlib import *
 c = Conn()
 c.send(request("/upgrade", headers=["Upgrade: websocket", "Connection: Upgrade"]))
@@ -205,7 +193,7 @@ check(r.status == 426, "Upgrade without Connection: upgrade was forwarded: %d" %
 PY
 
 note "HTTP/1.0 clients"
-py <<'PY' || fail "HTTP/1.0"
+http_py "$vip" <<'PY' || fail "HTTP/1.0"
 from hlib import *
 c = Conn()
 c.send(request("/echo", version="1.0", host=None))
@@ -224,7 +212,7 @@ check(r.status == 200 and r.framing != "chunked" and r.body.startswith(r.h["x-ba
 PY
 
 note "regenerated request head: hop-by-hop removed, X-Forwarded-*, one framing header"
-py <<'PY' || fail "request head"
+http_py "$vip" <<'PY' || fail "request head"
 import os
 from hlib import *
 vip = os.environ["VIP"]
