@@ -599,6 +599,8 @@ handle_head(struct lb_session *s)
 		/* absolute deadline: slowloris cannot extend it by trickling bytes */
 		arm_timer(s, c->timeouts.http_request);
 		h->t_req_ms = lb_now_ms();
+		/* a new request: an error on it is answered, not cut like a started response */
+		h->rsp_sent_any = false;
 	}
 	if (want > s->snap->limits.max_header_bytes + 1)
 		want = s->snap->limits.max_header_bytes + 1;

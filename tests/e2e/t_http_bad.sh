@@ -3,13 +3,15 @@
 # or malformed request heads (CL+TE, bad Content-Length, Transfer-Encoding
 # other than chunked, whitespace before the colon, obs-fold, bare CR/LF,
 # control characters, HTTP/0.9 and 2.0, Host count, 414/431 limits) get the
-# right status and never reach a member; bad chunked bodies and framing
-# trailers never smuggle a second request; nothing after Connection: close
-# is forwarded; slowloris, slow POST and slow readers are bounded; member
-# failures (reset mid-response, invalid responses, close, hang, none
-# available, an idle connection closed under us) get 502/503/504 or an
-# aborted transfer, never a complete fake response. After each case a
-# normal request is still served.
+# right status and never reach a member; an error on a later request of a
+# keep-alive connection is answered with its status too, then the
+# connection closes; bad chunked bodies and framing trailers never smuggle
+# a second request; nothing after Connection: close is forwarded;
+# slowloris, slow POST and slow readers are bounded; member failures (reset
+# mid-response, invalid responses, close, hang, none available, an idle
+# connection closed under us) get 502/503/504 or an aborted transfer, never
+# a complete fake response. After each case a normal request is still
+# served.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 E2E_TIMEOUT=${E2E_TIMEOUT:-60}
@@ -78,6 +80,37 @@ for name, data, status in cases:
 # just under the limits still passes
 r = get("/" + "a" * 500, headers=["X-%d: %s" % (i, "v" * 100) for i in range(12)])
 check(r.status == 200, "a head within the limits was refused: %d" % r.status)
+PY
+
+note "an error on a later request of a keep-alive connection is answered, then the connection closes"
+http_py "$vip" <<'PY' || fail "errors on a second request"
+from hlib import *
+H = b"Host: a\r\n"
+cases = [
+    ("400", b"GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),
+    ("414", b"GET /" + b"a" * 600 + b" HTTP/1.1\r\n" + H + b"\r\n", 414),
+    ("431", b"GET / HTTP/1.1\r\n" + H + b"X-Long: " + b"a" * 2100 + b"\r\n\r\n", 431),
+    ("501", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip\r\n\r\n", 501),
+    ("505", b"GET / HTTP/2.0\r\n" + H + b"\r\n", 505),
+    ("408", b"GET / HTTP/1.1\r\n" + H, 408),	# the head never ends: 1.5 s deadline
+]
+for pipelined in (False, True):
+    for name, data, status in cases:
+        name = "%s on a %ssecond request" % (name, "pipelined " if pipelined else "")
+        c = Conn()
+        if pipelined:
+            c.send(request("/") + data)
+        else:
+            c.send(request("/"))
+        r = c.response()
+        check(r.status == 200 and r.h.get("connection") is None, "%s: first response %d %s" % (name, r.status, r.headers))
+        if not pipelined:
+            c.send(data)
+        try:
+            answered(name, c, status)
+        except (EOFError, ConnectionResetError):
+            check(False, "%s: no response (%s)" % (name, "reset" if c.reset else "closed"))
+still_serves()
 PY
 
 note "bad chunked bodies and framing trailers: refused, nothing smuggled"
