@@ -62,7 +62,7 @@ enum hname {
 /* What the semantic pass learns from the header array. */
 struct hinfo {
 	int			 hosts;
-	const struct lb_http_hdr *host;
+	struct lb_http_hdr	*host;		/* the first Host field */
 	int			 cls;
 	uint64_t		 cl;
 	int			 tes;
@@ -558,6 +558,50 @@ host_ok(const char *s, size_t n)
 	return true;
 }
 
+/*
+ * The target to forward, in m->path. A fragment is refused: it is never
+ * sent (RFC 9110 4.2.5) and could be read differently behind us. An
+ * absolute-form target (RFC 9112 3.2.2) is forwarded in origin-form and
+ * its authority replaces Host; a Host field that differs from it
+ * (case-insensitively, port as written) is refused.
+ */
+static enum lb_http_parse
+set_target(struct lb_http_msg *m, struct lb_http_hdr *host, struct lb_http_err *e)
+{
+	const char	*u = m->uri, *end = u + m->uri_len, *a, *p;
+	size_t		 alen;
+
+	if (memchr(u, '#', m->uri_len) != NULL)
+		return refuse(e, 400, "fragment in request target");
+	m->path = u;
+	m->path_len = m->uri_len;
+	if (u[0] == '/' || u[0] == '*')
+		return LB_HTTP_OK;
+	/* "http://" or "https://" (target_ok) */
+	a = u + (u[4] == ':' ? 7 : 8);
+	for (p = a; p < end && *p != '/' && *p != '?'; p++)
+		;
+	alen = (size_t)(p - a);
+	if (!host_ok(a, alen))
+		return refuse(e, 400, "invalid authority in request target");
+	if (host != NULL) {
+		if (host->value_len != alen || !ci_eq2(host->value, a, alen))
+			return refuse(e, 400, "Host differs from the request target's authority");
+		host->value = a;
+	}
+	m->host = a;
+	m->host_len = alen;
+	m->path = p;
+	m->path_len = (size_t)(end - p);
+	if (p == end && m->method == LB_HTTP_OPTIONS) {
+		/* the whole server, not its root (RFC 9112 3.2.4) */
+		m->path = "*";
+		m->path_len = 1;
+	} else if (p == end || *p == '?')
+		m->path_slash = true;
+	return LB_HTTP_OK;
+}
+
 /* Connection tokens: close, keep-alive, upgrade, or names of other fields. */
 static enum lb_http_parse
 parse_connection(const struct lb_http_hdr *h, struct hinfo *x, struct lb_http_err *e)
@@ -797,6 +841,8 @@ lb_http_parse_request(const char *buf, size_t len, const struct lb_http_limits *
 		return refuse(e, 400, "invalid Host");
 	if (second_opinion(buf, true, m, &x, chunked) == -1)
 		return refuse(e, 400, "http-parser disagrees");
+	if ((rc = set_target(m, x.host, e)) != LB_HTTP_OK)
+		return rc;
 
 	/* A minor version above 1 is processed as HTTP/1.1 (RFC 9110 2.5). */
 	if (m->minor > 1)

@@ -141,10 +141,11 @@ lb_http_write_request(struct evbuffer *out, const struct lb_http_msg *m,
 	struct evbuffer_iovec	 vec;
 	struct wbuf		 w;
 	const struct lb_http_hdr *h;
-	size_t			 i, size;
+	const char		*dflt_host = NULL;
+	size_t			 i, size, dflt_len = 0;
 	bool			 host = false;
 
-	size = m->method_len + m->uri_len + 16;
+	size = m->method_len + m->path_len + 17;
 	for (i = 0; i < m->n_hdrs; i++) {
 		h = &m->hdrs[i];
 		if (h->hop && m->upgrade && is_upgrade(h))
@@ -167,16 +168,25 @@ lb_http_write_request(struct evbuffer *out, const struct lb_http_msg *m,
 			size += strlen(fwd->proto) + 21;
 		if (fwd->port != 0)
 			size += 32;
-		if (!host && fwd->default_host != NULL)
-			size += strlen(fwd->default_host) + 8;
 	}
+	/* no Host field: an absolute-form target's authority, or fwd's */
+	if (!host && m->host != NULL) {
+		dflt_host = m->host;
+		dflt_len = m->host_len;
+	} else if (!host && fwd != NULL && fwd->default_host != NULL) {
+		dflt_host = fwd->default_host;
+		dflt_len = strlen(dflt_host);
+	}
+	size += dflt_len + 8;
 	size += 2;
 
 	if (wbuf_reserve(out, size, &vec, &w) == -1)
 		return -1;
 	put(&w, m->method_str, m->method_len);
 	PUTS(&w, " ");
-	put(&w, m->uri, m->uri_len);
+	if (m->path_slash)
+		PUTS(&w, "/");
+	put(&w, m->path, m->path_len);
 	/*
 	 * An HTTP/1.0 client's request stays HTTP/1.0 so that the member does
 	 * not answer chunked, which such a client cannot read (RFC 9112 6.1).
@@ -185,9 +195,9 @@ lb_http_write_request(struct evbuffer *out, const struct lb_http_msg *m,
 		PUTS(&w, " HTTP/1.0\r\n");
 	else
 		PUTS(&w, " HTTP/1.1\r\n");
-	if (!host && fwd != NULL && fwd->default_host != NULL) {
+	if (dflt_host != NULL) {
 		PUTS(&w, "Host: ");
-		put(&w, fwd->default_host, strlen(fwd->default_host));
+		put(&w, dflt_host, dflt_len);
 		PUTS(&w, "\r\n");
 	}
 	for (i = 0; i < m->n_hdrs; i++) {

@@ -56,8 +56,11 @@ struct lb_http_msg {
 	enum lb_http_method	 method;
 	const char		*method_str;
 	size_t			 method_len;
-	const char		*uri;
+	const char		*uri;		/* the request-target as received */
 	size_t			 uri_len;
+	const char		*path;		/* the target to forward: origin-form, or "*" */
+	size_t			 path_len;
+	bool			 path_slash;	/* absolute-form without a path: "/" goes before path (the query) */
 	/* response */
 	int			 status;
 	const char		*reason;
@@ -76,7 +79,7 @@ struct lb_http_msg {
 	bool			 expect_continue;	/* Expect: 100-continue */
 	bool			 upgrade;	/* Connection: upgrade + Upgrade: (request) / 101 (response) */
 	bool			 te_trailers;	/* TE: trailers was asked */
-	const char		*host;
+	const char		*host;		/* Host, or an absolute-form target's authority */
 	size_t			 host_len;
 };
 

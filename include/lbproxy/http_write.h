@@ -18,9 +18,10 @@ struct lb_http_fwd {
 };
 
 /*
- * Write the regenerated request head to out: request line as HTTP/1.1
- * (HTTP/1.0 with Connection: keep-alive for a 1.0 client, so that the member
- * never answers it chunked), end-to-end headers only, X-Forwarded-* per fwd,
+ * Write the regenerated request head to out: request line with m->path
+ * (origin-form) as HTTP/1.1 (HTTP/1.0 with Connection: keep-alive for a 1.0
+ * client, so that the member never answers it chunked), Host (m->host when
+ * the client sent no Host field), end-to-end headers only, X-Forwarded-* per fwd,
  * exactly one framing header (Content-Length or Transfer-Encoding: chunked),
  * Connection: upgrade + Upgrade when m->upgrade. Returns 0 or -1.
  */

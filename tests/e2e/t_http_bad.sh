@@ -2,11 +2,12 @@
 # t_http_bad: every bad input of SPEC section 7 over raw sockets. Ambiguous
 # or malformed request heads (CL+TE, bad Content-Length, Transfer-Encoding
 # other than chunked, whitespace before the colon, obs-fold, bare CR/LF,
-# control characters, HTTP/0.9 and 2.0, Host count, 414/431 limits) get the
-# right status and never reach a member; an error on a later request of a
-# keep-alive connection is answered with its status too, then the
-# connection closes; bad chunked bodies and framing trailers never smuggle
-# a second request; nothing after Connection: close is forwarded;
+# control characters, HTTP/0.9 and 2.0, Host count, a fragment or an
+# absolute-form target whose authority is not the Host, 414/431 limits)
+# get the right status and never reach a member; an error on a later
+# request of a keep-alive connection is answered with its status too, then
+# the connection closes; bad chunked bodies and framing trailers never
+# smuggle a second request; nothing after Connection: close is forwarded;
 # slowloris, slow POST and slow readers are bounded; member failures (reset
 # mid-response, invalid responses, close, hang, none available, an idle
 # connection closed under us) get 502/503/504 or an aborted transfer, never
@@ -68,6 +69,11 @@ cases = [
     ("no Host", b"GET / HTTP/1.1\r\n\r\n", 400),
     ("two Hosts", b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
     ("Host list", b"GET / HTTP/1.1\r\nHost: a, b\r\n\r\n", 400),
+    ("absolute-form, other Host", b"GET http://b.example/ HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+    ("absolute-form, Host with a port", b"GET http://b.example/ HTTP/1.1\r\nHost: b.example:80\r\n\r\n", 400),
+    ("absolute-form with userinfo", b"GET http://u@b.example/ HTTP/1.1\r\nHost: b.example\r\n\r\n", 400),
+    ("fragment", b"GET /a#f HTTP/1.1\r\n" + H + b"\r\n", 400),
+    ("fragment in an absolute-form target", b"GET http://a/b#f HTTP/1.1\r\n" + H + b"\r\n", 400),
     ("414", b"GET /" + b"a" * 600 + b" HTTP/1.1\r\n" + H + b"\r\n", 414),
     ("414 before the line ends", b"GET /" + b"a" * 600, 414),
     ("431 long line", b"GET / HTTP/1.1\r\n" + H + b"X-Long: " + b"a" * 2100 + b"\r\n\r\n", 431),

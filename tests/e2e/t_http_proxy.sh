@@ -6,7 +6,8 @@
 # HEAD/204/304 without bodies, Expect: 100-continue, a WebSocket upgrade
 # tunnelled after the 101, HTTP/1.0 with and without keep-alive, the
 # regenerated request head (hop-by-hop fields removed, X-Forwarded-*,
-# exactly one framing header) and the access log line.
+# exactly one framing header, an absolute-form target sent in origin-form
+# with its authority as Host) and the access log line.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 E2E_TIMEOUT=${E2E_TIMEOUT:-60}
@@ -240,6 +241,29 @@ for te, body in (("Content-Length: 5", b"hello"), ("Transfer-Encoding: chunked",
     n_te = sum(1 for l in lower if l.startswith("transfer-encoding:"))
     check(r.status == 200 and n_cl + n_te == 1 and r.h.get("x-body-bytes") == "5",
           "%s: %d CL, %d TE, %s bytes" % (te, n_cl, n_te, r.h.get("x-body-bytes")))
+PY
+
+note "absolute-form target: forwarded in origin-form, its authority as Host"
+http_py "$vip" <<'PY' || fail "absolute-form target"
+from hlib import *
+def head_at_member(target, host, version="1.1"):
+    r = get(target, host=host, version=version)
+    check(r.status == 200, "%s: status %d" % (target, r.status))
+    lines = r.body.decode("latin-1").split("\r\n")
+    return lines[0], [l for l in lines if l.lower().startswith("host:")]
+line, hosts = head_at_member("http://b.example/echo?abs=1", "b.example")
+check(line == "GET /echo?abs=1 HTTP/1.1", "request line at the member: %r" % line)
+check(hosts == ["Host: b.example"], "Host at the member: %s" % hosts)
+# the Host field agrees case-insensitively; the member gets the target's authority
+line, hosts = head_at_member("HTTP://B.Example:81/echo", "b.example:81")
+check(line == "GET /echo HTTP/1.1" and hosts == ["Host: B.Example:81"], "%r %s" % (line, hosts))
+# an HTTP/1.0 client without Host: the authority becomes the Host
+line, hosts = head_at_member("http://c.example/echo", None, version="1.0")
+check(line == "GET /echo HTTP/1.0" and hosts == ["Host: c.example"], "1.0: %r %s" % (line, hosts))
+# no path: "/" (the member's default answer, not a 400)
+for target in ("http://b.example", "http://b.example?q"):
+    r = get(target, host="b.example")
+    check(r.status == 200 and r.body == (r.h["x-backend"] + "\n").encode(), "%s: %d %r" % (target, r.status, r.body))
 PY
 
 note "access log"

@@ -227,6 +227,101 @@ test_req_target_forms(void **state)
 	REQ_IS("GET /a%20b?c=d&e=%2F HTTP/1.1\r\nHost: a\r\n\r\n", 0);
 }
 
+/* The target forwarded, as lb_http_write_request writes it (static buffer). */
+static const char *
+fwd_target(void)
+{
+	static char	buf[256];
+
+	snprintf(buf, sizeof(buf), "%s%.*s", msg.path_slash ? "/" : "", (int)msg.path_len, msg.path);
+	return buf;
+}
+
+static void
+test_req_origin_target(void **state)
+{
+	REQ_IS("GET /a?b HTTP/1.1\r\nHost: h\r\n\r\n", 0);
+	assert_string_equal(fwd_target(), "/a?b");
+	assert_ptr_equal(msg.path, msg.uri);
+	REQ_IS("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", 0);
+	assert_string_equal(fwd_target(), "*");
+}
+
+static void
+test_req_absolute_form(void **state)
+{
+	/* forwarded in origin-form, the authority replaces Host (RFC 9112 3.2.2) */
+	REQ_IS("GET http://b.example/c HTTP/1.1\r\nHost: b.example\r\n\r\n", 0);
+	assert_string_equal(fwd_target(), "/c");
+	assert_int_equal(msg.uri_len, strlen("http://b.example/c"));
+	assert_int_equal(msg.host_len, 9);
+	assert_memory_equal(msg.host, "b.example", 9);
+	REQ_IS("GET https://b.example:8443/c/d?q=1&r HTTP/1.1\r\nHost: b.example:8443\r\n\r\n", 0);
+	assert_string_equal(fwd_target(), "/c/d?q=1&r");
+	assert_string_equal(hval("host"), "b.example:8443");
+	/* the Host field agrees case-insensitively; the authority as written is kept */
+	REQ_IS("GET HTTP://B.Example/c HTTP/1.1\r\nHost: b.EXAMPLE\r\n\r\n", 0);
+	assert_string_equal(hval("host"), "B.Example");
+	assert_memory_equal(msg.host, "B.Example", 9);
+	REQ_IS("GET http://[::1]:80/ HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", 0);
+	assert_string_equal(fwd_target(), "/");
+	/* no path: "/", before the query if there is one */
+	REQ_IS("GET http://b.example HTTP/1.1\r\nHost: b.example\r\n\r\n", 0);
+	assert_string_equal(fwd_target(), "/");
+	REQ_IS("GET http://b.example?q HTTP/1.1\r\nHost: b.example\r\n\r\n", 0);
+	assert_string_equal(fwd_target(), "/?q");
+	/* OPTIONS of the whole server (RFC 9112 3.2.4) */
+	REQ_IS("OPTIONS http://b.example HTTP/1.1\r\nHost: b.example\r\n\r\n", 0);
+	assert_string_equal(fwd_target(), "*");
+	REQ_IS("OPTIONS http://b.example?x HTTP/1.1\r\nHost: b.example\r\n\r\n", 0);
+	assert_string_equal(fwd_target(), "/?x");
+	REQ_IS("OPTIONS http://b.example/ HTTP/1.1\r\nHost: b.example\r\n\r\n", 0);
+	assert_string_equal(fwd_target(), "/");
+	/* HTTP/1.0 without Host: the authority is the host */
+	REQ_IS("GET http://b.example/c HTTP/1.0\r\n\r\n", 0);
+	assert_int_equal(msg.host_len, 9);
+	assert_memory_equal(msg.host, "b.example", 9);
+	assert_null(lb_http_find(&msg, "host"));
+}
+
+static void
+test_req_absolute_form_bad(void **state)
+{
+	static const char *bad[] = {
+		/* Host and authority disagree (port as written) */
+		"GET http://b.example/c HTTP/1.1\r\nHost: a.example\r\n\r\n",
+		"GET http://b.example/c HTTP/1.1\r\nHost: b.example:80\r\n\r\n",
+		"GET http://b.example:80/c HTTP/1.1\r\nHost: b.example\r\n\r\n",
+		"GET http://b.example/c HTTP/1.1\r\nHost: b.example.\r\n\r\n",
+		"GET http://b.example/c HTTP/1.0\r\nHost: a\r\n\r\n",
+		/* no valid authority */
+		"GET http://user@b.example/c HTTP/1.1\r\nHost: b.example\r\n\r\n",
+		"GET http://:80/c HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET http://b.example:8x/c HTTP/1.1\r\nHost: b.example:8x\r\n\r\n",
+		"GET http://a,b/c HTTP/1.0\r\n\r\n",
+		/* HTTP/1.1 still needs its Host */
+		"GET http://b.example/c HTTP/1.1\r\n\r\n",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		REQ_IS(bad[i], 400);
+	REQ_IS(bad[0], 400);
+	assert_string_equal(why, "Host differs from the request target's authority");
+}
+
+static void
+test_req_fragment(void **state)
+{
+	REQ_IS("GET /c#f HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	assert_string_equal(why, "fragment in request target");
+	REQ_IS("GET /c?q#f HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	REQ_IS("GET /# HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	REQ_IS("GET http://b.example/c#f HTTP/1.1\r\nHost: b.example\r\n\r\n", 400);
+	assert_string_equal(why, "fragment in request target");
+	REQ_IS("GET http://b.example#f HTTP/1.1\r\nHost: b.example\r\n\r\n", 400);
+}
+
 static void
 test_req_expect(void **state)
 {
@@ -857,6 +952,10 @@ main(void)
 		cmocka_unit_test(test_req_methods),
 		cmocka_unit_test(test_req_minor_version),
 		cmocka_unit_test(test_req_target_forms),
+		cmocka_unit_test(test_req_origin_target),
+		cmocka_unit_test(test_req_absolute_form),
+		cmocka_unit_test(test_req_absolute_form_bad),
+		cmocka_unit_test(test_req_fragment),
 		cmocka_unit_test(test_req_expect),
 		cmocka_unit_test(test_req_upgrade),
 		cmocka_unit_test(test_req_te_trailers),

@@ -185,6 +185,31 @@ test_write_req_http10(void **state)
 }
 
 static void
+test_write_req_absolute_form(void **state)
+{
+	struct lb_http_fwd	 fwd = { .default_host = "10.0.0.10" };
+	char			*s;
+
+	s = write_req("GET http://B.example:8080/c?q HTTP/1.1\r\nX: 1\r\nHost: b.example:8080\r\n\r\n",
+	    NULL);
+	assert_string_equal(s, "GET /c?q HTTP/1.1\r\nX: 1\r\nHost: B.example:8080\r\n\r\n");
+	free(s);
+	s = write_req("GET http://b.example?q HTTP/1.1\r\nHost: b.example\r\n\r\n", NULL);
+	assert_string_equal(s, "GET /?q HTTP/1.1\r\nHost: b.example\r\n\r\n");
+	free(s);
+	s = write_req("GET https://b.example HTTP/1.1\r\nHost: b.example\r\n\r\n", NULL);
+	assert_string_equal(s, "GET / HTTP/1.1\r\nHost: b.example\r\n\r\n");
+	free(s);
+	s = write_req("OPTIONS http://b.example HTTP/1.1\r\nHost: b.example\r\n\r\n", NULL);
+	assert_string_equal(s, "OPTIONS * HTTP/1.1\r\nHost: b.example\r\n\r\n");
+	free(s);
+	/* an HTTP/1.0 client without Host: the authority, not the default */
+	s = write_req("GET http://b.example/c HTTP/1.0\r\n\r\n", &fwd);
+	assert_string_equal(s, "GET /c HTTP/1.0\r\nHost: b.example\r\nConnection: keep-alive\r\n\r\n");
+	free(s);
+}
+
+static void
 test_write_req_roundtrip(void **state)
 {
 	struct lb_http_fwd	 fwd = { .client_ip = "::1", .proto = "http", .port = 80 };
@@ -361,6 +386,7 @@ main(void)
 		cmocka_unit_test(test_write_req_te_trailers),
 		cmocka_unit_test(test_write_req_upgrade_te),
 		cmocka_unit_test(test_write_req_http10),
+		cmocka_unit_test(test_write_req_absolute_form),
 		cmocka_unit_test(test_write_req_roundtrip),
 		cmocka_unit_test(test_write_resp_basic),
 		cmocka_unit_test(test_write_resp_http10_client),
