@@ -20,10 +20,12 @@
 /* Chunked scanner states (struct lb_http_body.state). */
 enum cstate {
 	CS_SIZE0,	/* first hex digit of a chunk size */
-	CS_SIZE,	/* more hex digits, ';' or CR */
-	CS_EXT_NAME0,	/* first byte of an extension name */
+	CS_SIZE,	/* more hex digits, BWS, ';' or CR */
+	CS_EXT_BWS,	/* BWS after the size or an extension: only ';' may follow */
+	CS_EXT_NAME0,	/* after ';': BWS, then the first byte of an extension name */
 	CS_EXT_NAME,
-	CS_EXT_VAL0,	/* after '=': token or quoted-string */
+	CS_EXT_NAME_BWS, /* BWS after a name: '=' or the next ';' */
+	CS_EXT_VAL0,	/* after '=': BWS, then token or quoted-string */
 	CS_EXT_TOKEN,
 	CS_EXT_QUOTED,
 	CS_EXT_QPAIR,	/* after a backslash in a quoted-string */
@@ -105,9 +107,100 @@ trailer_name_forbidden(const struct lb_http_body *b)
 }
 
 /*
- * The chunked state machine (RFC 9112 7.1), strict: hex sizes of at most 16
- * digits, no whitespace in the size line, extensions ;token[=token|quoted],
- * CRLF everywhere, trailers bounded and not framing fields.
+ * After a chunk size or an extension name or value: the next extension,
+ * the end of the line, or BWS before the next ';'.
+ */
+static bool
+ext_next(struct lb_http_body *b, unsigned char c)
+{
+	if (c == ';')
+		b->state = CS_EXT_NAME0;
+	else if (c == '\r')
+		b->state = CS_SIZE_LF;
+	else if (IS_OWS(c))
+		b->state = CS_EXT_BWS;
+	else
+		return false;
+	return true;
+}
+
+/*
+ * One byte of a chunk-size line after its first digit (RFC 9112 7.1.1):
+ * more hex digits (leading zeros included, as long as the size fits in 64
+ * bits), then extensions `BWS ";" BWS name [BWS "=" BWS (token |
+ * quoted-string)]`, then CR. Whitespace is accepted only where BWS is: not
+ * before the size, nor before the CR. False if c does not fit.
+ */
+static bool
+size_line_byte(struct lb_http_body *b, unsigned char c)
+{
+	switch (b->state) {
+	case CS_SIZE:
+		if (!IS(c, C_HEX))
+			return ext_next(b, c);
+		if ((b->chunk_size >> 60) != 0)
+			return false;	/* one more digit would not fit */
+		b->chunk_size = (b->chunk_size << 4) | hexval(c);
+		return true;
+	case CS_EXT_BWS:
+		if (c == ';')
+			b->state = CS_EXT_NAME0;
+		return c == ';' || IS_OWS(c);
+	case CS_EXT_NAME0:
+		if (IS(c, C_TCHAR))
+			b->state = CS_EXT_NAME;
+		return IS(c, C_TCHAR) || IS_OWS(c);
+	case CS_EXT_NAME:
+		if (IS(c, C_TCHAR))
+			return true;
+		if (c == '=')
+			b->state = CS_EXT_VAL0;
+		else if (IS_OWS(c))
+			b->state = CS_EXT_NAME_BWS;
+		else
+			return ext_next(b, c);
+		return true;
+	case CS_EXT_NAME_BWS:
+		if (c == '=')
+			b->state = CS_EXT_VAL0;
+		else if (c == ';')
+			b->state = CS_EXT_NAME0;
+		else
+			return IS_OWS(c);
+		return true;
+	case CS_EXT_VAL0:
+		if (c == '"')
+			b->state = CS_EXT_QUOTED;
+		else if (IS(c, C_TCHAR))
+			b->state = CS_EXT_TOKEN;
+		else
+			return IS_OWS(c);
+		return true;
+	case CS_EXT_TOKEN:
+		return IS(c, C_TCHAR) || ext_next(b, c);
+	case CS_EXT_QUOTED:
+		if (c == '"')
+			b->state = CS_EXT_QEND;
+		else if (c == '\\')
+			b->state = CS_EXT_QPAIR;
+		else
+			return IS(c, C_QDTEXT);
+		return true;
+	case CS_EXT_QPAIR:
+		b->state = CS_EXT_QUOTED;
+		return IS(c, C_VALUE);
+	case CS_EXT_QEND:
+		return ext_next(b, c);
+	default:
+		return false;
+	}
+}
+
+/*
+ * The chunked state machine (RFC 9112 7.1), strict: hex sizes that fit in
+ * 64 bits, extensions ;token[=token|quoted] with BWS only where RFC 9112
+ * 7.1.1 has it, a size line of at most CHUNK_LINE_MAX bytes, CRLF
+ * everywhere, trailers bounded and not framing fields.
  */
 static enum lb_body_result
 chunked_scan(struct lb_http_body *b, const char *data, size_t len, size_t *used)
@@ -136,65 +229,17 @@ chunked_scan(struct lb_http_body *b, const char *data, size_t len, size_t *used)
 			b->state = CS_SIZE;
 			break;
 		case CS_SIZE:
-			if (IS(c, C_HEX)) {
-				if (b->line_len++ == 16)
-					goto bad;
-				b->chunk_size = (b->chunk_size << 4) | hexval(c);
-			} else if (c == ';') {
-				b->line_len++;
-				b->state = CS_EXT_NAME0;
-			} else if (c == '\r')
-				b->state = CS_SIZE_LF;
-			else
-				goto bad;
-			break;
+		case CS_EXT_BWS:
 		case CS_EXT_NAME0:
-		case CS_EXT_VAL0:
 		case CS_EXT_NAME:
+		case CS_EXT_NAME_BWS:
+		case CS_EXT_VAL0:
 		case CS_EXT_TOKEN:
 		case CS_EXT_QUOTED:
 		case CS_EXT_QPAIR:
 		case CS_EXT_QEND:
-			if (++b->line_len > CHUNK_LINE_MAX)
+			if (++b->line_len > CHUNK_LINE_MAX || !size_line_byte(b, c))
 				goto bad;
-			switch (b->state) {
-			case CS_EXT_NAME0:
-				if (!IS(c, C_TCHAR))
-					goto bad;
-				b->state = CS_EXT_NAME;
-				break;
-			case CS_EXT_VAL0:
-				if (c == '"')
-					b->state = CS_EXT_QUOTED;
-				else if (IS(c, C_TCHAR))
-					b->state = CS_EXT_TOKEN;
-				else
-					goto bad;
-				break;
-			case CS_EXT_QUOTED:
-				if (c == '"')
-					b->state = CS_EXT_QEND;
-				else if (c == '\\')
-					b->state = CS_EXT_QPAIR;
-				else if (!IS(c, C_QDTEXT))
-					goto bad;
-				break;
-			case CS_EXT_QPAIR:
-				if (!IS(c, C_VALUE))
-					goto bad;
-				b->state = CS_EXT_QUOTED;
-				break;
-			default:	/* NAME, TOKEN, QEND */
-				if (c == ';')
-					b->state = CS_EXT_NAME0;
-				else if (c == '=' && b->state == CS_EXT_NAME)
-					b->state = CS_EXT_VAL0;
-				else if (c == '\r')
-					b->state = CS_SIZE_LF;
-				else if (b->state == CS_EXT_QEND || !IS(c, C_TCHAR))
-					goto bad;
-				break;
-			}
 			break;
 		case CS_SIZE_LF:
 			if (c != '\n')

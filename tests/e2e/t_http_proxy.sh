@@ -2,7 +2,8 @@
 # t_http_proxy: the HTTP/1.1 proxy end to end. Per-request balancing on one
 # keep-alive client connection, member connections reused from the idle
 # pool, pipelined requests answered in order, request and response bodies
-# streamed intact in every framing (5 MiB uploads with bounded memory),
+# streamed intact in every framing (5 MiB uploads with bounded memory,
+# chunk extensions with whitespace, chunk sizes with leading zeros),
 # HEAD/204/304 without bodies, Expect: 100-continue, a WebSocket upgrade
 # tunnelled after the 101, HTTP/1.0 with and without keep-alive, the
 # regenerated request head (hop-by-hop fields removed, X-Forwarded-*,
@@ -126,6 +127,17 @@ check(c.line() == b"", "100 Continue head")
 c.send(b"hello")
 r = c.response()
 check(r.status == 200 and r.body == b"hello", "%d %r" % (r.status, r.body))
+PY
+http_py "$vip" <<'PY' || fail "chunked body with BWS in extensions and leading zeros"
+from hlib import *
+# valid chunked framing (RFC 9112 7.1, 7.1.1): the member decodes the same body
+body = (b"000000000000000000000a ; ext = \"v\"\t;x\r\n0123456789\r\n"
+        b"5;a =b\r\nhello\r\n"
+        b"0000000000000000000000 ;last\r\n\r\n")
+c = Conn()
+c.send(request("/echobody", method="POST", headers=["Transfer-Encoding: chunked"], body=body))
+r = c.response()
+check(r.status == 200 and r.body == b"0123456789hello", "%d %r" % (r.status, r.body))
 PY
 hwm0=$(lb_hwm)
 for te in "" "Transfer-Encoding: chunked"; do

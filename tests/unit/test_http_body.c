@@ -122,6 +122,15 @@ static const char *chunked_valid[] = {
 	"3\r\nabc\r\n0\r\nX-Trailer: v\r\nChecksum: \t1\r\n\r\n",
 	"0000000000000003\r\nabc\r\n0\r\nContent-Type: x\r\nHostname: y\r\n\r\n",
 	"2\r\n\r\n\r\n0;last\r\n\r\n",
+	/* leading zeros: any number, as long as the size fits (RFC 9112 7.1) */
+	"00000000000000005\r\nhello\r\n0\r\n\r\n",
+	"000000000000000000000a\r\n0123456789\r\n00000000000000000000\r\n\r\n",
+	/* BWS around an extension's ';' and '=' (RFC 9112 7.1.1) */
+	"1 ;a\r\nx\r\n0\r\n\r\n",
+	"1; a\r\nx\r\n0\r\n\r\n",
+	"1;a =b\r\nx\r\n0\r\n\r\n",
+	"1;a= b\r\nx\r\n0\r\n\r\n",
+	"1 \t; a \t= \"q\" ;b=c ;d\t;e\r\nx\r\n0 ;last\r\n\r\n",
 };
 
 static void
@@ -191,8 +200,11 @@ test_chunked_bad_size(void **state)
 		"\r\n\r\n", "-5\r\nhello\r\n0\r\n\r\n", " 5\r\nhello\r\n0\r\n\r\n",
 		"5 \r\nhello\r\n0\r\n\r\n", "0x5\r\nhello\r\n0\r\n\r\n", "g\r\n",
 		"+5\r\nhello\r\n", "5\nhello\r\n0\r\n\r\n", "5\r\rhello",
-		"00000000000000005\r\nhello\r\n0\r\n\r\n", "10000000000000000\r\n",
+		"10000000000000000\r\n",
 		"5\t\r\nhello\r\n", "0\n\r\n",
+		/* whitespace where no BWS is, leading zeros that still overflow */
+		"\t5\r\nhello\r\n0\r\n\r\n", "5 5\r\nhello\r\n", "5 \t \r\nhello\r\n",
+		"0 \r\n\r\n", "00010000000000000000\r\n", "0000000000000000010000000000000000\r\n",
 	};
 	size_t	i, used;
 
@@ -212,16 +224,45 @@ test_chunked_max_size(void **state)
 	assert_int_equal(lb_http_body_scan(&b, "FFFFFFFFFFFFFFFF\r\nabc", 21, &used), LB_BODY_MORE);
 	assert_int_equal(used, 21);
 	assert_true(b.remaining == UINT64_MAX - 3);
+	/* the same after leading zeros */
+	lb_http_body_init(&b, LB_BODY_CHUNKED, 0, 0);
+	assert_int_equal(lb_http_body_scan(&b, "0000ffffFFFFffffFFFF\r\nabc", 25, &used), LB_BODY_MORE);
+	assert_int_equal(used, 25);
+	assert_true(b.remaining == UINT64_MAX - 3);
+}
+
+static void
+test_chunked_zeros_line_limit(void **state)
+{
+	static char	s[8192];
+	size_t		used;
+
+	/* leading zeros count towards the size line's 4096 bytes */
+	memset(s, '0', 4094);
+	strcpy(s + 4094, "1\r\nx\r\n0\r\n\r\n");
+	assert_int_equal(chunked(s, 1, &used), LB_BODY_DONE);
+	memset(s, '0', 5000);
+	strcpy(s + 5000, "1\r\nx\r\n0\r\n\r\n");
+	assert_int_equal(chunked(s, 1, &used), LB_BODY_ERROR);
+	/* so does BWS */
+	s[0] = '1';
+	memset(s + 1, ' ', 4999);
+	strcpy(s + 5000, ";a\r\nx\r\n0\r\n\r\n");
+	assert_int_equal(chunked(s, 1, &used), LB_BODY_ERROR);
 }
 
 static void
 test_chunked_bad_ext(void **state)
 {
 	static const char *bad[] = {
-		"1;\r\nx\r\n0\r\n\r\n", "1 ;a\r\nx\r\n0\r\n\r\n", "1; a\r\nx\r\n0\r\n\r\n",
-		"1;a =b\r\nx\r\n0\r\n\r\n", "1;a=\r\nx\r\n0\r\n\r\n", "1;a=b=c\r\nx\r\n",
+		"1;\r\nx\r\n0\r\n\r\n", "1;a=\r\nx\r\n0\r\n\r\n", "1;a=b=c\r\nx\r\n",
 		"1;a=\"b\r\nx\r\n0\r\n\r\n", "1;a=\"b\"c\r\nx\r\n", "1;\x01\r\nx\r\n",
 		"1;a=\"\x01\"\r\nx\r\n", "1;a\nx\r\n", "1;=b\r\nx\r\n",
+		/* BWS only before ';' and around '=': not before the CR, nor inside a name or value */
+		"1 ;\r\nx\r\n", "1; \r\nx\r\n", "1;a \r\nx\r\n", "1;a= \r\nx\r\n",
+		"1;a=b \r\nx\r\n", "1;a=\"b\" \r\nx\r\n", "1;a b\r\nx\r\n", "1;a=b c\r\nx\r\n",
+		"1;a = = b\r\nx\r\n", "1 a\r\nx\r\n", "1 =a\r\nx\r\n", "1;a=b =c\r\nx\r\n",
+		"1;a\r \nx\r\n", "1 \x0b;a\r\nx\r\n",
 	};
 	size_t	i, used;
 
@@ -346,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_chunked_every_split),
 		cmocka_unit_test(test_chunked_bad_size),
 		cmocka_unit_test(test_chunked_max_size),
+		cmocka_unit_test(test_chunked_zeros_line_limit),
 		cmocka_unit_test(test_chunked_bad_ext),
 		cmocka_unit_test(test_chunked_ext_too_long),
 		cmocka_unit_test(test_chunked_missing_crlf),
