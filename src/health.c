@@ -69,7 +69,10 @@ static void entry_timer_cb(evutil_socket_t, short, void *);
  * A member's first verdict comes from its first check either way, so a new
  * member is usable (or known broken) after one delay; afterwards fall
  * consecutive failures take an UP member DOWN and rise consecutive successes
- * bring a DOWN one back. A result resets the opposite counter.
+ * bring a DOWN one back. A result resets the opposite counter. As in HAProxy
+ * 2.6, chkfail counts failures only until the member is DOWN (it stays at the
+ * count that took it down) and not in maintenance (HAProxy does not check
+ * then); chkdown is counted by lb_member_set_health.
  */
 bool
 lb_health_feed(struct lb_member *m, const struct lb_check_result *r, int rise, int fall)
@@ -94,7 +97,8 @@ lb_health_feed(struct lb_member *m, const struct lb_check_result *r, int rise, i
 		if (first || (from == LB_HEALTH_DOWN && m->rise_cnt >= rise))
 			to = LB_HEALTH_UP;
 	} else {
-		m->chkfail++;
+		if (from != LB_HEALTH_DOWN && !lb_member_maint(m))
+			m->chkfail++;
 		m->rise_cnt = 0;
 		if (m->fall_cnt < fall)
 			m->fall_cnt++;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,20 +12,41 @@
 #include "lbproxy/listener.h"
 #include "lbproxy/log.h"
 
-/* Is fd a listening TCP socket bound to exactly addr? */
-static int
-same_address(int fd, const struct sockaddr *addr, socklen_t len)
+/* Same family, address and port (IPv6: and scope); what getsockname() tells apart. */
+static bool
+same_sockaddr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port && x->sin6_scope_id == y->sin6_scope_id &&
+		    memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+	return false;
+}
+
+bool
+lb_listener_bound_to(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	int acc = 0;
-	socklen_t al = sizeof(acc);
+	int acc = 0, type = 0;
+	socklen_t al = sizeof(acc), tl = sizeof(type);
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 || sl != len)
-		return 0;
+	if (len < sizeof(struct sockaddr) || getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == -1 || type != SOCK_STREAM)
+		return false;
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &al) == -1 || !acc)
-		return 0;
-	return memcmp(&ss, addr, len) == 0;
+		return false;
+	return same_sockaddr((const struct sockaddr *)&ss, addr);
 }
 
 static struct lb_listener *
@@ -47,7 +69,7 @@ lb_listener_open(const struct sockaddr *addr, socklen_t len, int backlog,
 	int fd, one = 1, i, saved;
 
 	for (i = 0; i < n_inherited; i++) {
-		if (inherited[i] >= 0 && same_address(inherited[i], addr, len)) {
+		if (inherited[i] >= 0 && lb_listener_bound_to(inherited[i], addr, len)) {
 			fd = dup(inherited[i]);
 			if (fd == -1)
 				return NULL;
@@ -58,8 +80,6 @@ lb_listener_open(const struct sockaddr *addr, socklen_t len, int backlog,
 				errno = e;
 				return NULL;
 			}
-			lb_notice("listener %s: taken over from the previous process",
-			    lb_addr_fmt(addr, (char[LB_ADDRSTRLEN]){0}, LB_ADDRSTRLEN));
 			return wrap(fd, addr, len);
 		}
 	}
@@ -68,6 +88,7 @@ lb_listener_open(const struct sockaddr *addr, socklen_t len, int backlog,
 		return NULL;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
 		goto fail;
+
 	if (addr->sa_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	/* a VIP may be configured before its address is up (keepalived standby) */

@@ -18,17 +18,19 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "lbproxy/cli.h"
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
 #include "lbproxy/mempool.h"
 #include "lbproxy/diag.h"
+#include "lbproxy/handover.h"
 #include "lbproxy/health.h"
 #include "lbproxy/listener.h"
 #include "lbproxy/log.h"
+#include "lbproxy/metrics.h"
 #include "lbproxy/proc.h"
 #include "lbproxy/process.h"
 #include "lbproxy/snapshot.h"
-#include "lbproxy/stats.h"
 #include "lbproxy/tls.h"
 #include "lbproxy/worker.h"
 
@@ -235,9 +237,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		drain_ms = lb_proc.snap->conf->timeouts.drain;
 		lb_notice("graceful stop: no longer accepting, draining for up to %d ms", drain_ms);
 		lb_proc_stop_graceful();
-		if (lb_proc.stats != NULL) {
-			lb_stats_free(lb_proc.stats);
-			lb_proc.stats = NULL;
+		if (lb_proc.cli != NULL) {
+			lb_cli_free(lb_proc.cli);
+			lb_proc.cli = NULL;
 		}
 		/* a successor (-sf) can bind the metrics port at once */
 		lb_metrics_free(metrics);
@@ -257,19 +259,35 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-/* Take the listening sockets of the processes being replaced (-sf). */
+/*
+ * Take the listening sockets of the processes being replaced (-sf), over
+ * the stats socket: only from one of them (the socket path may be another
+ * load balancer's by mistake), only those this config listens on. What is
+ * not taken over is bound afresh (SO_REUSEPORT, beside the old process).
+ */
 static void
-takeover(const struct lb_config *conf)
+takeover(const struct lb_config *conf, const pid_t *sf, int n_sf)
 {
-	int n = lb_stats_fetch_listeners(conf->stats_socket, lb_proc.takeover_fds,
-	    (int)LB_ARRAY_SIZE(lb_proc.takeover_fds));
+	struct sockaddr_storage addrs[1];
+	socklen_t lens[1];
+	int n, naddrs = 0;
+	pid_t from;
 
+	n = lb_handover_fetch(conf->stats_socket, sf, n_sf, lb_proc.takeover_fds,
+	    (int)LB_ARRAY_SIZE(lb_proc.takeover_fds), &from);
 	if (n < 0) {
 		lb_warn("takeover: cannot fetch listeners from %s: %s; binding anew",
 		    conf->stats_socket, strerror(errno));
 		n = 0;
+	} else if (n == 0)
+		lb_notice("takeover: no listener from %s (pid %ld); binding anew",
+		    conf->stats_socket, (long)from);
+	if (conf->vip.admin_state_up) {
+		addrs[naddrs] = conf->vip.addr;
+		lens[naddrs++] = conf->vip.addrlen;
 	}
-	lb_proc.n_takeover_fds = n;
+	lb_proc.n_takeover_fds = lb_handover_keep(lb_proc.takeover_fds, n, addrs, lens, naddrs,
+	    from);
 }
 
 static int
@@ -317,7 +335,7 @@ teardown(struct event **sigev, size_t nsig, char *pidfile)
 		event_free(drain_deadline_ev);
 	lb_proc_fini();
 	lb_health_free(lb_proc.health);
-	lb_stats_free(lb_proc.stats);
+	lb_cli_free(lb_proc.cli);
 	lb_metrics_free(metrics);
 	lb_snapshot_unref(lb_proc.snap);
 	for (i = 0; i < lb_proc.n_members; i++)
@@ -404,7 +422,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (o.n_sf > 0)
-		takeover(conf);
+		takeover(conf, o.sf, o.n_sf);
 	if (lb_proc_apply(conf, &diag) == -1) {
 		/* a certificate that does not load is a configuration error */
 		rc = lb_proc.snap == NULL && diag.n > 0 && strncmp(diag.msgs[0], "vip.tls", 7) == 0 ?
@@ -417,8 +435,8 @@ main(int argc, char **argv)
 	lb_proc.n_takeover_fds = 0;
 	conf = lb_proc.snap->conf;
 
-	lb_proc.stats = lb_stats_new(lb_proc.base, conf->stats_socket, conf->stats_socket_mode);
-	if (lb_proc.stats == NULL) {
+	lb_proc.cli = lb_cli_new(lb_proc.base, conf->stats_socket, conf->stats_socket_mode);
+	if (lb_proc.cli == NULL) {
 		fprintf(stderr, "lbproxy: stats socket %s: %s\n", conf->stats_socket, strerror(errno));
 		goto out;
 	}

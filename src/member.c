@@ -1,4 +1,8 @@
-/* member.c: runtime pool members shared by all threads and config snapshots. */
+/*
+ * member.c: runtime pool members shared by all threads and config snapshots:
+ * their state (health, admin), the status word derived from it, and passive
+ * evidence from traffic.
+ */
 #include "config.h"
 
 #include <stdlib.h>
@@ -17,6 +21,14 @@ const char *const lb_health_names[] = {
 	[LB_HEALTH_CHECKING] = "CHECKING",
 	[LB_HEALTH_UP] = "UP",
 	[LB_HEALTH_DOWN] = "DOWN",
+};
+
+const char *const lb_member_status_names[] = {
+	[LB_MEMBER_UP] = "UP",
+	[LB_MEMBER_DOWN] = "DOWN",
+	[LB_MEMBER_MAINT] = "MAINT",
+	[LB_MEMBER_DRAIN] = "DRAIN",
+	[LB_MEMBER_NOCHECK] = "no check",
 };
 
 const char *const lb_check_status_names[] = {
@@ -60,6 +72,7 @@ lb_member_update(struct lb_member *m, const struct lb_member_conf *mc)
 	m->addrlen = mc->addrlen;
 	lb_addr_fmt((struct sockaddr *)&m->addr, m->name, sizeof(m->name));
 	atomic_store(&m->weight, mc->weight);
+	m->conf_weight = mc->weight;
 	atomic_store(&m->admin_up, mc->admin_state_up);
 	atomic_store(&m->in_config, true);
 }
@@ -85,25 +98,55 @@ lb_member_usable(const struct lb_member *m)
 {
 	return atomic_load_explicit(&m->admin_up, memory_order_relaxed) &&
 	    !atomic_load_explicit(&m->cli_disabled, memory_order_relaxed) &&
+	    !atomic_load_explicit(&m->cli_drain, memory_order_relaxed) &&
 	    atomic_load_explicit(&m->weight, memory_order_relaxed) > 0 &&
 	    atomic_load_explicit(&m->in_config, memory_order_relaxed);
 }
 
-const char *
-lb_member_status(const struct lb_member *m)
+bool
+lb_member_maint(const struct lb_member *m)
+{
+	return !atomic_load(&m->admin_up) || atomic_load(&m->cli_disabled);
+}
+
+enum lb_member_status
+lb_member_status(const struct lb_member *m, bool pool_up)
 {
 	int h = atomic_load(&m->health);
 
-	if (!atomic_load(&m->admin_up) || atomic_load(&m->cli_disabled))
-		return "MAINT";
+	if (!pool_up || lb_member_maint(m))
+		return LB_MEMBER_MAINT;
 	if (h == LB_HEALTH_DOWN)
-		return "DOWN";
-	if (atomic_load(&m->weight) == 0 || !atomic_load(&m->in_config))
-		return "DRAIN";
+		return LB_MEMBER_DOWN;
+	if (atomic_load(&m->cli_drain) || !atomic_load(&m->in_config))
+		return LB_MEMBER_DRAIN;
 	if (h == LB_HEALTH_NOCHECK)
-		return "no check";
+		return LB_MEMBER_NOCHECK;
 	/* UP, and CHECKING: HAProxy shows a server being checked for the first time as UP */
-	return "UP";
+	return LB_MEMBER_UP;
+}
+
+bool
+lb_member_serving(const struct lb_member *m, bool pool_up)
+{
+	enum lb_member_status st = lb_member_status(m, pool_up);
+
+	return (st == LB_MEMBER_UP || st == LB_MEMBER_NOCHECK) && atomic_load(&m->weight) > 0;
+}
+
+bool
+lb_member_set_admin(struct lb_member *m, enum lb_member_admin st)
+{
+	bool maint = st == LB_ADMIN_MAINT, drain = st == LB_ADMIN_DRAIN;
+
+	if (atomic_load(&m->cli_disabled) == maint && atomic_load(&m->cli_drain) == drain)
+		return false;
+	if (maint && !lb_member_maint(m) && atomic_load(&m->health) != LB_HEALTH_DOWN)
+		m->chkdown++;
+	atomic_store(&m->cli_drain, drain);
+	atomic_store(&m->cli_disabled, maint);
+	m->last_change = lb_wall_s();
+	return true;
 }
 
 void
@@ -138,7 +181,8 @@ lb_member_set_health(struct lb_member *m, enum lb_health_state st)
 	}
 	if (st == LB_HEALTH_DOWN) {
 		m->down_since = now;
-		if (old == LB_HEALTH_UP)
+		/* a first verdict of DOWN counts too; a member in MAINT was counted going there */
+		if (!lb_member_maint(m))
 			m->chkdown++;
 	}
 	if (st == LB_HEALTH_UP || st == LB_HEALTH_DOWN)

@@ -22,10 +22,10 @@
 #include "lbproxy/config.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
+#include "lbproxy/metrics.h"
 #include "lbproxy/oneshot.h"
 #include "lbproxy/proc.h"
 #include "lbproxy/snapshot.h"
-#include "lbproxy/stats.h"
 
 #define METRICS_MAX_HEAD	8192	/* request head bytes accepted */
 #define METRICS_READ_TIMEOUT_S	5
@@ -124,8 +124,6 @@ vip_sample(struct evbuffer *out, const char *name, const struct lb_snapshot *sna
 	evbuffer_add_printf(out, "\"} %" PRIu64 "\n", v);
 }
 
-static const char *const states[] = { "UP", "DOWN", "MAINT", "DRAIN", "no check" };
-
 /* One counter/gauge family over every member: v(m) gives the value. */
 static void
 member_family(struct evbuffer *out, const struct lb_snapshot *snap, const char *name,
@@ -161,22 +159,21 @@ write_members(struct evbuffer *out, const struct lb_snapshot *snap)
 	static const char *const codes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
 	size_t i, j;
 
-	family(out, "lbproxy_member_up", "gauge",
-	    "1 if the member takes new traffic (status UP or no check), else 0.");
-	for (i = 0; i < snap->n; i++) {
-		const char *st = lb_stats_member_status(snap, snap->members[i]);
+	bool pool_up = snap->conf->pool.admin_state_up;
 
+	family(out, "lbproxy_member_up", "gauge",
+	    "1 if the member takes new traffic (status UP or no check, weight above 0), else 0.");
+	for (i = 0; i < snap->n; i++)
 		member_sample(out, "lbproxy_member_up", snap, snap->members[i], NULL, NULL,
-		    lb_stats_member_serving(st));
-	}
+		    lb_member_serving(snap->members[i], pool_up));
 	family(out, "lbproxy_member_state", "gauge",
 	    "Member status as on the stats socket: 1 for the current state.");
 	for (i = 0; i < snap->n; i++) {
-		const char *st = lb_stats_member_status(snap, snap->members[i]);
+		enum lb_member_status st = lb_member_status(snap->members[i], pool_up);
 
-		for (j = 0; j < LB_ARRAY_SIZE(states); j++)
+		for (j = 0; j <= LB_MEMBER_NOCHECK; j++)
 			member_sample(out, "lbproxy_member_state", snap, snap->members[i],
-			    "state", states[j], strcmp(st, states[j]) == 0);
+			    "state", lb_member_status_names[j], st == (enum lb_member_status)j);
 	}
 	member_family(out, snap, "lbproxy_member_weight", "gauge",
 	    "Current weight (configured or set on the stats socket).", m_weight);

@@ -28,7 +28,7 @@
 #include "lbproxy/member.h"
 #include "lbproxy/persist.h"
 #include "lbproxy/proc.h"
-#include "lbproxy/stats.h"
+#include "lbproxy/metrics.h"
 #include "session_int.h"
 
 /* Idle member connections one worker keeps, in total and per member. */

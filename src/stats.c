@@ -1,21 +1,17 @@
 /*
- * stats.c: the HAProxy-compatible stats socket. Orchestrator agents (Neutron
- * LBaaS, Contrail, Octavia) send one command line per connection and parse
- * the reply, so "show stat" keeps HAProxy's CSV column order and names, one
- * FRONTEND row (proxy iid 1, the VIP), a row per member and a BACKEND row
- * (proxy iid 2, the pool). Everything runs on the main thread; counters
- * written by workers are read with relaxed atomic loads.
- *
- * The same socket hands the listening descriptors over to a new process
- * (-sf takeover): "_getsocks" answers with one SCM_RIGHTS message.
+ * stats.c: the stats rows and their renderers. Orchestrator agents (Neutron
+ * LBaaS, Contrail, Octavia) parse HAProxy's answers, so "show stat" keeps
+ * HAProxy's CSV column order and names: one FRONTEND row (proxy iid 1, the
+ * VIP), a row per member and a BACKEND row (proxy iid 2, the pool), as CSV or
+ * JSON; "show servers state" is HAProxy 2.6's server-state dump; "show info"
+ * and "show health" complete the read-only views. Everything runs on the
+ * main thread; counters written by workers are read with relaxed atomic loads.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -31,45 +27,16 @@
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
 #include "lbproxy/listener.h"
-#include "lbproxy/log.h"
 #include "lbproxy/member.h"
-#include "lbproxy/oneshot.h"
 #include "lbproxy/proc.h"
 #include "lbproxy/snapshot.h"
 #include "lbproxy/stats.h"
-
-#define STATS_MAX_LINE		4096	/* longest command line accepted */
-#define STATS_READ_TIMEOUT_S	5	/* to send the command line */
-#define STATS_WRITE_TIMEOUT_S	10	/* for the reply to drain */
-#define STATS_BACKLOG		64
-#define STATS_MAX_ARGS		16
-#define STATS_MAX_FDS		64	/* listeners handed over by _getsocks */
-#define FETCH_TIMEOUT_S		5
 
 /* Stable proxy ids: the VIP is proxy 1 (frontend), the pool proxy 2 (backend). */
 #define IID_FRONTEND		1
 #define IID_BACKEND		2
 
-/* "show stat" type values and the filter bits made from them (1 << type). */
-#define TYPE_FRONTEND		0
-#define TYPE_BACKEND		1
-#define TYPE_SERVER		2
-
-/* _getsocks reply: this header is the message's only data byte range. */
-#define GETSOCKS_MAGIC		"LBS1"
-struct getsocks_hdr {
-	char		magic[4];
-	uint32_t	count;		/* descriptors attached (SCM_RIGHTS) */
-};
-
 #define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
-
-struct lb_stats {
-	struct lb_oneshot	*srv;		/* the socket and its connections */
-	char			*path;
-	dev_t			 dev;		/* identity of the socket file we created */
-	ino_t			 ino;
-};
 
 /* The HAProxy 1.8 CSV columns (numbers 0..82 in management.txt 9.1). */
 enum stat_field {
@@ -169,16 +136,6 @@ struct stat_row {
 	struct fv	 f[ST_NFIELDS];
 };
 
-/* Parsed "show stat" arguments. */
-struct stat_filter {
-	int	 iid;		/* -1 = every proxy */
-	int	 types;		/* bit mask of 1 << TYPE_* */
-	int	 sid;		/* -1 = every server */
-	int	 json;
-	int	 up_only;	/* "up": only servers that are UP / no check */
-	int	 no_maint;	/* "no-maint": skip servers in MAINT */
-};
-
 /* Sums over the pool's members, for the BACKEND row. */
 struct be_sums {
 	uint64_t	 scur, smax, stot, bin, bout, econ, eresp, wretr, wredis;
@@ -226,18 +183,11 @@ vip_limit(const struct lb_config *conf)
 	return conf->maxconn > 0 ? (uint64_t)conf->maxconn : 0;
 }
 
-const char *
-lb_stats_member_status(const struct lb_snapshot *snap, const struct lb_member *m)
+/* m's status word in snap's pool. */
+static enum lb_member_status
+member_status(const struct lb_snapshot *snap, const struct lb_member *m)
 {
-	if (!snap->conf->pool.admin_state_up)
-		return "MAINT";
-	return lb_member_status(m);
-}
-
-int
-lb_stats_member_serving(const char *status)
-{
-	return strcmp(status, "UP") == 0 || strcmp(status, "no check") == 0;
+	return lb_member_status(m, snap->conf->pool.admin_state_up);
 }
 
 static int
@@ -306,7 +256,7 @@ frontend_row(struct stat_row *r, const struct lb_snapshot *snap)
 	set_u64(r, ST_PID, 1);
 	set_u64(r, ST_IID, IID_FRONTEND);
 	set_u64(r, ST_SID, 0);
-	set_u64(r, ST_TYPE, TYPE_FRONTEND);
+	set_u64(r, ST_TYPE, LB_STATS_TYPE_FRONTEND);
 	if (http) {
 		set_u64(r, ST_REQ_TOT, LD(lb_proc.fe.req_tot));
 		set_u64(r, ST_INTERCEPTED, 0);
@@ -342,7 +292,7 @@ server_row(struct stat_row *r, const struct lb_snapshot *snap, const struct lb_m
     int64_t now, char *desc, size_t descsize)
 {
 	const struct lb_config *conf = snap->conf;
-	const char *status = lb_stats_member_status(snap, m);
+	enum lb_member_status status = member_status(snap, m);
 	uint64_t scur = LD(m->active);
 	int64_t downtime = m->downtime;
 	int http = conf->vip.http;
@@ -360,18 +310,21 @@ server_row(struct stat_row *r, const struct lb_snapshot *snap, const struct lb_m
 	set_u64(r, ST_ERESP, LD(m->c.eresp));
 	set_u64(r, ST_WRETR, LD(m->c.wretr));
 	set_u64(r, ST_WREDIS, LD(m->c.wredis));
-	set_str(r, ST_STATUS, status);
+	set_str(r, ST_STATUS, lb_member_status_names[status]);
 	set_s64(r, ST_WEIGHT, LD(m->weight));
 	set_u64(r, ST_ACT, 1);
 	set_u64(r, ST_BCK, 0);
 	if (m->down_since != 0 && now > m->down_since)
 		downtime += now - m->down_since;
 	if (has_check(snap, m)) {
-		int rise = conf->health_rise, fall = conf->hm->max_retries;
-
 		set_u64(r, ST_CHKFAIL, m->chkfail);
 		set_u64(r, ST_CHKDOWN, m->chkdown);
 		set_u64(r, ST_HANAFAIL, 0);
+	}
+	/* HAProxy pauses a server's check in maintenance: no check columns then */
+	if (has_check(snap, m) && status != LB_MEMBER_MAINT) {
+		int rise = conf->health_rise, fall = conf->hm->max_retries;
+
 		set_str(r, ST_CHECK_STATUS, m->check_status == LB_CHK_UNKNOWN ? "INI" :
 		    lb_check_status_names[m->check_status]);
 		if (m->check_status != LB_CHK_UNKNOWN) {
@@ -391,7 +344,7 @@ server_row(struct stat_row *r, const struct lb_snapshot *snap, const struct lb_m
 	set_u64(r, ST_IID, IID_BACKEND);
 	set_s64(r, ST_SID, m->sid);
 	set_u64(r, ST_LBTOT, LD(m->c.lbtot));
-	set_u64(r, ST_TYPE, TYPE_SERVER);
+	set_u64(r, ST_TYPE, LB_STATS_TYPE_SERVER);
 	if (http)
 		set_u64(r, ST_REQ_TOT, LD(m->c.req_tot));
 	set_str(r, ST_ADDR, m->name);
@@ -438,7 +391,7 @@ backend_sums(struct be_sums *b, const struct lb_snapshot *snap)
 	for (i = 0; i < snap->n; i++) {
 		const struct lb_member *m = snap->members[i];
 
-		if (lb_stats_member_serving(lb_stats_member_status(snap, m))) {
+		if (lb_member_serving(m, snap->conf->pool.admin_state_up)) {
 			b->act++;
 			b->weight += (uint64_t)LD(m->weight);
 		}
@@ -482,7 +435,7 @@ backend_row(struct stat_row *r, const struct lb_snapshot *snap)
 	set_u64(r, ST_IID, IID_BACKEND);
 	set_u64(r, ST_SID, 0);
 	set_u64(r, ST_LBTOT, b.lbtot + LD(be->lbtot));
-	set_u64(r, ST_TYPE, TYPE_BACKEND);
+	set_u64(r, ST_TYPE, LB_STATS_TYPE_BACKEND);
 	if (http) {
 		for (i = 1; i <= 5; i++)
 			set_u64(r, (enum stat_field)(ST_HRSP_1XX + i - 1),
@@ -600,48 +553,100 @@ emit_row(struct evbuffer *out, json_t *arr, const struct stat_row *r)
 		csv_row(out, r);
 }
 
-/* --- commands ------------------------------------------------------------- */
-
-/* Strict decimal integer in [lo, hi]; returns 0 or -1. */
-static int
-parse_int(const char *s, long lo, long hi, long *out)
+void
+lb_stats_filter_init(struct lb_stats_filter *f)
 {
-	char *end;
-	long v;
-
-	if (*s == '\0')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
+	memset(f, 0, sizeof(*f));
+	f->iid = -1;
+	f->types = -1;
+	f->sid = -1;
 }
+
+static bool
+want(const struct lb_stats_filter *f, int iid, int type)
+{
+	return (f->iid == -1 || f->iid == iid) && (f->types & (1 << type)) != 0;
+}
+
+/* HAProxy's "up" hides servers in maintenance or stopped; "no-maint" only the former. */
+static bool
+server_shown(const struct lb_stats_filter *f, const struct lb_snapshot *snap,
+    const struct lb_member *m)
+{
+	enum lb_member_status st = member_status(snap, m);
+
+	if (f->sid != -1 && m->sid != f->sid)
+		return false;
+	if (f->up_only && (st == LB_MEMBER_MAINT || st == LB_MEMBER_DOWN))
+		return false;
+	return !(f->no_maint && st == LB_MEMBER_MAINT);
+}
+
+void
+lb_stats_dump(const struct lb_snapshot *snap, const struct lb_stats_filter *f,
+    enum lb_stats_format fmt, struct evbuffer *out)
+{
+	char desc[sizeof(((struct lb_member *)0)->check_desc)];
+	struct stat_row r;
+	json_t *arr = NULL;
+	int64_t now = lb_wall_s();
+	size_t i;
+
+	if (fmt == LB_STATS_JSON)
+		arr = json_array();
+	else
+		csv_header(out);
+	if (snap != NULL && want(f, IID_FRONTEND, LB_STATS_TYPE_FRONTEND)) {
+		frontend_row(&r, snap);
+		emit_row(out, arr, &r);
+	}
+	if (snap != NULL && want(f, IID_BACKEND, LB_STATS_TYPE_SERVER)) {
+		for (i = 0; i < snap->n; i++) {
+			if (!server_shown(f, snap, snap->members[i]))
+				continue;
+			server_row(&r, snap, snap->members[i], now, desc, sizeof(desc));
+			emit_row(out, arr, &r);
+		}
+	}
+	if (snap != NULL && want(f, IID_BACKEND, LB_STATS_TYPE_BACKEND)) {
+		backend_row(&r, snap);
+		emit_row(out, arr, &r);
+	}
+	if (arr != NULL) {
+		char *js = json_dumps(arr, JSON_COMPACT);
+
+		if (js != NULL) {
+			evbuffer_add_printf(out, "%s\n", js);
+			free(js);
+		}
+		json_decref(arr);
+	}
+}
+
+/* --- commands ------------------------------------------------------------- */
 
 static const char stat_usage[] =
     "Usage: show stat [{<iid>|<proxy>} <type> <sid>] [json] [up|no-maint]\n";
 
 /* Parse the words after "show stat"; writes the error to out and returns -1. */
 static int
-parse_stat_args(char **argv, int argc, struct stat_filter *f, struct evbuffer *out)
+parse_stat_args(char **argv, int argc, struct lb_stats_filter *f, enum lb_stats_format *fmt,
+    struct evbuffer *out)
 {
 	const struct lb_snapshot *snap = lb_proc.snap;
 	char *pos[3];
 	int npos = 0, i;
 	long v;
 
-	memset(f, 0, sizeof(*f));
-	f->iid = -1;
-	f->types = -1;
-	f->sid = -1;
+	lb_stats_filter_init(f);
+	*fmt = LB_STATS_CSV;
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "json") == 0)
-			f->json = 1;
+			*fmt = LB_STATS_JSON;
 		else if (strcmp(argv[i], "up") == 0)
-			f->up_only = 1;
+			f->up_only = true;
 		else if (strcmp(argv[i], "no-maint") == 0)
-			f->no_maint = 1;
+			f->no_maint = true;
 		else if (strcmp(argv[i], "typed") == 0 || strcmp(argv[i], "desc") == 0) {
 			evbuffer_add_printf(out, "'%s' output is not supported.\n", argv[i]);
 			return -1;
@@ -658,7 +663,7 @@ parse_stat_args(char **argv, int argc, struct stat_filter *f, struct evbuffer *o
 		evbuffer_add(out, stat_usage, sizeof(stat_usage) - 1);
 		return -1;
 	}
-	if (parse_int(pos[0], -1, INT_MAX, &v) == 0)
+	if (lb_parse_long(pos[0], -1, INT_MAX, &v) == 0)
 		f->iid = (int)v;
 	else if (snap != NULL && strcmp(pos[0], snap->conf->vip.id) == 0)
 		f->iid = IID_FRONTEND;
@@ -668,12 +673,12 @@ parse_stat_args(char **argv, int argc, struct stat_filter *f, struct evbuffer *o
 		evbuffer_add_printf(out, "No such proxy.\n");
 		return -1;
 	}
-	if (parse_int(pos[1], INT_MIN, INT_MAX, &v) == -1) {
+	if (lb_parse_long(pos[1], INT_MIN, INT_MAX, &v) == -1) {
 		evbuffer_add(out, stat_usage, sizeof(stat_usage) - 1);
 		return -1;
 	}
 	f->types = (int)v;
-	if (parse_int(pos[2], -1, INT_MAX, &v) == -1) {
+	if (lb_parse_long(pos[2], -1, INT_MAX, &v) == -1) {
 		evbuffer_add(out, stat_usage, sizeof(stat_usage) - 1);
 		return -1;
 	}
@@ -681,65 +686,18 @@ parse_stat_args(char **argv, int argc, struct stat_filter *f, struct evbuffer *o
 	return 0;
 }
 
-static int
-want(const struct stat_filter *f, int iid, int type)
+void
+lb_stats_show_stat(char **args, int nargs, struct evbuffer *out)
 {
-	return (f->iid == -1 || f->iid == iid) && (f->types & (1 << type)) != 0;
+	struct lb_stats_filter f;
+	enum lb_stats_format fmt;
+
+	if (parse_stat_args(args, nargs, &f, &fmt, out) == 0)
+		lb_stats_dump(lb_proc.snap, &f, fmt, out);
 }
 
-static void
-cmd_show_stat(char **argv, int argc, struct evbuffer *out)
-{
-	const struct lb_snapshot *snap = lb_proc.snap;
-	char desc[sizeof(((struct lb_member *)0)->check_desc)];
-	struct stat_filter f;
-	struct stat_row r;
-	json_t *arr = NULL;
-	int64_t now = lb_wall_s();
-	size_t i;
-
-	if (parse_stat_args(argv, argc, &f, out) == -1)
-		return;
-	if (f.json)
-		arr = json_array();
-	else
-		csv_header(out);
-	if (snap != NULL && want(&f, IID_FRONTEND, TYPE_FRONTEND)) {
-		frontend_row(&r, snap);
-		emit_row(out, arr, &r);
-	}
-	if (snap != NULL && want(&f, IID_BACKEND, TYPE_SERVER)) {
-		for (i = 0; i < snap->n; i++) {
-			const struct lb_member *m = snap->members[i];
-			const char *st = lb_stats_member_status(snap, m);
-
-			if (f.sid != -1 && m->sid != f.sid)
-				continue;
-			if (f.up_only && !lb_stats_member_serving(st))
-				continue;
-			if (f.no_maint && strcmp(st, "MAINT") == 0)
-				continue;
-			server_row(&r, snap, m, now, desc, sizeof(desc));
-			emit_row(out, arr, &r);
-		}
-	}
-	if (snap != NULL && want(&f, IID_BACKEND, TYPE_BACKEND)) {
-		backend_row(&r, snap);
-		emit_row(out, arr, &r);
-	}
-	if (arr != NULL) {
-		char *s = json_dumps(arr, JSON_COMPACT);
-
-		if (s != NULL) {
-			evbuffer_add_printf(out, "%s\n", s);
-			free(s);
-		}
-		json_decref(arr);
-	}
-}
-
-static void
-cmd_show_info(struct evbuffer *out)
+void
+lb_stats_show_info(char **args LB_UNUSED, int nargs LB_UNUSED, struct evbuffer *out)
 {
 	const struct lb_snapshot *snap = lb_proc.snap;
 	uint64_t up_ms = lb_proc.start_ms != 0 ? lb_now_ms() - lb_proc.start_ms : 0;
@@ -792,9 +750,8 @@ cmd_show_info(struct evbuffer *out)
 	evbuffer_add_printf(out, "description: \n");
 }
 
-/* lbproxy extension: one line per member with its health-check state. */
-static void
-cmd_show_health(struct evbuffer *out)
+void
+lb_stats_show_health(char **args LB_UNUSED, int nargs LB_UNUSED, struct evbuffer *out)
 {
 	const struct lb_snapshot *snap = lb_proc.snap;
 	int64_t now = lb_wall_s();
@@ -815,7 +772,7 @@ cmd_show_health(struct evbuffer *out)
 		evbuffer_add_printf(out, "%s/%s %s %s %s %s %d %d %d/%d %d/%d %" PRIu64 " %"
 		    PRIu64 " %" PRId64 " \"%s\"\n",
 		    snap->conf->pool.id, m->id, m->name,
-		    lb_stats_member_status(snap, m),
+		    lb_member_status_names[member_status(snap, m)],
 		    h >= 0 && h <= LB_HEALTH_DOWN ? lb_health_names[h] : "?",
 		    chk, m->check_code, m->check_duration_ms,
 		    m->rise_cnt, rise, m->fall_cnt, fall, m->chkfail, m->chkdown,
@@ -824,572 +781,108 @@ cmd_show_health(struct evbuffer *out)
 	}
 }
 
-/*
- * Find "<pool>/<member>" in the current snapshot (returns it borrowed). The
- * pool id is matched as a prefix, so member ids may contain '/'. Writes
- * HAProxy's error text to out and returns NULL when there is no such server.
- */
-static struct lb_member *
-find_server(const char *arg, struct evbuffer *out)
-{
-	const struct lb_snapshot *snap = lb_proc.snap;
-	const char *pool, *mid;
-	size_t plen, i;
+/* --- show servers state ------------------------------------------------------ */
 
-	if (arg == NULL || strchr(arg, '/') == NULL) {
-		evbuffer_add_printf(out, "Require 'backend/server'.\n");
-		return NULL;
-	}
-	if (snap == NULL) {
-		evbuffer_add_printf(out, "No such backend.\n");
-		return NULL;
-	}
-	pool = snap->conf->pool.id;
-	plen = strlen(pool);
-	if (strncmp(arg, pool, plen) != 0 || arg[plen] != '/') {
-		evbuffer_add_printf(out, "No such backend.\n");
-		return NULL;
-	}
-	mid = arg + plen + 1;
-	for (i = 0; i < snap->n; i++)
-		if (strcmp(snap->members[i]->id, mid) == 0)
-			return snap->members[i];
-	evbuffer_add_printf(out, "No such server.\n");
-	return NULL;
-}
+/* HAProxy 2.6's server-state dump: file format version and field names. */
+#define SRV_STATE_VERSION	1
+static const char srv_state_fields[] =
+    "be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight "
+    "srv_iweight srv_time_since_last_change srv_check_status srv_check_result "
+    "srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id "
+    "srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr "
+    "srv_agent_port";
 
-static void
-cmd_admin_server(const char *arg, int disable, struct evbuffer *out)
-{
-	struct lb_member *m = find_server(arg, out);
-
-	if (m == NULL)
-		return;
-	if (atomic_exchange(&m->cli_disabled, disable ? true : false) == (disable != 0))
-		return;
-	m->last_change = lb_wall_s();
-	lb_notice("member %s (%s) %s from the stats socket", m->id, m->name,
-	    disable ? "disabled (MAINT)" : "enabled");
-}
-
-/* The configured weight of m in the current config (HAProxy's "initial weight"). */
-static int
-initial_weight(const struct lb_member *m)
-{
-	const struct lb_config *conf = lb_proc.snap->conf;
-	size_t i;
-
-	for (i = 0; i < conf->n_members; i++)
-		if (strcmp(conf->members[i].id, m->id) == 0)
-			return conf->members[i].weight;
-	return LD(m->weight);
-}
-
-/* "set weight <pool>/<member> N|N%": absolute 0..256, or relative to the configured weight. */
-static void
-cmd_set_weight(const char *arg, const char *wstr, struct evbuffer *out)
-{
-	struct lb_member *m = find_server(arg, out);
-	char buf[32];
-	size_t len;
-	long w;
-	int old;
-
-	if (m == NULL)
-		return;
-	if (wstr == NULL || *wstr == '\0') {
-		evbuffer_add_printf(out, "Require <weight> or <weight%%>.\n");
-		return;
-	}
-	len = strlen(wstr);
-	if (len < sizeof(buf) && wstr[len - 1] == '%') {
-		memcpy(buf, wstr, len - 1);
-		buf[len - 1] = '\0';
-		if (parse_int(buf, 0, LONG_MAX, &w) == -1) {
-			evbuffer_add_printf(out, "Relative weight must be a positive integer "
-			    "followed by '%%'.\n");
-			return;
-		}
-		if (w > 25600)
-			w = 25600;
-		w = initial_weight(m) * w / 100;
-		if (w > 256)
-			w = 256;
-	} else if (parse_int(wstr, 0, 256, &w) == -1) {
-		evbuffer_add_printf(out, "Absolute weight can only be between 0 and 256 inclusive.\n");
-		return;
-	}
-	old = atomic_exchange(&m->weight, (int)w);
-	if (old != (int)w) {
-		if ((old == 0) != (w == 0))
-			m->last_change = lb_wall_s();
-		lb_notice("member %s (%s) weight %d -> %ld from the stats socket",
-		    m->id, m->name, old, w);
-	}
-}
-
-/* "get weight <pool>/<member>": HAProxy's "<current> (initial <configured>)". */
-static void
-cmd_get_weight(const char *arg, struct evbuffer *out)
-{
-	struct lb_member *m = find_server(arg, out);
-
-	if (m == NULL)
-		return;
-	evbuffer_add_printf(out, "%d (initial %d)\n", LD(m->weight), initial_weight(m));
-}
-
-static const char help_text[] =
-    "  help                                  : this message\n"
-    "  show info                             : report information about the running process\n"
-    "  show stat [iid type sid] [json] [up|no-maint] : report counters for each proxy and server\n"
-    "  show health                           : report the health-check state of each member\n"
-    "  disable server <pool>/<member>        : put a member in maintenance (MAINT)\n"
-    "  enable server <pool>/<member>         : end a member's maintenance\n"
-    "  get weight <pool>/<member>            : report a member's current and configured weight\n"
-    "  set weight <pool>/<member> <w>[%]     : change a member's weight (0..256, or % of the configured one)\n"
-    "  quit                                  : disconnect\n";
-
-/* Split line into words on blanks; returns the count (at most max). */
-static int
-split_words(char *line, char **argv, int max)
-{
-	int argc = 0;
-	char *p = line;
-
-	while (argc < max) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		argv[argc++] = p;
-		while (*p != '\0' && *p != ' ' && *p != '\t')
-			p++;
-		if (*p != '\0')
-			*p++ = '\0';
-	}
-	return argc;
-}
-
-/* Run one command (no ';'); the reply goes to out, without the trailing empty line. */
-static void
-run_one(char *cmd, struct evbuffer *out)
-{
-	char *argv[STATS_MAX_ARGS + 1];
-	int argc = split_words(cmd, argv, STATS_MAX_ARGS + 1);
-
-	if (argc == 0)
-		return;
-	if (argc > STATS_MAX_ARGS) {
-		evbuffer_add_printf(out, "Too many words on the command line.\n");
-		return;
-	}
-	if (argc >= 2 && strcmp(argv[0], "show") == 0) {
-		if (strcmp(argv[1], "stat") == 0) {
-			cmd_show_stat(argv + 2, argc - 2, out);
-			return;
-		}
-		if (strcmp(argv[1], "info") == 0 && argc == 2) {
-			cmd_show_info(out);
-			return;
-		}
-		if (strcmp(argv[1], "health") == 0 && argc == 2) {
-			cmd_show_health(out);
-			return;
-		}
-	} else if (argc >= 2 && strcmp(argv[1], "server") == 0 &&
-	    (strcmp(argv[0], "disable") == 0 || strcmp(argv[0], "enable") == 0)) {
-		cmd_admin_server(argc > 2 ? argv[2] : NULL, argv[0][0] == 'd', out);
-		return;
-	} else if (argc >= 2 && strcmp(argv[0], "set") == 0 && strcmp(argv[1], "weight") == 0) {
-		cmd_set_weight(argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, out);
-		return;
-	} else if (argc >= 2 && strcmp(argv[0], "get") == 0 && strcmp(argv[1], "weight") == 0) {
-		cmd_get_weight(argc > 2 ? argv[2] : NULL, out);
-		return;
-	} else if (argc == 1 && strcmp(argv[0], "help") == 0) {
-		evbuffer_add_printf(out, "The following commands are valid at this level:\n%s",
-		    help_text);
-		return;
-	} else if (argc == 1 && strcmp(argv[0], "quit") == 0) {
-		return;
-	} else if (strcmp(argv[0], "_getsocks") == 0) {
-		evbuffer_add_printf(out, "_getsocks must be alone on its connection.\n");
-		return;
-	}
-	evbuffer_add_printf(out, "Unknown command. Please enter one of the following commands only :\n%s",
-	    help_text);
-}
-
-void
-lb_stats_command(const char *line, struct evbuffer *out)
-{
-	char *copy = strdup(line), *cmd, *next;
-
-	if (copy == NULL) {
-		evbuffer_add_printf(out, "Out of memory.\n\n");
-		return;
-	}
-	/* like HAProxy: commands separated by ';', each answer followed by an empty line */
-	for (cmd = copy; cmd != NULL; cmd = next) {
-		next = strchr(cmd, ';');
-		if (next != NULL)
-			*next++ = '\0';
-		run_one(cmd, out);
-		evbuffer_add(out, "\n", 1);
-	}
-	free(copy);
-}
-
-/* --- socket: listener handover ------------------------------------------- */
-
-/* Answer _getsocks on fd: the header and every listening descriptor, one message. */
-static int
-send_listeners(int fd)
-{
-	int fds[STATS_MAX_FDS];
-	int n = lb_proc_listen_fds(fds, STATS_MAX_FDS);
-	struct getsocks_hdr hdr;
-	struct iovec iov;
-	struct msghdr msg;
-	union {
-		char		buf[CMSG_SPACE(sizeof(int) * STATS_MAX_FDS)];
-		struct cmsghdr	align;
-	} cbuf;
-	struct cmsghdr *cm;
-	ssize_t r;
-
-	if (n < 0)
-		n = 0;
-	if (n > STATS_MAX_FDS)
-		n = STATS_MAX_FDS;
-	memcpy(hdr.magic, GETSOCKS_MAGIC, sizeof(hdr.magic));
-	hdr.count = (uint32_t)n;
-	iov.iov_base = &hdr;
-	iov.iov_len = sizeof(hdr);
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (n > 0) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)n);
-	}
-	do
-		r = sendmsg(fd, &msg, MSG_NOSIGNAL);
-	while (r == -1 && errno == EINTR);
-	if (r != (ssize_t)sizeof(hdr)) {
-		lb_warn("stats socket: cannot hand over %d listener(s): %s", n,
-		    r == -1 ? strerror(errno) : "short write");
-		return -1;
-	}
-	lb_notice("stats socket: handed %d listening socket(s) over to a new process", n);
-	return 0;
-}
-
-/* recvmsg with the 5 s timeout; collects SCM_RIGHTS descriptors into got. */
-static ssize_t
-recv_with_fds(int s, void *buf, size_t len, int *got, int *ngot, int cap, int *truncated)
-{
-	union {
-		char		buf[CMSG_SPACE(sizeof(int) * STATS_MAX_FDS)];
-		struct cmsghdr	align;
-	} cbuf;
-	struct iovec iov = { buf, len };
-	struct msghdr msg;
-	struct cmsghdr *cm;
-	ssize_t r;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf.buf;
-	msg.msg_controllen = sizeof(cbuf.buf);
-	do
-		r = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
-	while (r == -1 && errno == EINTR);
-	if (r == -1)
-		return -1;
-	if (msg.msg_flags & MSG_CTRUNC)
-		*truncated = 1;
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
-		size_t n, i;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (*ngot < cap)
-				got[(*ngot)++] = fd;
-			else {
-				close(fd);
-				*truncated = 1;
-			}
-		}
-	}
-	return r;
-}
-
-int
-lb_stats_fetch_listeners(const char *path, int *fds, int max)
-{
-	static const char req[] = "_getsocks\n";
-	struct sockaddr_un sa_un;
-	struct timeval tv = { FETCH_TIMEOUT_S, 0 };
-	struct getsocks_hdr hdr;
-	int got[STATS_MAX_FDS];
-	int s, ngot = 0, truncated = 0, ret = -1, err = 0, i;
-	size_t have = 0;
-	ssize_t r;
-
-	if (strlen(path) >= sizeof(sa_un.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memset(&sa_un, 0, sizeof(sa_un));
-	sa_un.sun_family = AF_UNIX;
-	memcpy(sa_un.sun_path, path, strlen(path) + 1);
-	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s == -1)
-		return -1;
-	/* blocking on purpose (before the event loop), but never for long */
-	if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
-	    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
-	    connect(s, (struct sockaddr *)&sa_un, sizeof(sa_un)) == -1) {
-		err = errno;
-		goto out;
-	}
-	do
-		r = send(s, req, sizeof(req) - 1, MSG_NOSIGNAL);
-	while (r == -1 && errno == EINTR);
-	if (r != (ssize_t)sizeof(req) - 1) {
-		err = r == -1 ? errno : EIO;
-		goto out;
-	}
-	while (have < sizeof(hdr)) {
-		r = recv_with_fds(s, (char *)&hdr + have, sizeof(hdr) - have, got, &ngot,
-		    STATS_MAX_FDS, &truncated);
-		if (r == -1) {
-			err = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
-			goto out;
-		}
-		if (r == 0) {
-			err = EPROTO;	/* closed early: not an lbproxy, or an error text */
-			goto out;
-		}
-		have += (size_t)r;
-	}
-	if (memcmp(hdr.magic, GETSOCKS_MAGIC, sizeof(hdr.magic)) != 0 ||
-	    hdr.count != (uint32_t)ngot || truncated) {
-		err = truncated ? EMSGSIZE : EPROTO;
-		goto out;
-	}
-	ret = 0;
-	for (i = 0; i < ngot; i++) {
-		if (ret < max)
-			fds[ret++] = got[i];
-		else
-			close(got[i]);
-	}
-	ngot = 0;
-out:
-	for (i = 0; i < ngot; i++)
-		close(got[i]);
-	close(s);
-	if (ret == -1)
-		errno = err;
-	return ret;
-}
-
-/* --- socket: connections --------------------------------------------------- */
-
-/* Run the command line and queue the whole reply; the connection closes once it drains. */
-static void
-client_reply(struct lb_oneshot_conn *c, char *line)
-{
-	struct evbuffer *out = lb_oneshot_conn_reply(c);
-	size_t len = strlen(line);
-	char *p;
-
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-		line[--len] = '\0';
-	for (p = line; *p == ' ' || *p == '\t'; p++)
-		;
-	if (strcmp(p, "_getsocks") == 0) {
-		(void)send_listeners(lb_oneshot_conn_fd(c));
-		lb_oneshot_conn_close(c);
-		return;
-	}
-	lb_stats_command(p, out);
-	if (evbuffer_get_length(out) == 0)
-		lb_oneshot_conn_close(c);
-}
-
-/*
- * The first n bytes of in as a string (malloc'd here, not by libevent:
- * evbuffer_readln's result comes from libevent's allocator, see mempool.h).
- */
-static char *
-take_line(struct evbuffer *in, size_t n)
-{
-	char *line = malloc(n + 1);
-
-	if (line == NULL)
-		return NULL;
-	evbuffer_remove(in, line, n);
-	line[n] = '\0';
-	return line;
-}
-
-static void
-client_request(struct lb_oneshot_conn *c, struct evbuffer *in)
-{
-	struct evbuffer_ptr eol;
-	size_t eol_len;
-	char *line;
-
-	eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
-	if (eol.pos == -1 || (size_t)eol.pos > STATS_MAX_LINE) {
-		if (eol.pos != -1 || evbuffer_get_length(in) > STATS_MAX_LINE)
-			evbuffer_add_printf(lb_oneshot_conn_reply(c), "Command line too long.\n\n");
-		return;
-	}
-	if ((line = take_line(in, (size_t)eol.pos)) == NULL) {
-		lb_oneshot_conn_close(c);
-		return;
-	}
-	evbuffer_drain(in, eol_len);
-	client_reply(c, line);
-	free(line);
-}
-
-/* A client that shut down its side without a newline still gets its answer. */
-static int
-client_eof(struct lb_oneshot_conn *c, struct evbuffer *in)
-{
-	size_t n = evbuffer_get_length(in);
-	char *line;
-
-	if (n == 0 || n > STATS_MAX_LINE || (line = take_line(in, n)) == NULL)
-		return -1;
-	client_reply(c, line);
-	free(line);
-	return 0;
-}
-
-static const struct lb_oneshot_ops stats_ops = {
-	.what = "stats socket",
-	.read_timeout_s = STATS_READ_TIMEOUT_S,
-	.write_timeout_s = STATS_WRITE_TIMEOUT_S,
-	.read_max = STATS_MAX_LINE + 2,
-	/* one write for the whole reply: agents stop reading at the first short recv() */
-	.max_single_write = 4 * 1024 * 1024,
-	/* what the client sent beyond its command is dropped, so close() does not reset it */
-	.flags = LB_ONESHOT_DRAIN_RECV,
-	.request = client_request,
-	.eof = client_eof,
+/* HAProxy's numbers: server state, admin flags, check status, result and state bits. */
+enum {
+	SRV_ST_STOPPED = 0,
+	SRV_ST_RUNNING = 2,
+};
+enum {
+	SRV_ADMF_FMAINT = 0x01,		/* forced into maintenance (CLI) */
+	SRV_ADMF_CMAINT = 0x04,		/* in maintenance by the configuration */
+	SRV_ADMF_FDRAIN = 0x08,		/* forced into drain (CLI) */
+};
+enum {
+	CHK_RES_UNKNOWN = 0,
+	CHK_RES_FAILED = 2,
+	CHK_RES_PASSED = 3,
+};
+enum {
+	CHK_ST_CONFIGURED = 0x02,
+	CHK_ST_ENABLED = 0x04,
+	CHK_ST_PAUSED = 0x08,
+};
+/* enum healthcheck_status of HAProxy 2.6 (include/haproxy/check-t.h) */
+static const int hchk_status[] = {
+	[LB_CHK_UNKNOWN] = 1,	/* HCHK_STATUS_INI */
+	[LB_CHK_SOCKERR] = 5,
+	[LB_CHK_L4OK] = 6,
+	[LB_CHK_L4TOUT] = 7,
+	[LB_CHK_L4CON] = 8,
+	[LB_CHK_L6OK] = 9,
+	[LB_CHK_L6TOUT] = 10,
+	[LB_CHK_L6RSP] = 11,
+	[LB_CHK_L7TOUT] = 12,
+	[LB_CHK_L7RSP] = 13,
+	[LB_CHK_L7OK] = 15,	/* HCHK_STATUS_L7OKD */
+	[LB_CHK_L7STS] = 17,
 };
 
-/*
- * Bind a temporary name and rename it over path, so the socket is never
- * missing or briefly world-accessible, and an older process keeps serving
- * on its (now unlinked) socket until then. Returns the listening fd or -1.
- */
 static int
-bind_socket(const char *path, int mode, struct stat *sb)
+admin_flags(const struct lb_snapshot *snap, const struct lb_member *m)
 {
-	struct sockaddr_un sa_un;
-	struct stat old;
-	char tmp[sizeof(sa_un.sun_path)];
-	int fd, saved, n;
-
-	n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (lstat(path, &old) == 0 && !S_ISSOCK(old.st_mode)) {
-		errno = EEXIST;		/* never replace something that is not a socket */
-		return -1;
-	}
-	memset(&sa_un, 0, sizeof(sa_un));
-	sa_un.sun_family = AF_UNIX;
-	memcpy(sa_un.sun_path, tmp, (size_t)n + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	(void)unlink(tmp);
-	if (bind(fd, (struct sockaddr *)&sa_un, sizeof(sa_un)) == -1)
-		goto fail;
-	if (chmod(tmp, (mode_t)mode) == -1 || listen(fd, STATS_BACKLOG) == -1 ||
-	    rename(tmp, path) == -1 || stat(path, sb) == -1)
-		goto fail_unlink;
-	return fd;
-fail_unlink:
-	saved = errno;
-	(void)unlink(tmp);
-	errno = saved;
-fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	if (!snap->conf->pool.admin_state_up || !LD(m->admin_up))
+		return SRV_ADMF_FMAINT | SRV_ADMF_CMAINT;	/* HAProxy's "disabled" */
+	if (LD(m->cli_disabled))
+		return SRV_ADMF_FMAINT;
+	return LD(m->cli_drain) ? SRV_ADMF_FDRAIN : 0;
 }
 
-struct lb_stats *
-lb_stats_new(struct event_base *base, const char *path, int mode)
+/* One "show servers state" line for m. */
+static void
+server_state_line(struct evbuffer *out, const struct lb_snapshot *snap, const struct lb_member *m,
+    int64_t now)
 {
-	struct lb_stats *st;
-	struct stat sb;
-	int fd, saved;
+	const struct lb_config *conf = snap->conf;
+	enum lb_member_status st = member_status(snap, m);
+	bool maint = st == LB_MEMBER_MAINT, checked = has_check(snap, m);
+	int rise = conf->health_rise, chk_state = 0, status = 1, result = CHK_RES_UNKNOWN;
+	int health = rise;
+	char host[LB_ADDRSTRLEN];
 
-	fd = bind_socket(path, mode, &sb);
-	if (fd == -1)
-		return NULL;
-	st = calloc(1, sizeof(*st));
-	if (st == NULL)
-		goto fail;
-	st->dev = sb.st_dev;
-	st->ino = sb.st_ino;
-	st->path = strdup(path);
-	if (st->path == NULL)
-		goto fail;
-	st->srv = lb_oneshot_new(base, fd, &stats_ops, st->path);
-	if (st->srv == NULL)
-		goto fail;
-	lb_info("stats socket listening on %s (mode %04o)", path, (unsigned)mode);
-	return st;
-fail:
-	saved = errno != 0 ? errno : ENOMEM;
-	close(fd);
-	(void)unlink(path);
-	if (st != NULL) {
-		free(st->path);
-		free(st);
+	if (checked) {
+		chk_state = CHK_ST_CONFIGURED | CHK_ST_ENABLED | (maint ? CHK_ST_PAUSED : 0);
+		if ((size_t)m->check_status < LB_ARRAY_SIZE(hchk_status))
+			status = hchk_status[m->check_status];
+		if (m->check_status != LB_CHK_UNKNOWN)
+			result = m->check_status == LB_CHK_L4OK || m->check_status == LB_CHK_L6OK ||
+			    m->check_status == LB_CHK_L7OK ? CHK_RES_PASSED : CHK_RES_FAILED;
+		health = maint ? 0 : check_health(m, rise, conf->hm->max_retries);
 	}
-	errno = saved;
-	return NULL;
+	evbuffer_add_printf(out, "%d %s %d %s %s %d %d %d %d %" PRId64 " %d %d %d %d 0 0 0 - %d - 0 0 - - 0\n",
+	    IID_BACKEND, conf->pool.id, m->sid, m->id,
+	    lb_addr_host((const struct sockaddr *)&m->addr, host, sizeof(host)),
+	    st == LB_MEMBER_MAINT || st == LB_MEMBER_DOWN ? SRV_ST_STOPPED : SRV_ST_RUNNING,
+	    admin_flags(snap, m), LD(m->weight), m->conf_weight,
+	    now > m->last_change ? now - m->last_change : 0,
+	    status, result, health, chk_state, m->port);
 }
 
 void
-lb_stats_free(struct lb_stats *st)
+lb_stats_show_servers_state(char **args, int nargs, struct evbuffer *out)
 {
-	struct stat sb;
+	const struct lb_snapshot *snap = lb_proc.snap;
+	int64_t now = lb_wall_s();
+	size_t i;
 
-	if (st == NULL)
+	/* like HAProxy, the backend is looked up by name only */
+	if (nargs > 0 && (snap == NULL || strcmp(args[0], snap->conf->pool.id) != 0)) {
+		evbuffer_add_printf(out, "Can't find backend.\n");
 		return;
-	lb_oneshot_free(st->srv);
-	/* remove the socket file only if a newer process has not replaced it */
-	if (stat(st->path, &sb) == 0 && sb.st_dev == st->dev && sb.st_ino == st->ino)
-		(void)unlink(st->path);
-	free(st->path);
-	free(st);
+	}
+	evbuffer_add_printf(out, "%d\n# %s\n", SRV_STATE_VERSION, srv_state_fields);
+	if (snap == NULL)
+		return;
+	for (i = 0; i < snap->n; i++)
+		server_state_line(out, snap, snap->members[i], now);
 }

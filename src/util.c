@@ -169,6 +169,22 @@ lb_hash64(const void *data, size_t len, uint64_t seed)
 }
 
 int
+lb_parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
 lb_fd_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);

@@ -3,6 +3,7 @@
 #define LB_LISTENER_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "lbproxy/util.h"
@@ -16,12 +17,14 @@ struct lb_listener {
 };
 
 /*
- * Bind and listen on addr (SO_REUSEADDR, non-blocking, TCP_DEFER_ACCEPT for
- * HTTP), or adopt an inherited descriptor bound to the same address from
- * fds (takeover). Returns a new listener (refcnt 1) or NULL with errno set.
+ * Bind and listen on addr (SO_REUSEADDR, non-blocking), or
+ * adopt (dup) an inherited descriptor bound to the same address from
+ * inherited (takeover). Returns a new listener (refcnt 1) or NULL with errno.
  */
 struct lb_listener *lb_listener_open(const struct sockaddr *addr, socklen_t len, int backlog,
     const int *inherited, int n_inherited);
+/* Is fd a listening TCP socket bound to addr (family, address, port)? */
+bool lb_listener_bound_to(int fd, const struct sockaddr *addr, socklen_t len);
 void lb_listener_ref(struct lb_listener *l);
 /* Drop a reference; the last one closes the socket. */
 void lb_listener_unref(struct lb_listener *l);

@@ -3,7 +3,8 @@
  * for as long as any config snapshot or session refers to it, so health state,
  * counters and persistence survive reloads. Fields written by worker threads
  * are atomics; the health and check fields are owned by the main thread
- * (health checks and the stats socket run there).
+ * (health checks and the stats socket run there). The status word shown by
+ * the stats socket and the metrics is computed here, once.
  */
 #ifndef LB_MEMBER_H
 #define LB_MEMBER_H
@@ -71,8 +72,10 @@ struct lb_member {
 
 	_Atomic int		 refcnt;
 	_Atomic int		 weight;	/* config weight, or "set weight" */
+	int			 conf_weight;	/* the config's (HAProxy's initial weight) */
 	_Atomic bool		 admin_up;	/* config admin_state_up */
-	_Atomic bool		 cli_disabled;	/* "disable server" */
+	_Atomic bool		 cli_disabled;	/* admin MAINT: "disable server" */
+	_Atomic bool		 cli_drain;	/* admin DRAIN: "set server ... state drain" */
 	_Atomic int		 health;	/* enum lb_health_state */
 	_Atomic bool		 in_config;	/* false once a reload removed it */
 	_Atomic unsigned	 active;	/* current connections (least-conn, scur) */
@@ -87,8 +90,8 @@ struct lb_member {
 	int			 check_code;	/* HTTP status of the last check, 0 */
 	int			 check_duration_ms;
 	char			 check_desc[128];
-	uint64_t		 chkfail;	/* failed checks */
-	uint64_t		 chkdown;	/* UP -> DOWN transitions */
+	uint64_t		 chkfail;	/* failed checks while not DOWN (HAProxy's) */
+	uint64_t		 chkdown;	/* running -> DOWN or MAINT transitions */
 	int64_t			 last_change;	/* wall seconds of the last state change */
 	int64_t			 down_since;	/* wall seconds, 0 if not down */
 	int64_t			 downtime;	/* accumulated seconds DOWN */
@@ -101,10 +104,46 @@ void lb_member_update(struct lb_member *m, const struct lb_member_conf *mc);
 void lb_member_ref(struct lb_member *m);
 void lb_member_unref(struct lb_member *m);
 
-/* Balanced traffic allowed: admin up, not disabled, weight > 0 (health aside). */
+/* Balanced traffic allowed: admin up, not disabled or drained, weight > 0 (health aside). */
 bool lb_member_usable(const struct lb_member *m);
-/* Status word for stats: "UP", "DOWN", "MAINT", "DRAIN", "no check". */
-const char *lb_member_status(const struct lb_member *m);
+/* In maintenance: admin_state_up false in the config, or disabled on the stats socket. */
+bool lb_member_maint(const struct lb_member *m);
+
+/*
+ * A member's status as HAProxy 2.6 words it on the stats socket. Computed
+ * here only (stats rows, metrics and filters all ask this function).
+ */
+enum lb_member_status {
+	LB_MEMBER_UP,		/* also while the first check is pending */
+	LB_MEMBER_DOWN,
+	LB_MEMBER_MAINT,	/* admin down (member or pool) or disabled */
+	LB_MEMBER_DRAIN,	/* put in drain, or removed by a reload and draining */
+	LB_MEMBER_NOCHECK,	/* no health monitor */
+};
+extern const char *const lb_member_status_names[];	/* [LB_MEMBER_NOCHECK] = "no check" */
+
+/*
+ * m's status in a pool whose admin_state_up is pool_up. Weight 0 does not
+ * make a member DRAIN (HAProxy shows it UP with weight 0); only the admin
+ * drain state and a reload's removal do.
+ */
+enum lb_member_status lb_member_status(const struct lb_member *m, bool pool_up);
+/* Does m take new balanced traffic (UP or no check, with a weight above 0)? */
+bool lb_member_serving(const struct lb_member *m, bool pool_up);
+
+/* Admin state set from the stats socket; one at a time, as HAProxy's. */
+enum lb_member_admin {
+	LB_ADMIN_READY,		/* "enable server", "set server ... state ready" */
+	LB_ADMIN_DRAIN,		/* no new balanced traffic, persistent clients still served */
+	LB_ADMIN_MAINT,		/* no traffic: "disable server", "... state maint" */
+};
+
+/*
+ * Put m in admin state st (main thread). Entering MAINT from a running
+ * state counts in chkdown, as HAProxy counts it. Returns whether anything
+ * changed (last_change is then now).
+ */
+bool lb_member_set_admin(struct lb_member *m, enum lb_member_admin st);
 
 /* Passive evidence from real traffic (any thread). */
 void lb_member_connect_failed(struct lb_member *m);

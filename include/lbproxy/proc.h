@@ -16,7 +16,7 @@ struct event_base;
 struct lb_snapshot;
 struct lb_worker;
 struct lb_health;
-struct lb_stats;
+struct lb_cli;
 struct lb_config;
 struct lb_diag;
 
@@ -33,7 +33,7 @@ struct lb_proc {
 	struct lb_worker	**workers;
 	int			 n_workers;
 	struct lb_health	*health;
-	struct lb_stats		*stats;
+	struct lb_cli		*cli;		/* the stats socket */
 	pid_t			 pid;
 	int64_t			 start_wall;
 	uint64_t		 start_ms;

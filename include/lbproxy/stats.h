@@ -1,49 +1,53 @@
 /*
- * stats.h: the HAProxy-compatible stats socket (Unix stream, one command per
- * connection, reply written whole then closed), the listener handover for
- * -sf takeover, and the optional Prometheus endpoint. All on the main thread.
+ * stats.h: the stats rows in HAProxy's layout (FRONTEND, one per member,
+ * BACKEND) and their CSV and JSON renderers, plus the read-only views the
+ * command socket (cli.h) serves: show stat, show info, show health, show
+ * servers state. Main thread only; counters are read with relaxed loads.
  */
 #ifndef LB_STATS_H
 #define LB_STATS_H
 
-#include <stddef.h>
+#include <stdbool.h>
 
-struct event_base;
 struct evbuffer;
-struct lb_member;
 struct lb_snapshot;
-struct lb_stats;
-struct lb_metrics;
 
-/* A server's status word as the stats socket shows it (an admin-down pool means MAINT). */
-const char *lb_stats_member_status(const struct lb_snapshot *snap, const struct lb_member *m);
-/* Does a server with that status take new balanced traffic (UP or no check)? */
-int lb_stats_member_serving(const char *status);
+/* HAProxy's row types; a filter's types is a mask of 1 << type. */
+enum {
+	LB_STATS_TYPE_FRONTEND = 0,
+	LB_STATS_TYPE_BACKEND = 1,
+	LB_STATS_TYPE_SERVER = 2,
+};
+
+/* Which rows a dump shows ("show stat [iid type sid] [up|no-maint]"). */
+struct lb_stats_filter {
+	int	 iid;		/* proxy id, -1 = every proxy */
+	int	 types;		/* mask of 1 << LB_STATS_TYPE_*, -1 = all */
+	int	 sid;		/* server id, -1 = every server */
+	bool	 up_only;	/* "up": no server in MAINT or DOWN */
+	bool	 no_maint;	/* "no-maint": no server in MAINT */
+};
+
+enum lb_stats_format {
+	LB_STATS_CSV,		/* HAProxy's: "# " header, every cell ending in ',' */
+	LB_STATS_JSON,		/* one array of objects, empty cells left out */
+};
+
+/* Every row. */
+void lb_stats_filter_init(struct lb_stats_filter *f);
+/* Append snap's rows that pass f to out (snap NULL: the CSV header or []). */
+void lb_stats_dump(const struct lb_snapshot *snap, const struct lb_stats_filter *f,
+    enum lb_stats_format fmt, struct evbuffer *out);
 
 /*
- * Bind the stats socket at path (an existing socket file is replaced) with
- * the given mode. Returns a new lb_stats or NULL with errno set.
+ * Command handlers (cli.c's table): args are the words after the command's
+ * own, the reply goes to out. They read the current snapshot (lb_proc).
  */
-struct lb_stats *lb_stats_new(struct event_base *base, const char *path, int mode);
-void lb_stats_free(struct lb_stats *st);
-
-/*
- * Run one CLI command line (without newline) and append the reply to out,
- * exactly as the socket would send it. Used by the socket and by tests.
- */
-void lb_stats_command(const char *line, struct evbuffer *out);
-
-/*
- * Takeover client: connect to the old process's stats socket at path, ask
- * for its listening sockets and receive them (SCM_RIGHTS). Returns how many
- * descriptors were stored in fds (at most max), or -1 with errno.
- */
-int lb_stats_fetch_listeners(const char *path, int *fds, int max);
-
-/* Prometheus text endpoint on "host:port". Returns new or NULL with errno. */
-struct lb_metrics *lb_metrics_new(struct event_base *base, const char *listen);
-void lb_metrics_free(struct lb_metrics *mx);
-/* Record one HTTP request's total time for the latency histogram (any thread). */
-void lb_metrics_observe_ms(unsigned ms);
+void lb_stats_show_stat(char **args, int nargs, struct evbuffer *out);
+void lb_stats_show_info(char **args, int nargs, struct evbuffer *out);
+/* lbproxy extension: one line per member with its health-check state. */
+void lb_stats_show_health(char **args, int nargs, struct evbuffer *out);
+/* HAProxy 2.6's "show servers state [<backend>]" (server-state file version 1). */
+void lb_stats_show_servers_state(char **args, int nargs, struct evbuffer *out);
 
 #endif

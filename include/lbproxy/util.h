@@ -41,6 +41,9 @@ int lb_addr_port(const struct sockaddr *sa);
 /* 64-bit FNV-1a followed by a final avalanche; stable across processes and hosts. */
 uint64_t lb_hash64(const void *data, size_t len, uint64_t seed);
 
+/* Strict decimal integer in [lo, hi] (no sign games, no trailing text); returns 0 or -1. */
+int lb_parse_long(const char *s, long lo, long hi, long *out);
+
 /* Set O_NONBLOCK and FD_CLOEXEC on fd; returns 0 or -1. */
 int lb_fd_nonblock(int fd);
 

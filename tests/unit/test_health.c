@@ -390,6 +390,10 @@ test_feed_first_failure(void **state LB_UNUSED)
 	assert_int_equal(m->fall_cnt, 1);
 	assert_int_equal(m->chkfail, 1);
 	assert_int_not_equal(m->down_since, 0);
+	/* a first verdict of DOWN is a down transition too (HAProxy: chkdown 1) */
+	assert_int_equal(m->chkdown, 1);
+	assert_false(lb_health_feed(m, &bad, 2, 3));
+	assert_int_equal(m->chkfail, 1);
 	lb_member_unref(m);
 }
 
@@ -409,11 +413,40 @@ test_feed_fall(void **state LB_UNUSED)
 	assert_int_equal(health(m), LB_HEALTH_DOWN);
 	assert_int_equal(m->fall_cnt, 3);
 	assert_int_equal(m->chkdown, 1);
-	/* staying down is not a transition; the counter stays at its threshold */
+	/*
+	 * staying down is not a transition; the counter stays at its threshold,
+	 * and chkfail at the count that took it down (HAProxy 2.6)
+	 */
 	assert_false(lb_health_feed(m, &bad, 2, 3));
 	assert_int_equal(m->fall_cnt, 3);
-	assert_int_equal(m->chkfail, 4);
+	assert_int_equal(m->chkfail, 3);
 	assert_int_equal(m->chkdown, 1);
+	lb_member_unref(m);
+}
+
+/* In maintenance HAProxy does not check: failures then count in neither counter. */
+static void
+test_feed_maint(void **state LB_UNUSED)
+{
+	struct lb_member *m = member_new("m1", "10.0.1.11", 80);
+	struct lb_check_result bad = result(false, LB_CHK_L4CON, 0, "connection refused");
+
+	set_health(m, LB_HEALTH_UP);
+	assert_true(lb_member_set_admin(m, LB_ADMIN_MAINT));
+	assert_int_equal(m->chkdown, 1);
+	assert_false(lb_health_feed(m, &bad, 2, 3));
+	assert_false(lb_health_feed(m, &bad, 2, 3));
+	assert_true(lb_health_feed(m, &bad, 2, 3));
+	assert_int_equal(health(m), LB_HEALTH_DOWN);
+	assert_int_equal(m->chkfail, 0);
+	assert_int_equal(m->chkdown, 1);
+	/* admin_state_up false in the config is maintenance too */
+	assert_true(lb_member_set_admin(m, LB_ADMIN_READY));
+	set_health(m, LB_HEALTH_UP);
+	m->fall_cnt = 0;
+	atomic_store(&m->admin_up, false);
+	assert_false(lb_health_feed(m, &bad, 2, 3));
+	assert_int_equal(m->chkfail, 0);
 	lb_member_unref(m);
 }
 
@@ -1198,6 +1231,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_feed_first_success),
 		cmocka_unit_test(test_feed_first_failure),
 		cmocka_unit_test(test_feed_fall),
+		cmocka_unit_test(test_feed_maint),
 		cmocka_unit_test(test_feed_rise),
 		cmocka_unit_test(test_feed_counters_reset),
 		cmocka_unit_test(test_feed_bookkeeping),
