@@ -88,7 +88,12 @@ lb_listener_open(const struct sockaddr *addr, socklen_t len, int backlog,
 		return NULL;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
 		goto fail;
-
+	/*
+	 * As HAProxy: a successor that could not take this socket over (-sf)
+	 * binds beside it while this process still listens.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1)
+		goto fail;
 	if (addr->sa_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	/* a VIP may be configured before its address is up (keepalived standby) */

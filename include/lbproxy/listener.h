@@ -17,7 +17,7 @@ struct lb_listener {
 };
 
 /*
- * Bind and listen on addr (SO_REUSEADDR, non-blocking), or
+ * Bind and listen on addr (SO_REUSEADDR and SO_REUSEPORT, non-blocking), or
  * adopt (dup) an inherited descriptor bound to the same address from
  * inherited (takeover). Returns a new listener (refcnt 1) or NULL with errno.
  */
