@@ -161,6 +161,15 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Out of descriptors, every worker pauses every ACCEPT_BACKOFF_MS for as long
+ * as it lasts: one log line per OUT_OF_FDS_LOG_MS for the whole process, with
+ * the pauses counted since the previous line, instead of one per pause.
+ */
+#define OUT_OF_FDS_LOG_MS	5000
+static _Atomic uint64_t out_of_fds_next_ms;	/* no line before then */
+static _Atomic unsigned out_of_fds_pauses;	/* since the last line */
+
+/*
  * No descriptor for accept() or for a member connection: stop accepting for
  * a while (the clients wait in the kernel backlog) instead of accepting
  * clients that could not be served, or spinning on a level-triggered listener.
@@ -169,11 +178,19 @@ void
 lb_worker_out_of_fds(struct lb_worker *w, const char *what)
 {
 	struct timeval tv = { 0, ACCEPT_BACKOFF_MS * 1000 };
+	uint64_t now = lb_now_ms(), next;
+	int err = errno;
 
 	if (!w->accept_on)
 		return;
-	lb_warn("vip %s: %s: %s; accepting paused %d ms",
-	    w->snap->conf->vip.id, what, strerror(errno), ACCEPT_BACKOFF_MS);
+	atomic_fetch_add(&out_of_fds_pauses, 1);
+	next = atomic_load(&out_of_fds_next_ms);
+	if (now >= next &&
+	    atomic_compare_exchange_strong(&out_of_fds_next_ms, &next, now + OUT_OF_FDS_LOG_MS))
+		lb_warn("vip %s: %s: %s; accepting paused %d ms (pauses since the last "
+		    "such line: %u, at most one line every %d s)", w->snap->conf->vip.id, what,
+		    strerror(err), ACCEPT_BACKOFF_MS, atomic_exchange(&out_of_fds_pauses, 0),
+		    OUT_OF_FDS_LOG_MS / 1000);
 	accept_stop(w);
 	evtimer_add(w->resume_ev, &tv);
 }
