@@ -126,8 +126,15 @@ for sv in sorted(set(a) | set(b)):
     cols = ["status", "weight", "act", "chkfail", "chkdown", "check_status"]
     if sv != "BACKEND":
         cols += ["check_code", "check_rise", "check_fall", "check_health"]
+    # HAProxy marks a check in progress with "* " before its last status
+    # and reads check_code 0 meanwhile; lbproxy shows the last result
+    running = b.get(sv, {}).get("check_status", "").startswith("* ")
     for col in cols:
         x, y = a.get(sv, {}).get(col), b.get(sv, {}).get(col)
+        if running and col == "check_status":
+            y = y[2:]
+        if running and col == "check_code":
+            continue
         if sv == "BACKEND" and col in ("chkfail", "chkdown", "check_status"):
             continue	# HAProxy's backend down transitions are not tracked by lbproxy
         if x != y:
