@@ -38,7 +38,7 @@ struct http_check {
 	bool			 tls;
 	bool			 handshaking;
 	uint64_t		 addr_key;	/* hash of the member address: session slot */
-	char			 host[LB_ADDRSTRLEN];	/* Host header value */
+	char			 host[256];	/* Host header value */
 };
 
 /* Client context shared by every HTTPS check, made on first use. */
@@ -217,10 +217,11 @@ send_request(struct http_check *hc)
 
 	lb_check_phase(&hc->c, LB_CHK_L7TOUT, "HTTP response timeout");
 	if (evbuffer_add_printf(bufferevent_get_output(hc->bev),
-	    "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: lbproxy-health\r\n"
+	    "%s %s HTTP/1.%d\r\nHost: %s\r\nUser-Agent: lbproxy-health\r\n"
 	    "Connection: close\r\n\r\n",
 	    hm->http_method != NULL ? hm->http_method : "GET",
-	    hm->url_path != NULL ? hm->url_path : "/", hc->host) == -1) {
+	    hm->url_path != NULL ? hm->url_path : "/", hm->http_version == 10 ? 0 : 1,
+	    hc->host) == -1) {
 		lb_check_finish(&hc->c, false, LB_CHK_SOCKERR, 0, "out of memory");
 		return;
 	}
@@ -343,15 +344,23 @@ http_connected(struct lb_check *c, int fd)
 	bufferevent_enable(hc->bev, EV_READ | EV_WRITE);
 }
 
-/* Host header value: the member address, with the port unless it is the scheme's default. */
+/*
+ * Host header value: the monitor's domain_name, else the address checked,
+ * with the port unless it is the scheme's default.
+ */
 static void
-host_header(const struct lb_member *m, bool tls, char *buf, size_t size)
+host_header(const struct lb_member *m, const struct lb_hm_conf *hm, bool tls, char *buf,
+    size_t size)
 {
 	char host[INET6_ADDRSTRLEN];
-	const struct sockaddr *sa = (const struct sockaddr *)&m->addr;
+	const struct sockaddr *sa = (const struct sockaddr *)&m->check_addr;
 	int port = lb_addr_port(sa);
 
-	if (m->addrlen == 0) {
+	if (hm->domain_name != NULL) {
+		snprintf(buf, size, "%s", hm->domain_name);
+		return;
+	}
+	if (m->check_addrlen == 0) {
 		snprintf(buf, size, "%s", m->address != NULL ? m->address : "");
 		return;
 	}
@@ -378,9 +387,9 @@ lb_check_http_start(struct event_base *base, const struct lb_member *m,
 	hc->cc.fd = -1;
 	hc->hm = hm;
 	hc->tls = hm->type == LB_HM_HTTPS;
-	hc->addr_key = lb_hash64(&m->addr, m->addrlen, 0);
-	host_header(m, hc->tls, hc->host, sizeof(hc->host));
-	lb_check_connect(&hc->c, &hc->cc, (const struct sockaddr *)&m->addr, m->addrlen,
+	hc->addr_key = lb_hash64(&m->check_addr, m->check_addrlen, 0);
+	host_header(m, hm, hc->tls, hc->host, sizeof(hc->host));
+	lb_check_connect(&hc->c, &hc->cc, (const struct sockaddr *)&m->check_addr, m->check_addrlen,
 	    http_connected);
 	return &hc->c;
 }

@@ -239,13 +239,13 @@ lb_check_icmp_start(struct event_base *base, const struct lb_member *m,
 		return NULL;
 	ic->fd = -1;
 	lb_check_phase(&ic->c, LB_CHK_L4TOUT, "no echo reply");
-	ic->af = m->addr.ss_family;
-	if (m->addrlen == 0 || (ic->af != AF_INET && ic->af != AF_INET6)) {
+	ic->af = m->check_addr.ss_family;
+	if (m->check_addrlen == 0 || (ic->af != AF_INET && ic->af != AF_INET6)) {
 		lb_check_finish(&ic->c, false, LB_CHK_SOCKERR, 0, "no member address");
 		return &ic->c;
 	}
-	memcpy(&ic->dst, &m->addr, m->addrlen);
-	ic->dstlen = m->addrlen;
+	memcpy(&ic->dst, &m->check_addr, m->check_addrlen);
+	ic->dstlen = m->check_addrlen;
 	/* the port means nothing to ICMP; IPv6 raw sockets even refuse one */
 	if (ic->af == AF_INET)
 		((struct sockaddr_in *)&ic->dst)->sin_port = 0;

@@ -125,7 +125,7 @@ lb_check_tcp_start(struct event_base *base, const struct lb_member *m,
 	if (tc == NULL)
 		return NULL;
 	tc->cc.fd = -1;
-	lb_check_connect(&tc->c, &tc->cc, (const struct sockaddr *)&m->addr, m->addrlen,
+	lb_check_connect(&tc->c, &tc->cc, (const struct sockaddr *)&m->check_addr, m->check_addrlen,
 	    tcp_connected);
 	return &tc->c;
 }

@@ -1,9 +1,11 @@
 /*
- * config_check.c: the validity pass over a parsed pool file, separate from
- * parsing as in HAProxy. Every rule of SPEC section 2 lives here: required
- * fields, ranges, names, uniqueness, how the VIP and pool combine (the
- * "HTTPS semantics"), files tls.c will open, and the derived fields.
- * Every problem is reported as "json.path: reason"; nothing stops at the first.
+ * config_check.c: the validity pass over a parsed configuration, separate
+ * from parsing as in HAProxy. Here: the helpers every rule uses, the
+ * process-wide "lbproxy" block, pools with their members and monitors, and
+ * the driver that moves the checked objects into struct lb_config. The
+ * listeners, their references to pools and their L7 policies are checked in
+ * config_lb.c. Every problem is reported as "json.path: reason"; nothing
+ * stops at the first.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,20 +29,24 @@
 #include "lbproxy/util.h"
 #include "config_int.h"
 
-/* Longest JSON path we build, and longest quoted value in a message. */
-#define PATH_MAX_LEN	128
-#define QUOTE_MAX	72
+#define PATH_MAX_LEN	LB_PATH_MAX
+#define QUOTE_MAX	LB_QUOTE_MAX
 
 const char *const lb_proto_names[] = {
 	[LB_PROTO_TCP] = "TCP",
 	[LB_PROTO_HTTP] = "HTTP",
 	[LB_PROTO_HTTPS] = "HTTPS",
+	[LB_PROTO_TERMINATED_HTTPS] = "TERMINATED_HTTPS",
+	[LB_PROTO_PROMETHEUS] = "PROMETHEUS",
+	[LB_PROTO_PROXY] = "PROXY",
+	[LB_PROTO_PROXYV2] = "PROXYV2",
 };
 
 const char *const lb_method_names[] = {
 	[LB_METHOD_ROUND_ROBIN] = "ROUND_ROBIN",
 	[LB_METHOD_LEAST_CONNECTIONS] = "LEAST_CONNECTIONS",
 	[LB_METHOD_SOURCE_IP] = "SOURCE_IP",
+	[LB_METHOD_SOURCE_IP_PORT] = "SOURCE_IP_PORT",
 };
 
 const char *const lb_persist_names[] = {
@@ -54,11 +61,14 @@ const char *const lb_hm_type_names[] = {
 	[LB_HM_TCP] = "TCP",
 	[LB_HM_HTTP] = "HTTP",
 	[LB_HM_HTTPS] = "HTTPS",
+	[LB_HM_TLS_HELLO] = "TLS-HELLO",
 };
 
-static const char *const tls_version_names[] = { "TLSv1.2", "TLSv1.3" };
-static const int tls_versions[] = { LB_TLS1_2_VERSION, LB_TLS1_3_VERSION };
-static const char *const tls_mode_names[] = { "terminate", "passthrough" };
+static const char *const reuse_names[] = {
+	[LB_REUSE_SAFE] = "safe",
+	[LB_REUSE_ALWAYS] = "always",
+	[LB_REUSE_NEVER] = "never",
+};
 
 #define C(m)	offsetof(struct lb_config, m)
 
@@ -87,11 +97,6 @@ static const struct int_rule {
 	{ "lbproxy.limits.max_body_bytes", C(max_body_bytes), 0, INT_MAX },
 };
 
-static void	cerr(struct lb_parse *, const char *, const char *, ...)
-		    LB_PRINTF(3, 4);
-static void	cwarn(struct lb_parse *, const char *, const char *, ...)
-		    LB_PRINTF(3, 4);
-
 const char *
 lb_config_alias(const struct lb_parse *p, const char *path)
 {
@@ -118,9 +123,8 @@ vreport(struct lb_parse *p, bool warn, const char *path, const char *fmt, va_lis
 	free(reason);
 }
 
-/* Report an error at path. */
-static void
-cerr(struct lb_parse *p, const char *path, const char *fmt, ...)
+void
+lb_cerr(struct lb_parse *p, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -129,9 +133,8 @@ cerr(struct lb_parse *p, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Same as cerr, for something that is skipped but does not make the file invalid. */
-static void
-cwarn(struct lb_parse *p, const char *path, const char *fmt, ...)
+void
+lb_cwarn(struct lb_parse *p, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -140,9 +143,8 @@ cwarn(struct lb_parse *p, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* s in double quotes for a message, control characters escaped, cut if long. */
-static const char *
-quote(char *buf, size_t size, const char *s)
+const char *
+lb_cquote(char *buf, size_t size, const char *s)
 {
 	size_t n = 0;
 
@@ -163,73 +165,69 @@ quote(char *buf, size_t size, const char *s)
 	return buf;
 }
 
-/* "arr[idx].key" into buf. */
-static const char *
-elem(char *buf, size_t size, const char *arr, size_t idx, const char *key)
+const char *
+lb_cpath(char *buf, const char *prefix, const char *key)
 {
-	snprintf(buf, size, "%s[%zu]%s%s", arr, idx, *key != '\0' ? "." : "", key);
+	snprintf(buf, LB_PATH_MAX, "%s%s%s", prefix, *prefix != '\0' && *key != '\0' &&
+	    *key != '[' ? "." : "", key);
 	return buf;
 }
 
-/* Whether s is given; reports a missing or empty required string. */
-static bool
-need_str(struct lb_parse *p, const char *path, const char *s)
+bool
+lb_cneed_str(struct lb_parse *p, const char *path, const char *s)
 {
 	if (s == NULL)
-		cerr(p, path, "missing (required)");
+		lb_cerr(p, path, "missing (required)");
 	else if (*s == '\0')
-		cerr(p, path, "must not be empty");
+		lb_cerr(p, path, "must not be empty");
 	else
 		return true;
 	return false;
 }
 
-/* Whether lo <= v <= hi; reports it otherwise. */
-static bool
-in_range(struct lb_parse *p, const char *path, int v, int lo, int hi)
+bool
+lb_cin_range(struct lb_parse *p, const char *path, int v, int lo, int hi)
 {
 	if (v >= lo && v <= hi)
 		return true;
 	if (hi == INT_MAX)
-		cerr(p, path, "%d must be %d or more", v, lo);
+		lb_cerr(p, path, "%d must be %d or more", v, lo);
 	else
-		cerr(p, path, "%d is out of range %d..%d", v, lo, hi);
+		lb_cerr(p, path, "%d is out of range %d..%d", v, lo, hi);
 	return false;
 }
 
-/* in_range for a required integer. */
-static bool
-need_int(struct lb_parse *p, const char *path, int v, int lo, int hi)
+bool
+lb_cneed_int(struct lb_parse *p, const char *path, int v, int lo, int hi)
 {
 	if (v == LB_UNSET) {
-		cerr(p, path, "missing (required)");
+		lb_cerr(p, path, "missing (required)");
 		return false;
 	}
-	return in_range(p, path, v, lo, hi);
+	return lb_cin_range(p, path, v, lo, hi);
 }
 
-/* Index of s among names[first..n), or -1 after reporting what is accepted. */
-static int
-lookup(struct lb_parse *p, const char *path, const char *s,
+int
+lb_clookup(struct lb_parse *p, const char *path, const char *s,
     const char *const *names, size_t first, size_t n)
 {
-	char list[256], q[QUOTE_MAX];
+	char list[320], q[QUOTE_MAX];
 	size_t i, len = 0;
 
 	for (i = first; i < n; i++)
-		if (strcmp(s, names[i]) == 0)
+		if (names[i] != NULL && strcmp(s, names[i]) == 0)
 			return (int)i;
 	list[0] = '\0';
 	for (i = first; i < n && len < sizeof(list); i++)
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-		    i > first ? ", " : "", names[i]);
-	cerr(p, path, "%s is not one of %s", quote(q, sizeof(q), s), list);
+		if (names[i] != NULL)
+			len += (size_t)snprintf(list + len, sizeof(list) - len,
+			    "%s%s", len > 0 ? ", " : "", names[i]);
+	lb_cerr(p, path, "%s is not one of %s", lb_cquote(q, sizeof(q), s), list);
 	return -1;
 }
 
-/* Whether s is a non-empty RFC 9110 token (methods, cookie names). */
-static bool
-is_token(const char *s)
+bool
+lb_is_token(const char *s)
 {
 	static const char tchar[] = "!#$%&'*+-.^_`|~";
 
@@ -243,6 +241,53 @@ is_token(const char *s)
 			return false;
 	}
 	return true;
+}
+
+/* A new path: rel against dir, or rel itself when absolute. */
+static char *
+resolve_path(const char *dir, const char *rel)
+{
+	char *s;
+
+	if (rel[0] == '/')
+		return lb_xstrdup(rel);
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	if ((s = lb_asprintf("%s/%s", dir, rel)) == NULL)
+		abort();
+	return s;
+}
+
+/* Make *path absolute against the config directory; reports an empty one. */
+static bool
+resolve(struct lb_parse *p, const char *jpath, char **path)
+{
+	char *abs;
+
+	if (*path == NULL)
+		return false;
+	if (**path == '\0') {
+		lb_cerr(p, jpath, "must not be empty");
+		return false;
+	}
+	abs = resolve_path(p->conf.dir, *path);
+	free(*path);
+	*path = abs;
+	return true;
+}
+
+/* Report a file tls.c will open that is missing, not a file, or unreadable. */
+static void
+need_file(struct lb_parse *p, const char *jpath, const char *file)
+{
+	struct stat st;
+
+	if (stat(file, &st) == -1)
+		lb_cerr(p, jpath, "%s: %s", file, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		lb_cerr(p, jpath, "%s: not a regular file", file);
+	else if (access(file, R_OK) == -1)
+		lb_cerr(p, jpath, "%s: %s", file, strerror(errno));
 }
 
 /* Read a three-digit status code at *sp; advances *sp. */
@@ -312,53 +357,6 @@ lb_codes_match(const struct lb_code_range *r, size_t n, int code)
 	return false;
 }
 
-/* A new path: rel against dir, or rel itself when absolute. */
-static char *
-resolve_path(const char *dir, const char *rel)
-{
-	char *s;
-
-	if (rel[0] == '/')
-		return lb_xstrdup(rel);
-	while (rel[0] == '.' && rel[1] == '/')
-		rel += 2;
-	if ((s = lb_asprintf("%s/%s", dir, rel)) == NULL)
-		abort();
-	return s;
-}
-
-/* Make *path absolute against the config directory; reports an empty one. */
-static bool
-resolve(struct lb_parse *p, const char *jpath, char **path)
-{
-	char *abs;
-
-	if (*path == NULL)
-		return false;
-	if (**path == '\0') {
-		cerr(p, jpath, "must not be empty");
-		return false;
-	}
-	abs = resolve_path(p->conf.dir, *path);
-	free(*path);
-	*path = abs;
-	return true;
-}
-
-/* Report a file tls.c will open that is missing, not a file, or unreadable. */
-static void
-need_file(struct lb_parse *p, const char *jpath, const char *file)
-{
-	struct stat st;
-
-	if (stat(file, &st) == -1)
-		cerr(p, jpath, "%s: %s", file, strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		cerr(p, jpath, "%s: not a regular file", file);
-	else if (access(file, R_OK) == -1)
-		cerr(p, jpath, "%s: %s", file, strerror(errno));
-}
-
 /* Parse "127.0.0.1:9101" or "[::1]:9101"; returns 0 or -1. */
 static int
 parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
@@ -403,333 +401,203 @@ is_unspecified(const struct sockaddr_storage *ss)
 	    sizeof(any6)) == 0;
 }
 
-/* The tls block's names (min_version, mode) and what needs a default certificate. */
-static void
-check_tls_fields(struct lb_parse *p)
+void
+lb_cfile(struct lb_parse *p, const char *jpath, char **file, bool need)
 {
-	struct lb_tls_conf *t = &p->conf.vip.tls;
-	int i;
-
-	p->conf.vip.has_tls = p->seen_tls == LB_SEEN_OBJECT ||
-	    t->certificate_file != NULL;
-	if (p->tls_min_version != NULL && (i = lookup(p, "vip.tls.min_version",
-	    p->tls_min_version, tls_version_names, 0,
-	    LB_ARRAY_SIZE(tls_version_names))) != -1)
-		t->min_version = tls_versions[i];
-	if (p->tls_mode != NULL && (i = lookup(p, "vip.tls.mode", p->tls_mode,
-	    tls_mode_names, 0, LB_ARRAY_SIZE(tls_mode_names))) != -1)
-		t->passthrough_requested = i == 1;
-	if (t->certificate_file != NULL)
-		return;
-	if (p->tls_mode != NULL && strcmp(p->tls_mode, "terminate") == 0)
-		cerr(p, "vip.tls.mode", "terminate needs vip.tls.certificate_file");
-	if (t->private_key_file != NULL)
-		cerr(p, "vip.tls.private_key_file", "needs vip.tls.certificate_file");
-	if (t->n_sni > 0)
-		cerr(p, "vip.tls.sni_certificate_files", "needs "
-		    "vip.tls.certificate_file (the default certificate)");
+	if (resolve(p, jpath, file) && need)
+		need_file(p, jpath, *file);
 }
 
-/* Decide what the VIP does with TLS and whether it parses HTTP (SPEC 2, "HTTPS semantics"). */
-static void
-decide_tls(struct lb_parse *p)
+/* "10.0.0.0/8", "2001:db8::/32" or a bare address (a host); returns 0 or -1. */
+static int
+parse_cidr(const char *s, struct lb_cidr *c)
 {
-	struct lb_vip_conf *v = &p->conf.vip;
-	bool cert = v->tls.certificate_file != NULL;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char host[64];
+	const char *slash = strchr(s, '/');
+	size_t hl = slash != NULL ? (size_t)(slash - s) : strlen(s), nbytes, i;
+	long prefix;
 
-	v->tls_mode = LB_TLS_NONE;
-	v->http = false;
-	switch (v->protocol) {
-	case LB_PROTO_TCP:
-		if (cert)
-			cwarn(p, "vip.tls.certificate_file", "ignored: a TCP VIP "
-			    "relays bytes (use protocol HTTPS to terminate TLS)");
-		break;
-	case LB_PROTO_HTTP:
-		v->http = true;
-		if (v->tls.passthrough_requested)
-			cerr(p, "vip.tls.mode", "passthrough needs vip.protocol "
-			    "HTTPS or TCP");
-		else if (cert && v->port == 443)
-			v->tls_mode = LB_TLS_TERMINATE;
-		else if (cert)
-			cwarn(p, "vip.tls.certificate_file", "ignored: an HTTP VIP "
-			    "terminates TLS only on port 443 (use protocol HTTPS)");
-		break;
-	case LB_PROTO_HTTPS:
-		if (cert && !v->tls.passthrough_requested) {
-			v->tls_mode = LB_TLS_TERMINATE;
-			v->http = true;
-		} else {
-			v->tls_mode = LB_TLS_PASSTHROUGH;
-			if (cert)
-				cwarn(p, "vip.tls.certificate_file", "ignored: "
-				    "vip.tls.mode is passthrough");
-		}
-		break;
+	if (hl == 0 || hl >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (lb_addr_parse(host, 0, &ss, &len) == -1)
+		return -1;
+	memset(c, 0, sizeof(*c));
+	c->family = ss.ss_family;
+	if (c->family == AF_INET) {
+		memcpy(c->net, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		nbytes = 4;
+	} else {
+		memcpy(c->net, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+		nbytes = 16;
 	}
-}
-
-/* session_persistence: the type, its cookie, and whether the VIP can honour it. */
-static void
-check_persist(struct lb_parse *p, bool vip_known)
-{
-	static const char tpath[] = "vip.session_persistence.type";
-	struct lb_vip_conf *v = &p->conf.vip;
-	const char *path = "vip.session_persistence.cookie_name";
-	char q[QUOTE_MAX];
-	int i;
-
-	/* name the cookie in the dialect the type was written in */
-	if (strcmp(lb_config_alias(p, tpath), tpath) != 0)
-		path = "vip.persistence-cookie-name";
-	v->persist = LB_PERSIST_NONE;
-	if (p->persist_type == NULL || *p->persist_type == '\0')
-		return;
-	if ((i = lookup(p, tpath, p->persist_type,
-	    lb_persist_names, LB_PERSIST_SOURCE_IP,
-	    LB_ARRAY_SIZE(lb_persist_names))) == -1)
-		return;
-	v->persist = (enum lb_persist)i;
-	if (v->cookie_name != NULL && *v->cookie_name == '\0') {
-		free(v->cookie_name);
-		v->cookie_name = NULL;
+	prefix = (long)nbytes * 8;
+	if (slash != NULL && lb_parse_long(slash + 1, 0, prefix, &prefix) == -1)
+		return -1;
+	c->prefix = (unsigned)prefix;
+	for (i = 0; i < nbytes; i++) {	/* clear the host bits */
+		if (i * 8 >= c->prefix)
+			c->net[i] = 0;
+		else if (i * 8 + 8 > c->prefix)
+			c->net[i] &= (uint8_t)(0xff << (8 - (c->prefix - i * 8)));
 	}
-	if (v->persist == LB_PERSIST_APP_COOKIE && v->cookie_name == NULL)
-		cerr(p, path, "missing (required for APP_COOKIE)");
-	if (v->persist == LB_PERSIST_HTTP_COOKIE && v->cookie_name == NULL)
-		v->cookie_name = lb_xstrdup("SRV");
-	if (v->cookie_name != NULL && !is_token(v->cookie_name))
-		cerr(p, path, "%s is not a valid cookie name",
-		    quote(q, sizeof(q), v->cookie_name));
-	if (vip_known && !v->http && (v->persist == LB_PERSIST_HTTP_COOKIE ||
-	    v->persist == LB_PERSIST_APP_COOKIE))
-		cerr(p, tpath, "%s needs an HTTP VIP "
-		    "(this one is %s)", lb_persist_names[v->persist],
-		    v->tls_mode == LB_TLS_PASSTHROUGH ? "TLS passthrough" : "TCP");
+	return 0;
 }
 
-/* The "vip" object; returns whether its protocol is known (the rest depends on it). */
-static bool
-check_vip(struct lb_parse *p)
+struct lb_cidr *
+lb_ccidrs(struct lb_parse *p, const char *path, const struct lb_strv *sv, size_t *n)
 {
-	struct lb_vip_conf *v = &p->conf.vip;
-	char q[QUOTE_MAX];
-	bool port_ok, proto_ok = false;
-	int i;
-
-	if (p->seen_vip == LB_SEEN_ABSENT)
-		cerr(p, "vip", "missing (required)");
-	if (p->seen_vip != LB_SEEN_OBJECT)
-		return false;
-	need_str(p, "vip.id", v->id);
-	port_ok = need_int(p, "vip.protocol_port", v->port, 1, 65535);
-	if (need_str(p, "vip.address", v->address) && lb_addr_parse(v->address,
-	    port_ok ? v->port : 0, &v->addr, &v->addrlen) == -1)
-		cerr(p, "vip.address", "%s is not an IPv4 or IPv6 address",
-		    quote(q, sizeof(q), v->address));
-	if (p->vip_protocol == NULL)
-		cerr(p, "vip.protocol", "missing (required)");
-	else if ((i = lookup(p, "vip.protocol", p->vip_protocol, lb_proto_names,
-	    0, LB_ARRAY_SIZE(lb_proto_names))) != -1) {
-		v->protocol = (enum lb_proto)i;
-		proto_ok = true;
-	}
-	in_range(p, "vip.connection_limit", v->connection_limit, -1, INT_MAX);
-	/* 0 means unlimited, as Contrail's and Neutron's HAProxy drivers read it */
-	if (v->connection_limit == 0)
-		v->connection_limit = -1;
-	check_tls_fields(p);
-	if (proto_ok)
-		decide_tls(p);
-	check_persist(p, proto_ok);
-	return proto_ok;
-}
-
-/* Whether the pool's protocol fits what this VIP sends to members; reports it if not. */
-static void
-check_compat(struct lb_parse *p)
-{
-	const struct lb_vip_conf *v = &p->conf.vip;
-	enum lb_proto pp = p->conf.pool.protocol;
-	const char *what, *use;
-	bool ok;
-
-	switch (v->tls_mode) {
-	case LB_TLS_TERMINATE:
-		ok = pp != LB_PROTO_TCP;
-		what = "a TLS-terminating VIP";
-		use = "HTTP or HTTPS; members get plain HTTP";
-		break;
-	case LB_TLS_PASSTHROUGH:
-		ok = pp != LB_PROTO_HTTP;
-		what = "a TLS passthrough VIP";
-		use = "HTTPS or TCP, or give vip.tls.certificate_file to terminate TLS";
-		break;
-	case LB_TLS_NONE:
-	default:
-		ok = pp == v->protocol;
-		what = v->http ? "an HTTP VIP" : "a TCP VIP";
-		use = lb_proto_names[v->protocol];
-		break;
-	}
-	if (!ok)
-		cerr(p, "pool.protocol", "%s does not fit %s (use %s)",
-		    lb_proto_names[pp], what, use);
-}
-
-/* The "pool" object; its protocol defaults to what the VIP sends to members. */
-static void
-check_pool(struct lb_parse *p, bool vip_known)
-{
-	struct lb_pool_conf *pool = &p->conf.pool;
-	const struct lb_vip_conf *v = &p->conf.vip;
-	int i;
-
-	if (p->seen_pool == LB_SEEN_ABSENT)
-		cerr(p, "pool", "missing (required)");
-	if (p->seen_pool != LB_SEEN_OBJECT)
-		return;
-	need_str(p, "pool.id", pool->id);
-	if (p->pool_method == NULL)
-		cerr(p, "pool.lb_method", "missing (required)");
-	else if ((i = lookup(p, "pool.lb_method", p->pool_method, lb_method_names,
-	    0, LB_ARRAY_SIZE(lb_method_names))) != -1)
-		pool->method = (enum lb_method)i;
-	if (p->pool_protocol != NULL) {
-		if ((i = lookup(p, "pool.protocol", p->pool_protocol,
-		    lb_proto_names, 0, LB_ARRAY_SIZE(lb_proto_names))) == -1)
-			return;
-		pool->protocol = (enum lb_proto)i;
-		if (vip_known)
-			check_compat(p);
-	} else if (vip_known) {
-		if (v->http)
-			pool->protocol = LB_PROTO_HTTP;
-		else if (v->tls_mode == LB_TLS_PASSTHROUGH)
-			pool->protocol = LB_PROTO_HTTPS;
-		else
-			pool->protocol = LB_PROTO_TCP;
-	}
-}
-
-/* Every member, then ids and (address, port) unique across members. */
-static void
-check_members(struct lb_parse *p)
-{
-	struct lb_member_conf *m, *o;
-	char path[PATH_MAX_LEN], q[QUOTE_MAX], a[LB_ADDRSTRLEN];
-	size_t i, j, idx;
-	bool port_ok;
-
-	for (i = 0; i < p->conf.n_members; i++) {
-		m = &p->conf.members[i];
-		idx = p->member_idx[i];
-		need_str(p, elem(path, sizeof(path), "members", idx, "id"), m->id);
-		port_ok = need_int(p, elem(path, sizeof(path), "members", idx,
-		    "protocol_port"), m->port, 1, 65535);
-		elem(path, sizeof(path), "members", idx, "address");
-		if (need_str(p, path, m->address)) {
-			if (lb_addr_parse(m->address, port_ok ? m->port : 0,
-			    &m->addr, &m->addrlen) == -1)
-				cerr(p, path, "%s is not an IPv4 or IPv6 address",
-				    quote(q, sizeof(q), m->address));
-			else if (is_unspecified(&m->addr))
-				cerr(p, path, "%s is the unspecified address",
-				    quote(q, sizeof(q), m->address));
-		}
-		if (!port_ok)
-			m->addrlen = 0;	/* not compared below */
-		in_range(p, elem(path, sizeof(path), "members", idx, "weight"),
-		    m->weight, 0, 256);
-
-		for (j = 0; j < i; j++) {
-			o = &p->conf.members[j];
-			if (m->id != NULL && o->id != NULL &&
-			    strcmp(m->id, o->id) == 0) {
-				cerr(p, elem(path, sizeof(path), "members", idx,
-				    "id"), "%s is already used by members[%zu]",
-				    quote(q, sizeof(q), m->id), p->member_idx[j]);
-				break;
-			}
-		}
-		for (j = 0; j < i && m->addrlen != 0; j++) {
-			o = &p->conf.members[j];
-			if (o->addrlen == m->addrlen &&
-			    memcmp(&o->addr, &m->addr, m->addrlen) == 0) {
-				cerr(p, elem(path, sizeof(path), "members", idx, ""),
-				    "%s is already used by members[%zu]",
-				    lb_addr_fmt((struct sockaddr *)&m->addr, a,
-				    sizeof(a)), p->member_idx[j]);
-				break;
-			}
-		}
-	}
-}
-
-/* One monitor, with its HTTP defaults (GET, /, 200). */
-static void
-check_monitor(struct lb_parse *p, struct lb_hm_raw *r)
-{
-	struct lb_hm_conf *hm = &r->c;
-	char path[PATH_MAX_LEN], q[QUOTE_MAX];
-	bool delay_ok, timeout_ok;
-	int i;
-
-	elem(path, sizeof(path), "healthmonitors", r->idx, "type");
-	if (r->type == NULL)
-		cerr(p, path, "missing (required)");
-	else if ((i = lookup(p, path, r->type, lb_hm_type_names, 0,
-	    LB_ARRAY_SIZE(lb_hm_type_names))) != -1)
-		hm->type = (enum lb_hm_type)i;
-	delay_ok = need_int(p, elem(path, sizeof(path), "healthmonitors",
-	    r->idx, "delay"), hm->delay, 1, 86400);
-	timeout_ok = need_int(p, elem(path, sizeof(path), "healthmonitors",
-	    r->idx, "timeout"), hm->timeout, 1, 86400);
-	if (delay_ok && timeout_ok && hm->timeout > hm->delay)
-		cerr(p, path, "%d must not exceed delay (%d)", hm->timeout,
-		    hm->delay);
-	need_int(p, elem(path, sizeof(path), "healthmonitors", r->idx,
-	    "max_retries"), hm->max_retries, 1, 10);
-
-	if (hm->http_method == NULL)
-		hm->http_method = lb_xstrdup("GET");
-	else if (!is_token(hm->http_method) || strlen(hm->http_method) > 32)
-		cerr(p, elem(path, sizeof(path), "healthmonitors", r->idx,
-		    "http_method"), "%s is not an HTTP method",
-		    quote(q, sizeof(q), hm->http_method));
-	if (hm->url_path == NULL)
-		hm->url_path = lb_xstrdup("/");
-	else if (hm->url_path[0] != '/' ||
-	    hm->url_path[strcspn(hm->url_path, " \t\r\n")] != '\0')
-		cerr(p, elem(path, sizeof(path), "healthmonitors", r->idx,
-		    "url_path"), "%s is not a path starting with \"/\" without "
-		    "spaces", quote(q, sizeof(q), hm->url_path));
-	if (hm->expected_codes == NULL)
-		hm->expected_codes = lb_xstrdup("200");
-	if (lb_codes_parse(hm->expected_codes, &hm->codes, &hm->n_codes) == -1)
-		cerr(p, elem(path, sizeof(path), "healthmonitors", r->idx,
-		    "expected_codes"), "%s is not a list of status codes like "
-		    "\"200\", \"200,202\" or \"200-299\"",
-		    quote(q, sizeof(q), hm->expected_codes));
-}
-
-/* Every monitor; the first admin-up one becomes conf.hm (moved out of p). */
-static void
-check_monitors(struct lb_parse *p)
-{
+	char sub[PATH_MAX_LEN], q[QUOTE_MAX];
+	struct lb_cidr *v;
 	size_t i;
 
-	for (i = 0; i < p->n_hms; i++)
-		check_monitor(p, &p->hms[i]);
-	for (i = 0; i < p->n_hms; i++) {
-		if (!p->hms[i].c.admin_state_up)
-			continue;
-		p->conf.hm = lb_xmalloc(sizeof(*p->conf.hm));
-		*p->conf.hm = p->hms[i].c;
-		memset(&p->hms[i].c, 0, sizeof(p->hms[i].c));
-		break;
+	*n = 0;
+	if (sv->n == 0)
+		return NULL;
+	v = lb_xcalloc(sv->n, sizeof(*v));
+	for (i = 0; i < sv->n; i++) {
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		if (parse_cidr(sv->v[i], &v[*n]) == -1)
+			lb_cerr(p, sub, "%s is not a CIDR like \"10.0.0.0/8\" or "
+			    "\"2001:db8::/32\"", lb_cquote(q, sizeof(q), sv->v[i]));
+		else
+			(*n)++;
 	}
+	return v;
+}
+
+bool
+lb_cidr_match(const struct lb_cidr *v, size_t n, const struct sockaddr *sa)
+{
+	const uint8_t *a;
+	size_t i, full;
+	unsigned rem;
+	int family = sa->sa_family;
+	uint8_t mapped[4];
+
+	if (family == AF_INET)
+		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	else if (family == AF_INET6) {
+		a = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
+			memcpy(mapped, a + 12, 4);
+			a = mapped;
+			family = AF_INET;
+		}
+	} else
+		return false;
+	for (i = 0; i < n; i++) {
+		if (v[i].family != family)
+			continue;
+		full = v[i].prefix / 8;
+		rem = v[i].prefix % 8;
+		if (memcmp(a, v[i].net, full) != 0)
+			continue;
+		if (rem != 0 && (a[full] & (uint8_t)(0xff << (8 - rem))) != v[i].net[full])
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A set of byte strings for the uniqueness rules (member ids and addresses),
+ * open addressing, so 100,000 members check in linear time (issue 15.17).
+ */
+struct uset {
+	const void	**key;
+	size_t		 *len;
+	size_t		 *idx;		/* what the key belongs to, for messages */
+	size_t		  cap;
+};
+
+static void
+uset_init(struct uset *u, size_t n)
+{
+	u->cap = 16;
+	while (u->cap < n * 2)
+		u->cap <<= 1;
+	u->key = lb_xcalloc(u->cap, sizeof(*u->key));
+	u->len = lb_xcalloc(u->cap, sizeof(*u->len));
+	u->idx = lb_xcalloc(u->cap, sizeof(*u->idx));
+}
+
+static void
+uset_fini(struct uset *u)
+{
+	free(u->key);
+	free(u->len);
+	free(u->idx);
+}
+
+/* Insert key (borrowed); returns -1 if new, else the index it was inserted with. */
+static long
+uset_add(struct uset *u, const void *key, size_t len, size_t idx)
+{
+	uint64_t h = lb_hash64(key, len, 0);
+	size_t i;
+
+	for (i = (size_t)h & (u->cap - 1); u->key[i] != NULL; i = (i + 1) & (u->cap - 1))
+		if (u->len[i] == len && memcmp(u->key[i], key, len) == 0)
+			return (long)u->idx[i];
+	u->key[i] = key;
+	u->len[i] = len;
+	u->idx[i] = idx;
+	return -1;
+}
+
+/* The default stats socket: "<id>.haproxy.sock" beside "<id>.conf.json" (Contrail), else "sock". */
+static char *
+default_socket(const struct lb_config *c)
+{
+	static const char suffix[] = ".conf.json";
+	const char *base = strrchr(c->path, '/');
+	size_t len;
+	char *s;
+
+	base = base != NULL ? base + 1 : c->path;
+	len = strlen(base);
+	if (len > sizeof(suffix) - 1 && strcmp(base + len - (sizeof(suffix) - 1),
+	    suffix) == 0) {
+		if ((s = lb_asprintf("%s/%.*s.haproxy.sock", c->dir,
+		    (int)(len - (sizeof(suffix) - 1)), base)) == NULL)
+			abort();
+		return s;
+	}
+	return resolve_path(c->dir, "sock");
+}
+
+/*
+ * Timeouts the file did not set. Contrail's template set client and server to
+ * 300 s and maxconn to 65000; an idle keep-alive client falls back to
+ * http_request, then to a client timeout the file gave, as HAProxy's
+ * "timeout http-keep-alive" does (SPEC 2, issue 15.3).
+ */
+static void
+timeout_defaults(struct lb_parse *p)
+{
+	struct lb_config *c = &p->conf;
+	bool contrail = c->dialect == LB_DIALECT_CONTRAIL;
+	bool client_given = c->timeouts.client != LB_UNSET || contrail;
+
+	if (c->timeouts.client == LB_UNSET)
+		c->timeouts.client = contrail ? 300000 : 50000;
+	if (c->timeouts.server == LB_UNSET)
+		c->timeouts.server = contrail ? 300000 : 50000;
+	if (c->maxconn == LB_UNSET)
+		c->maxconn = contrail ? 65000 : 0;
+	p->client_given = client_given;
+	p->http_request_given = c->timeouts.http_request != LB_UNSET;
+	p->keep_alive_given = c->timeouts.http_keep_alive != LB_UNSET;
+	if (!p->http_request_given)
+		c->timeouts.http_request = c->timeouts.client < 10000 ?
+		    c->timeouts.client : 10000;
+	if (!p->keep_alive_given)
+		c->timeouts.http_keep_alive = p->http_request_given ?
+		    c->timeouts.http_request : client_given ? c->timeouts.client : 10000;
 }
 
 /* The "lbproxy" block: ranges, names, the metrics address and every path. */
@@ -741,29 +609,31 @@ check_settings(struct lb_parse *p)
 	const struct int_rule *r;
 	char q[QUOTE_MAX];
 	size_t len;
-	int lvl;
+	int lvl, v, i;
 
 	for (r = int_rules; r < int_rules + LB_ARRAY_SIZE(int_rules); r++)
-		in_range(p, r->path, *(int *)((char *)c + r->off), r->lo, r->hi);
+		if ((v = *(int *)((char *)c + r->off)) != LB_UNSET)
+			lb_cin_range(p, r->path, v, r->lo, r->hi);
+	timeout_defaults(p);
 
 	if (p->stats_socket_mode != NULL) {
 		len = strlen(p->stats_socket_mode);
 		if (len == 0 || len > 4 ||
 		    strspn(p->stats_socket_mode, "01234567") != len ||
 		    strtol(p->stats_socket_mode, NULL, 8) > 0777)
-			cerr(p, "lbproxy.stats_socket_mode", "%s is not an octal "
+			lb_cerr(p, "lbproxy.stats_socket_mode", "%s is not an octal "
 			    "mode like \"0660\"",
-			    quote(q, sizeof(q), p->stats_socket_mode));
+			    lb_cquote(q, sizeof(q), p->stats_socket_mode));
 		else
 			c->stats_socket_mode = (int)strtol(p->stats_socket_mode,
 			    NULL, 8);
 	}
 	if (c->stats_socket == NULL)
-		c->stats_socket = resolve_path(c->dir, "sock");
+		c->stats_socket = default_socket(c);
 	else
 		resolve(p, "lbproxy.stats_socket", &c->stats_socket);
 	if (c->stats_socket != NULL && strlen(c->stats_socket) >= sizeof(sun.sun_path))
-		cerr(p, "lbproxy.stats_socket", "%s is longer than a Unix socket "
+		lb_cerr(p, "lbproxy.stats_socket", "%s is longer than a Unix socket "
 		    "path can be (%zu bytes)", c->stats_socket,
 		    sizeof(sun.sun_path) - 1);
 	resolve(p, "lbproxy.pid_file", &c->pid_file);
@@ -776,44 +646,419 @@ check_settings(struct lb_parse *p)
 		c->log_target = LB_LOG_FILE;
 		c->log_file = resolve_path(c->dir, p->log_target);
 	} else
-		cerr(p, "lbproxy.log.target", "%s is not one of stderr, syslog "
+		lb_cerr(p, "lbproxy.log.target", "%s is not one of stderr, syslog "
 		    "or a file path (with a \"/\")",
-		    quote(q, sizeof(q), p->log_target));
+		    lb_cquote(q, sizeof(q), p->log_target));
 	if (p->log_level != NULL) {
 		if ((lvl = lb_log_level_parse(p->log_level)) == -1)
-			cerr(p, "lbproxy.log.level", "%s is not one of err, "
+			lb_cerr(p, "lbproxy.log.level", "%s is not one of err, "
 			    "warning, notice, info, debug",
-			    quote(q, sizeof(q), p->log_level));
+			    lb_cquote(q, sizeof(q), p->log_level));
 		else
 			c->log_level = lvl;
 	}
+	c->http_reuse = LB_REUSE_SAFE;
+	if (p->http_reuse != NULL && (i = lb_clookup(p, "lbproxy.http_reuse",
+	    p->http_reuse, reuse_names, 0, LB_ARRAY_SIZE(reuse_names))) != -1)
+		c->http_reuse = (enum lb_http_reuse)i;
+	c->accept_proxy = lb_ccidrs(p, "lbproxy.accept_proxy", &p->accept_proxy,
+	    &c->n_accept_proxy);
+	if (p->insert_given && c->dialect == LB_DIALECT_V2)
+		lb_cwarn(p, "lbproxy.insert_headers", "ignored in a load balancer "
+		    "file: give loadbalancer.listeners[].insert_headers");
 
 	if (c->metrics_listen != NULL && parse_listen(c->metrics_listen,
-	    &c->metrics_addr, &c->metrics_addrlen) == -1) {
-		cerr(p, "lbproxy.metrics.listen", "%s is not \"address:port\" "
+	    &c->metrics_addr.ss, &c->metrics_addr.len) == -1) {
+		lb_cerr(p, "lbproxy.metrics.listen", "%s is not \"address:port\" "
 		    "(like \"127.0.0.1:9101\" or \"[::1]:9101\")",
-		    quote(q, sizeof(q), c->metrics_listen));
-		c->metrics_addrlen = 0;
+		    lb_cquote(q, sizeof(q), c->metrics_listen));
+		c->metrics_addr.len = 0;
 	}
 }
 
-/* Resolve the certificate paths; when the VIP terminates TLS, tls.c will need them. */
-static void
-check_tls_files(struct lb_parse *p)
+/* Whether an address parses, with port; reports it otherwise. */
+static bool
+check_addr(struct lb_parse *p, const char *path, const char *s, int port,
+    struct lb_addr *a, bool member)
 {
-	struct lb_tls_conf *t = &p->conf.vip.tls;
-	bool need = p->conf.vip.tls_mode == LB_TLS_TERMINATE;
+	char q[QUOTE_MAX];
+
+	if (lb_addr_parse(s, port, &a->ss, &a->len) == -1) {
+		lb_cerr(p, path, "%s is not an IPv4 or IPv6 address",
+		    lb_cquote(q, sizeof(q), s));
+		a->len = 0;
+		return false;
+	}
+	if (member && is_unspecified(&a->ss)) {
+		lb_cerr(p, path, "%s is the unspecified address",
+		    lb_cquote(q, sizeof(q), s));
+		a->len = 0;
+		return false;
+	}
+	return true;
+}
+
+/* One member of pool r, without the uniqueness rules. */
+static void
+check_member(struct lb_parse *p, struct lb_member_raw *mr, bool v2)
+{
+	struct lb_member_conf *m = &mr->c;
 	char path[PATH_MAX_LEN];
+	bool port_ok;
+
+	if (!v2)
+		lb_cneed_str(p, lb_cpath(path, mr->path, "id"), m->id);
+	else if (m->id != NULL && *m->id == '\0')
+		lb_cerr(p, lb_cpath(path, mr->path, "id"), "must not be empty");
+	port_ok = lb_cneed_int(p, lb_cpath(path, mr->path, "protocol_port"),
+	    m->port, 1, 65535);
+	m->addr.len = 0;
+	if (lb_cneed_str(p, lb_cpath(path, mr->path, "address"), m->address))
+		check_addr(p, path, m->address, port_ok ? m->port : 0, &m->addr, true);
+	if (!port_ok)
+		m->addr.len = 0;	/* not compared for uniqueness */
+	lb_cin_range(p, lb_cpath(path, mr->path, "weight"), m->weight, 0, 256);
+	if (m->id == NULL && m->name != NULL && *m->name != '\0')
+		m->id = lb_xstrdup(m->name);
+	else if (m->id == NULL && m->address != NULL && port_ok)
+		m->id = lb_asprintf("%s:%d", m->address, m->port);
+
+	m->check_addr = m->addr;
+	if (m->monitor_port != LB_UNSET && !lb_cin_range(p, lb_cpath(path,
+	    mr->path, "monitor_port"), m->monitor_port, 1, 65535))
+		m->monitor_port = LB_UNSET;
+	if (m->monitor_address != NULL && *m->monitor_address != '\0')
+		check_addr(p, lb_cpath(path, mr->path, "monitor_address"),
+		    m->monitor_address, m->monitor_port != LB_UNSET ?
+		    m->monitor_port : port_ok ? m->port : 0, &m->check_addr, true);
+	else if (m->monitor_port != LB_UNSET && m->addr.len != 0)
+		lb_addr_set_port((struct sockaddr *)&m->check_addr.ss, m->monitor_port);
+	if (m->monitor_port == LB_UNSET)
+		m->monitor_port = 0;
+}
+
+/* Every member of pool r, then ids and (address, port) unique within it. */
+static void
+check_members(struct lb_parse *p, struct lb_pool_raw *r)
+{
+	struct uset ids, addrs;
+	struct lb_member_conf *m;
+	char path[PATH_MAX_LEN], q[QUOTE_MAX], a[LB_ADDRSTRLEN];
+	bool v2 = p->conf.dialect == LB_DIALECT_V2;
+	size_t i;
+	long o;
+
+	uset_init(&ids, r->n_members);
+	uset_init(&addrs, r->n_members);
+	for (i = 0; i < r->n_members; i++) {
+		m = &r->members[i].c;
+		check_member(p, &r->members[i], v2);
+		if (m->id != NULL && (o = uset_add(&ids, m->id, strlen(m->id), i)) != -1) {
+			lb_cerr(p, lb_cpath(path, r->members[i].path, "id"), "%s is "
+			    "already used by %s", lb_cquote(q, sizeof(q), m->id),
+			    r->members[o].path);
+			continue;
+		}
+		if (m->addr.len != 0 && (o = uset_add(&addrs, &m->addr.ss,
+		    m->addr.len, i)) != -1)
+			lb_cerr(p, r->members[i].path, "%s is already used by %s",
+			    lb_addr_fmt((struct sockaddr *)&m->addr.ss, a, sizeof(a)),
+			    r->members[o].path);
+	}
+	uset_fini(&ids);
+	uset_fini(&addrs);
+}
+
+/* Whether s is a host name (letters, digits, '-', '.'), for domain_name. */
+static bool
+is_hostname(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 253 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == n;
+}
+
+/* One monitor, with its HTTP defaults (GET, /, 200) and its rise and fall. */
+static void
+check_monitor(struct lb_parse *p, struct lb_hm_raw *r)
+{
+	struct lb_hm_conf *hm = &r->c;
+	bool v2 = p->conf.dialect == LB_DIALECT_V2;
+	char path[PATH_MAX_LEN], q[QUOTE_MAX];
+	bool delay_ok, timeout_ok;
+	int i;
+
+	lb_cpath(path, r->path, "type");
+	if (r->type == NULL)
+		lb_cerr(p, path, "missing (required)");
+	else if ((i = lb_clookup(p, path, r->type, lb_hm_type_names, 0,
+	    v2 ? LB_ARRAY_SIZE(lb_hm_type_names) : LB_HM_TLS_HELLO)) != -1)
+		hm->type = (enum lb_hm_type)i;
+	delay_ok = lb_cneed_int(p, lb_cpath(path, r->path, "delay"), hm->delay,
+	    1, 86400);
+	timeout_ok = lb_cneed_int(p, lb_cpath(path, r->path, "timeout"),
+	    hm->timeout, 1, 86400);
+	if (delay_ok && timeout_ok && hm->timeout > hm->delay) {
+		if (p->conf.dialect == LB_DIALECT_CONTRAIL) {
+			/* Contrail's API accepted it; its HAProxy capped the check */
+			lb_cwarn(p, path, "%d exceeds delay (%d); using %d",
+			    hm->timeout, hm->delay, hm->delay);
+			hm->timeout = hm->delay;
+		} else
+			lb_cerr(p, path, "%d must not exceed delay (%d)",
+			    hm->timeout, hm->delay);
+	}
+	lb_cneed_int(p, lb_cpath(path, r->path, "max_retries"), hm->max_retries,
+	    1, 10);
+	if (v2) {
+		/* Octavia: max_retries successes to come back, max_retries_down failures to go */
+		if (r->max_retries_down == LB_UNSET)
+			r->max_retries_down = 3;
+		lb_cin_range(p, lb_cpath(path, r->path, "max_retries_down"),
+		    r->max_retries_down, 1, 10);
+		hm->rise = hm->max_retries;
+		hm->fall = r->max_retries_down;
+	} else {
+		if (r->max_retries_down != LB_UNSET)
+			lb_cwarn(p, lb_cpath(path, r->path, "max_retries_down"),
+			    "ignored in a v1 file (max_retries is the fall count)");
+		hm->rise = p->conf.health_rise;
+		hm->fall = hm->max_retries;
+	}
+
+	if (hm->http_method == NULL)
+		hm->http_method = lb_xstrdup("GET");
+	else if (!lb_is_token(hm->http_method) || strlen(hm->http_method) > 32)
+		lb_cerr(p, lb_cpath(path, r->path, "http_method"), "%s is not an "
+		    "HTTP method", lb_cquote(q, sizeof(q), hm->http_method));
+	if (hm->url_path == NULL)
+		hm->url_path = lb_xstrdup("/");
+	else if (hm->url_path[0] != '/' ||
+	    hm->url_path[strcspn(hm->url_path, " \t\r\n")] != '\0')
+		lb_cerr(p, lb_cpath(path, r->path, "url_path"), "%s is not a path "
+		    "starting with \"/\" without spaces",
+		    lb_cquote(q, sizeof(q), hm->url_path));
+	if (hm->expected_codes == NULL)
+		hm->expected_codes = lb_xstrdup("200");
+	if (lb_codes_parse(hm->expected_codes, &hm->codes, &hm->n_codes) == -1)
+		lb_cerr(p, lb_cpath(path, r->path, "expected_codes"), "%s is not a "
+		    "list of status codes like \"200\", \"200,202\" or \"200-299\"",
+		    lb_cquote(q, sizeof(q), hm->expected_codes));
+	hm->http_version = v2 ? 10 : 11;
+	if (r->http_version != NULL) {
+		if (strcmp(r->http_version, "1.0") == 0)
+			hm->http_version = 10;
+		else if (strcmp(r->http_version, "1.1") == 0)
+			hm->http_version = 11;
+		else
+			lb_cerr(p, lb_cpath(path, r->path, "http_version"), "%s is "
+			    "not 1.0 or 1.1", lb_cquote(q, sizeof(q), r->http_version));
+	}
+	if (hm->domain_name != NULL && !is_hostname(hm->domain_name))
+		lb_cerr(p, lb_cpath(path, r->path, "domain_name"), "%s is not a "
+		    "host name", lb_cquote(q, sizeof(q), hm->domain_name));
+}
+
+/* Every monitor of r; the first admin-up one is moved to r->c.hm. */
+static void
+check_monitors(struct lb_parse *p, struct lb_pool_raw *r)
+{
 	size_t i;
 
-	if (resolve(p, "vip.tls.certificate_file", &t->certificate_file) && need)
-		need_file(p, "vip.tls.certificate_file", t->certificate_file);
-	if (resolve(p, "vip.tls.private_key_file", &t->private_key_file) && need)
-		need_file(p, "vip.tls.private_key_file", t->private_key_file);
-	for (i = 0; i < t->n_sni; i++) {
-		elem(path, sizeof(path), "vip.tls.sni_certificate_files", i, "");
-		if (resolve(p, path, &t->sni_certificate_files[i]) && need)
-			need_file(p, path, t->sni_certificate_files[i]);
+	for (i = 0; i < r->n_hms; i++)
+		check_monitor(p, &r->hms[i]);
+	for (i = 0; i < r->n_hms; i++) {
+		if (!r->hms[i].c.admin_state_up)
+			continue;
+		r->c.hm = lb_xmalloc(sizeof(*r->c.hm));
+		*r->c.hm = r->hms[i].c;
+		memset(&r->hms[i].c, 0, sizeof(r->hms[i].c));
+		break;
+	}
+}
+
+/* session_persistence of pool r: the type, its cookie, and whether r's listeners can honour it. */
+static void
+check_persist(struct lb_parse *p, struct lb_pool_raw *r, const char *tpath,
+    const char *cpath)
+{
+	struct lb_persist_conf *ps = &r->c.persist;
+	char q[QUOTE_MAX], path[PATH_MAX_LEN];
+	int i;
+
+	ps->type = LB_PERSIST_NONE;
+	if (ps->cookie_name != NULL && *ps->cookie_name == '\0') {
+		free(ps->cookie_name);
+		ps->cookie_name = NULL;
+	}
+	if (ps->timeout_s != LB_UNSET)
+		lb_cin_range(p, lb_cpath(path, r->c.path,
+		    "session_persistence.persistence_timeout"), ps->timeout_s, 0,
+		    INT_MAX);
+	else
+		ps->timeout_s = 0;	/* persist.c's default */
+	if (r->persist_type == NULL || *r->persist_type == '\0')
+		return;
+	if ((i = lb_clookup(p, tpath, r->persist_type, lb_persist_names,
+	    LB_PERSIST_SOURCE_IP, LB_ARRAY_SIZE(lb_persist_names))) == -1)
+		return;
+	ps->type = (enum lb_persist)i;
+	if (ps->type == LB_PERSIST_APP_COOKIE && ps->cookie_name == NULL) {
+		if (p->conf.dialect == LB_DIALECT_CONTRAIL) {
+			lb_cwarn(p, cpath, "missing for APP_COOKIE; persistence "
+			    "ignored, as Contrail's HAProxy did");
+			ps->type = LB_PERSIST_NONE;
+			return;
+		}
+		lb_cerr(p, cpath, "missing (required for APP_COOKIE)");
+	}
+	if (ps->type == LB_PERSIST_HTTP_COOKIE && ps->cookie_name == NULL)
+		ps->cookie_name = lb_xstrdup("SRV");
+	if (ps->cookie_name != NULL && !lb_is_token(ps->cookie_name))
+		lb_cerr(p, cpath, "%s is not a valid cookie name",
+		    lb_cquote(q, sizeof(q), ps->cookie_name));
+	if ((ps->type == LB_PERSIST_HTTP_COOKIE || ps->type == LB_PERSIST_APP_COOKIE) &&
+	    r->used_l4 && !r->used_l7) {
+		/* Neutron's HAProxy driver ignored it there; so does lbproxy (15.9) */
+		lb_cwarn(p, tpath, "%s ignored: the %s relays bytes (it needs "
+		    "HTTP)", lb_persist_names[ps->type], p->conf.dialect ==
+		    LB_DIALECT_V2 ? "listener" : p->listeners[0].c.tls_mode ==
+		    LB_TLS_PASSTHROUGH ? "TLS passthrough VIP" : "TCP VIP");
+		ps->type = LB_PERSIST_NONE;
+	}
+}
+
+/* The TLS settings of a re-encrypting pool (SPEC 11). */
+static void
+check_pool_tls(struct lb_parse *p, struct lb_pool_raw *r)
+{
+	struct lb_pool_tls_conf *t = &r->c.tls;
+	char path[PATH_MAX_LEN];
+	bool need = r->c.tls_enabled;
+
+	lb_cfile(p, lb_cpath(path, r->c.path, "tls.ca_file"), &t->ca_file, need);
+	lb_cfile(p, lb_cpath(path, r->c.path, "tls.crl_file"), &t->crl_file, need);
+	lb_cfile(p, lb_cpath(path, r->c.path, "tls.certificate_file"),
+	    &t->certificate_file, need);
+	lb_cfile(p, lb_cpath(path, r->c.path, "tls.private_key_file"),
+	    &t->private_key_file, need);
+	if (t->crl_file != NULL && t->ca_file == NULL)
+		lb_cerr(p, lb_cpath(path, r->c.path, "tls.crl_file"), "needs "
+		    "tls.ca_file");
+	if (t->private_key_file != NULL && t->certificate_file == NULL)
+		lb_cerr(p, lb_cpath(path, r->c.path, "tls.private_key_file"),
+		    "needs tls.certificate_file");
+	lb_ctls_versions(p, lb_cpath(path, r->c.path, "tls_versions"),
+	    &r->tls_versions, &t->min_version, &t->max_version);
+	lb_calpn(p, lb_cpath(path, r->c.path, "alpn_protocols"), &r->alpn,
+	    t->alpn, &t->n_alpn);
+	if (!r->c.tls_enabled && (t->ca_file != NULL || t->certificate_file != NULL))
+		lb_cwarn(p, lb_cpath(path, r->c.path, "tls"), "ignored: "
+		    "tls_enabled is false");
+}
+
+/* One pool (v1 "pool" or v2 "loadbalancer.pools[j]"). */
+static void
+check_pool(struct lb_parse *p, size_t j)
+{
+	static const char *const v1_protos[] = { "TCP", "HTTP", "HTTPS" };
+	static const char *const v2_protos[] = {
+		[LB_PROTO_TCP] = "TCP", [LB_PROTO_HTTP] = "HTTP",
+		[LB_PROTO_HTTPS] = "HTTPS", [LB_PROTO_PROXY] = "PROXY",
+		[LB_PROTO_PROXYV2] = "PROXYV2",
+	};
+	struct lb_pool_raw *r = &p->pools[j];
+	bool v2 = p->conf.dialect == LB_DIALECT_V2;
+	char path[PATH_MAX_LEN], cpath[PATH_MAX_LEN];
+	int i;
+
+	if (!v2 && p->seen_pool == LB_SEEN_ABSENT)
+		lb_cerr(p, "pool", "missing (required)");
+	if (r->seen != LB_SEEN_OBJECT)
+		return;
+	if (!v2)
+		lb_cneed_str(p, "pool.id", r->c.id);
+	else if (r->c.id == NULL)
+		r->c.id = r->c.name != NULL ? lb_xstrdup(r->c.name) :
+		    lb_asprintf("pool-%zu", j);
+	lb_cpath(path, r->c.path, v2 ? "lb_algorithm" : "lb_method");
+	if (r->method == NULL)
+		lb_cerr(p, path, "missing (required)");
+	else if ((i = lb_clookup(p, path, r->method, lb_method_names, 0,
+	    v2 ? LB_ARRAY_SIZE(lb_method_names) : LB_METHOD_SOURCE_IP_PORT)) != -1)
+		r->c.method = (enum lb_method)i;
+	lb_cpath(path, r->c.path, "protocol");
+	if (r->protocol != NULL) {
+		if (v2)
+			i = lb_clookup(p, path, r->protocol, v2_protos, 0,
+			    LB_ARRAY_SIZE(v2_protos));
+		else
+			i = lb_clookup(p, path, r->protocol, v1_protos, 0,
+			    LB_ARRAY_SIZE(v1_protos));
+		if (i != -1) {
+			r->c.protocol = (enum lb_proto)i;
+			r->proto_ok = true;
+		}
+	} else if (v2)
+		lb_cerr(p, path, "missing (required)");
+	if (v2)
+		check_persist(p, r, lb_cpath(path, r->c.path,
+		    "session_persistence.type"), lb_cpath(cpath, r->c.path,
+		    "session_persistence.cookie_name"));
+	check_pool_tls(p, r);
+	check_members(p, r);
+	check_monitors(p, r);
+}
+
+void
+lb_check_pools(struct lb_parse *p)
+{
+	static const char tpath[] = "vip.session_persistence.type";
+	struct lb_listener_raw *l;
+	struct lb_pool_raw *r;
+	size_t j;
+
+	for (j = 0; j < p->n_pools; j++)
+		check_pool(p, j);
+	if (p->conf.dialect == LB_DIALECT_V2 || p->n_pools == 0)
+		return;
+	/* v1: persistence is the vip's; the pool honours it */
+	l = &p->listeners[0];
+	r = &p->pools[0];
+	r->persist_type = l->persist_type;
+	r->c.persist.cookie_name = l->cookie_name;
+	l->persist_type = l->cookie_name = NULL;
+	check_persist(p, r, tpath, strcmp(lb_config_alias(p, tpath), tpath) != 0 ?
+	    "vip.persistence-cookie-name" : "vip.session_persistence.cookie_name");
+}
+
+/* Move the checked pools and listeners into p->conf (raw pool j is conf pool j). */
+static void
+move_out(struct lb_parse *p)
+{
+	struct lb_config *c = &p->conf;
+	size_t i;
+
+	c->pools = lb_xcalloc(p->n_pools, sizeof(*c->pools));
+	for (i = 0; i < p->n_pools; i++) {
+		struct lb_pool_raw *r = &p->pools[i];
+		size_t k;
+
+		c->pools[c->n_pools] = r->c;
+		c->pools[c->n_pools].members = lb_xcalloc(r->n_members,
+		    sizeof(struct lb_member_conf));
+		for (k = 0; k < r->n_members; k++) {
+			c->pools[c->n_pools].members[k] = r->members[k].c;
+			memset(&r->members[k].c, 0, sizeof(r->members[k].c));
+		}
+		c->pools[c->n_pools++].n_members = r->n_members;
+		memset(&r->c, 0, sizeof(r->c));
+	}
+	c->listeners = lb_xcalloc(p->n_listeners, sizeof(*c->listeners));
+	for (i = 0; i < p->n_listeners; i++) {
+		c->listeners[c->n_listeners++] = p->listeners[i].c;
+		memset(&p->listeners[i].c, 0, sizeof(p->listeners[i].c));
 	}
 }
 
@@ -821,13 +1066,13 @@ int
 lb_config_check(struct lb_parse *p)
 {
 	size_t nerr = p->diag->n;
-	bool vip_known;
 
-	vip_known = check_vip(p);
-	check_pool(p, vip_known);
-	check_members(p);
-	check_monitors(p);
 	check_settings(p);
-	check_tls_files(p);
-	return p->diag->n == nerr ? 0 : -1;
+	lb_check_listeners(p);	/* marks which pools L4 and L7 listeners use */
+	lb_check_pools(p);
+	lb_check_uses(p);	/* listener and pool protocols that fit */
+	if (p->diag->n != nerr)
+		return -1;
+	move_out(p);
+	return 0;
 }

@@ -46,7 +46,6 @@ struct lb_health {
 	size_t			 n;
 	bool			 active;	/* hm holds a monitor */
 	struct lb_hm_conf	 hm;		/* own deep copy; checks borrow it */
-	int			 rise;
 	int			 jitter_pct;
 	uint64_t		 rng;
 };
@@ -168,6 +167,7 @@ hm_copy(struct lb_hm_conf *dst, const struct lb_hm_conf *src)
 	dst->http_method = lb_xstrdup(src->http_method);
 	dst->url_path = lb_xstrdup(src->url_path);
 	dst->expected_codes = lb_xstrdup(src->expected_codes);
+	dst->domain_name = src->domain_name != NULL ? lb_xstrdup(src->domain_name) : NULL;
 	dst->codes = NULL;
 	if (src->n_codes > 0) {
 		dst->codes = lb_xcalloc(src->n_codes, sizeof(*dst->codes));
@@ -183,6 +183,7 @@ hm_clear(struct lb_hm_conf *hm)
 	free(hm->url_path);
 	free(hm->expected_codes);
 	free(hm->codes);
+	free(hm->domain_name);
 	memset(hm, 0, sizeof(*hm));
 }
 
@@ -190,7 +191,8 @@ hm_clear(struct lb_hm_conf *hm)
 static bool
 hm_probe_changed(const struct lb_hm_conf *a, const struct lb_hm_conf *b)
 {
-	if (a->type != b->type || a->delay != b->delay || a->timeout != b->timeout)
+	if (a->type != b->type || a->delay != b->delay || a->timeout != b->timeout ||
+	    a->http_version != b->http_version || !str_equal(a->domain_name, b->domain_name))
 		return true;
 	if (!str_equal(a->http_method, b->http_method) || !str_equal(a->url_path, b->url_path) ||
 	    !str_equal(a->expected_codes, b->expected_codes))
@@ -275,8 +277,8 @@ check_done(const struct lb_check_result *r, void *arg)
 	uint64_t now = lb_now_ms();
 
 	e->chk = NULL;
-	if (lb_health_feed(e->m, r, h->rise, h->hm.max_retries))
-		log_transition(e->m, from, r, h->rise, h->hm.max_retries);
+	if (lb_health_feed(e->m, r, h->hm.rise, h->hm.fall))
+		log_transition(e->m, from, r, h->hm.rise, h->hm.fall);
 	else
 		lb_debug("member %s (%s) check %s: %s (%d ms)", e->m->id, e->m->name,
 		    lb_check_status_names[r->status], r->desc, r->duration_ms);
@@ -309,7 +311,6 @@ lb_health_new(struct event_base *base)
 	uint64_t seed[3] = { lb_now_ms(), (uint64_t)getpid(), (uint64_t)(uintptr_t)h };
 
 	h->base = base;
-	h->rise = 2;
 	h->jitter_pct = 10;
 	h->rng = lb_hash64(seed, sizeof(seed), 0) | 1;
 	return h;
@@ -399,16 +400,15 @@ drop_all(struct lb_health *h)
 
 void
 lb_health_apply(struct lb_health *h, const struct lb_config *conf,
-    struct lb_member **members, size_t n)
+    const struct lb_pool_conf *pool, struct lb_member **members, size_t n)
 {
-	const struct lb_hm_conf *hm = conf != NULL ? conf->hm : NULL;
+	const struct lb_hm_conf *hm = pool != NULL ? pool->hm : NULL;
 	struct lb_member **sorted;
 	struct hc_entry *e;
 	size_t i, old_n, kept;
 	bool restart;
 
 	if (conf != NULL) {
-		h->rise = conf->health_rise > 0 ? conf->health_rise : 2;
 		h->jitter_pct = conf->health_jitter_pct;
 		if (h->jitter_pct < 0)
 			h->jitter_pct = 0;
@@ -438,8 +438,11 @@ lb_health_apply(struct lb_health *h, const struct lb_config *conf,
 		hm_clear(&h->hm);
 		hm_copy(&h->hm, hm);
 		h->active = true;
-	} else
+	} else {
 		h->hm.max_retries = hm->max_retries;
+		h->hm.rise = hm->rise;
+		h->hm.fall = hm->fall;
+	}
 
 	/* sorted copies: entries by member for lookup, members to skip duplicates */
 	old_n = h->n;

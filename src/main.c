@@ -59,8 +59,11 @@ static struct event *tls_rotate_ev;
 static void
 tls_rotate_cb(evutil_socket_t fd, short what, void *arg)
 {
-	if (lb_proc.snap != NULL && lb_proc.snap->tls != NULL)
-		lb_tls_rotate(lb_proc.snap->tls);
+	size_t i;
+
+	for (i = 0; lb_proc.snap != NULL && i < lb_proc.snap->n_listeners; i++)
+		if (lb_proc.snap->listeners[i].tls != NULL)
+			lb_tls_rotate(lb_proc.snap->listeners[i].tls);
 }
 
 static void
@@ -161,10 +164,12 @@ load_checked(const char *path)
 	struct lb_diag diag = { 0 };
 	struct lb_config *conf = lb_config_load(path, &diag);
 
-	if (conf != NULL && conf->vip.tls_mode == LB_TLS_TERMINATE) {
-		SSL_CTX *ctx = lb_tls_server_new(&conf->vip.tls, &diag);
+	for (size_t i = 0; conf != NULL && i < conf->n_listeners; i++) {
+		SSL_CTX *ctx;
 
-		if (ctx == NULL) {
+		if (conf->listeners[i].tls_mode != LB_TLS_TERMINATE)
+			continue;
+		if ((ctx = lb_tls_server_new(&conf->listeners[i].tls, &diag)) == NULL) {
 			lb_config_free(conf);
 			conf = NULL;
 		} else
@@ -199,14 +204,17 @@ workers_idle(void)
 static void
 drain_check_cb(evutil_socket_t fd, short what, void *arg)
 {
+	size_t j, k;
 	int i;
 
 	/* close the listening socket once no worker watches it: new clients are refused */
 	for (i = 0; i < lb_proc.n_workers; i++)
 		if (!lb_worker_accept_closed(lb_proc.workers[i]))
 			break;
-	if (i == lb_proc.n_workers && lb_proc.snap->listener != NULL)
-		lb_listener_close(lb_proc.snap->listener);
+	if (i == lb_proc.n_workers)
+		for (j = 0; j < lb_proc.snap->n_listeners; j++)
+			for (k = 0; k < lb_proc.snap->listeners[j].n_socks; k++)
+				lb_listener_close(lb_proc.snap->listeners[j].socks[k]);
 	if (workers_idle())
 		event_base_loopexit(lb_proc.base, NULL);
 }
@@ -268,9 +276,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 static void
 takeover(const struct lb_config *conf, const pid_t *sf, int n_sf)
 {
-	struct sockaddr_storage addrs[1];
-	socklen_t lens[1];
+	struct sockaddr_storage addrs[LB_ARRAY_SIZE(lb_proc.takeover_fds)];
+	socklen_t lens[LB_ARRAY_SIZE(lb_proc.takeover_fds)];
 	int n, naddrs = 0;
+	size_t i, k;
 	pid_t from;
 
 	n = lb_handover_fetch(conf->stats_socket, sf, n_sf, lb_proc.takeover_fds,
@@ -282,12 +291,41 @@ takeover(const struct lb_config *conf, const pid_t *sf, int n_sf)
 	} else if (n == 0)
 		lb_notice("takeover: no listener from %s (pid %ld); binding anew",
 		    conf->stats_socket, (long)from);
-	if (conf->vip.admin_state_up) {
-		addrs[naddrs] = conf->vip.addr;
-		lens[naddrs++] = conf->vip.addrlen;
+	for (i = 0; i < conf->n_listeners && conf->admin_state_up; i++) {
+		const struct lb_listener_conf *lc = &conf->listeners[i];
+
+		for (k = 0; lc->admin_state_up && k < lc->n_addrs &&
+		    naddrs < (int)LB_ARRAY_SIZE(addrs); k++) {
+			addrs[naddrs] = lc->addrs[k].ss;
+			lens[naddrs++] = lc->addrs[k].len;
+		}
 	}
 	lb_proc.n_takeover_fds = lb_handover_keep(lb_proc.takeover_fds, n, addrs, lens, naddrs,
 	    from);
+}
+
+/* The start-up line: every listener with its addresses, and the sizes. */
+static void
+log_started(const struct lb_snapshot *snap)
+{
+	char line[1024], a[LB_ADDRSTRLEN];
+	size_t i, k, n = 0;
+
+	line[0] = '\0';
+	for (i = 0; i < snap->n_listeners && n < sizeof(line); i++) {
+		const struct lb_snap_listener *sl = &snap->listeners[i];
+
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %s %s %s",
+		    i > 0 ? ", " : "", strcmp(sl->conf->path, "vip") == 0 ? "vip" :
+		    "listener", sl->conf->id, lb_proto_names[sl->conf->protocol],
+		    sl->n_socks == 0 ? "(admin down)" : "");
+		for (k = 0; k < sl->n_socks && n < sizeof(line); k++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s",
+			    k > 0 ? " " : "", lb_addr_fmt((const struct sockaddr *)
+			    &sl->socks[k]->addr, a, sizeof(a)));
+	}
+	lb_notice("lbproxy %s started: %s, %zu members, %d workers, maxconn %d",
+	    PACKAGE_VERSION, line, snap->n_members, lb_proc.n_workers, lb_proc.maxconn);
 }
 
 static int
@@ -334,13 +372,11 @@ teardown(struct event **sigev, size_t nsig, char *pidfile)
 	if (drain_deadline_ev != NULL)
 		event_free(drain_deadline_ev);
 	lb_proc_fini();
-	lb_health_free(lb_proc.health);
 	lb_cli_free(lb_proc.cli);
 	lb_metrics_free(metrics);
 	lb_snapshot_unref(lb_proc.snap);
-	for (i = 0; i < lb_proc.n_members; i++)
-		lb_member_unref(lb_proc.members[i]);
-	free(lb_proc.members);
+	lb_proc.snap = NULL;
+	lb_proc_registry_free();
 	free(lb_proc.workers);
 	for (n = 0; n < lb_proc.n_takeover_fds; n++)
 		close(lb_proc.takeover_fds[n]);
@@ -364,6 +400,7 @@ main(int argc, char **argv)
 	struct event *sigev[LB_ARRAY_SIZE(sigs)] = { 0 };
 	char *pidfile = NULL, *config_abs = NULL;
 	int rc = EXIT_RUNTIME, n;
+	enum lb_apply applied;
 	long nofile;
 	long long spare;
 	int max_pipes;
@@ -423,10 +460,9 @@ main(int argc, char **argv)
 	}
 	if (o.n_sf > 0)
 		takeover(conf, o.sf, o.n_sf);
-	if (lb_proc_apply(conf, &diag) == -1) {
+	if ((applied = lb_proc_apply(conf, &diag)) != LB_APPLY_OK) {
 		/* a certificate that does not load is a configuration error */
-		rc = lb_proc.snap == NULL && diag.n > 0 && strncmp(diag.msgs[0], "vip.tls", 7) == 0 ?
-		    EXIT_CONFIG : EXIT_RUNTIME;
+		rc = applied == LB_APPLY_CONFIG ? EXIT_CONFIG : EXIT_RUNTIME;
 		lb_diag_print(&diag, o.config, stderr);
 		goto out;
 	}
@@ -472,8 +508,7 @@ main(int argc, char **argv)
 		lb_proc.workers[lb_proc.n_workers] = w;
 		lb_worker_post_snapshot(w, lb_proc.snap);
 	}
-	lb_proc.health = lb_health_new(lb_proc.base);
-	lb_health_apply(lb_proc.health, conf, lb_proc.snap->members, lb_proc.snap->n);
+	lb_proc_health_start();
 
 	for (i = 0; i < LB_ARRAY_SIZE(sigs); i++) {
 		sigev[i] = evsignal_new(lb_proc.base, sigs[i], signal_cb, NULL);
@@ -486,10 +521,7 @@ main(int argc, char **argv)
 			lb_warn("-sf %d: %s", (int)o.sf[i], strerror(errno));
 
 	lb_daemon_ready();
-	lb_notice("lbproxy %s started: vip %s %s %s, %zu members, %d workers, maxconn %d",
-	    PACKAGE_VERSION, conf->vip.id, lb_proto_names[conf->vip.protocol],
-	    lb_proc.snap->listener != NULL ? lb_proc.snap->listener->name : "(admin down)",
-	    lb_proc.snap->n, lb_proc.n_workers, lb_proc.maxconn);
+	log_started(lb_proc.snap);
 
 	event_base_dispatch(lb_proc.base);
 	lb_notice("stopped");

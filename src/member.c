@@ -47,11 +47,12 @@ const char *const lb_check_status_names[] = {
 };
 
 struct lb_member *
-lb_member_new(const struct lb_member_conf *mc, int sid)
+lb_member_new(const struct lb_member_conf *mc, const char *pool_id, int sid)
 {
 	struct lb_member *m = lb_xcalloc(1, sizeof(*m));
 
 	m->id = lb_xstrdup(mc->id);
+	m->pool_id = lb_xstrdup(pool_id);
 	m->hkey = lb_balance_member_key(mc->id);
 	m->sid = sid;
 	atomic_init(&m->refcnt, 1);
@@ -68,8 +69,11 @@ lb_member_update(struct lb_member *m, const struct lb_member_conf *mc)
 	free(m->address);
 	m->address = lb_xstrdup(mc->address);
 	m->port = mc->port;
-	memcpy(&m->addr, &mc->addr, sizeof(m->addr));
-	m->addrlen = mc->addrlen;
+	memcpy(&m->addr, &mc->addr.ss, sizeof(m->addr));
+	m->addrlen = mc->addr.len;
+	memcpy(&m->check_addr, &mc->check_addr.ss, sizeof(m->check_addr));
+	m->check_addrlen = mc->check_addr.len;
+	m->backup = mc->backup;
 	lb_addr_fmt((struct sockaddr *)&m->addr, m->name, sizeof(m->name));
 	atomic_store(&m->weight, mc->weight);
 	m->conf_weight = mc->weight;
@@ -89,6 +93,7 @@ lb_member_unref(struct lb_member *m)
 	if (m == NULL || atomic_fetch_sub_explicit(&m->refcnt, 1, memory_order_acq_rel) != 1)
 		return;
 	free(m->id);
+	free(m->pool_id);
 	free(m->address);
 	free(m);
 }

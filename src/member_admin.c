@@ -21,35 +21,44 @@
 #include "lbproxy/snapshot.h"
 
 /*
- * Find "<pool>/<member>" in the current snapshot (returns it borrowed). The
- * pool id is matched as a prefix, so member ids may contain '/'. Writes
+ * Find "<backend>/<member>" in the current snapshot (returns it borrowed).
+ * The backend is a pool id, or (v2) the "<pool-id>:<listener-id>" the stats
+ * show; it is matched as a prefix, so member ids may contain '/'. Writes
  * HAProxy's error text to out and returns NULL when there is no such server.
  */
 static struct lb_member *
 find_server(char **args, int nargs, struct evbuffer *out)
 {
 	const struct lb_snapshot *snap = lb_proc.snap;
-	const char *arg = nargs > 0 ? args[0] : NULL, *pool, *mid;
-	size_t plen, i;
+	const char *arg = nargs > 0 ? args[0] : NULL, *mid = NULL;
+	const struct lb_snap_pool *sp = NULL;
+	size_t plen, i, j;
 
 	if (arg == NULL || strchr(arg, '/') == NULL) {
 		evbuffer_add_printf(out, "Require 'backend/server'.\n");
 		return NULL;
 	}
-	if (snap == NULL) {
+	for (j = 0; snap != NULL && j < snap->n_pools && sp == NULL; j++) {
+		const char *pool = snap->pools[j].conf->id, *slash;
+
+		plen = strlen(pool);
+		if (strncmp(arg, pool, plen) != 0)
+			continue;
+		if (arg[plen] == '/')
+			mid = arg + plen + 1;
+		else if (arg[plen] == ':' && (slash = strchr(arg + plen, '/')) != NULL)
+			mid = slash + 1;
+		else
+			continue;
+		sp = &snap->pools[j];
+	}
+	if (sp == NULL) {
 		evbuffer_add_printf(out, "No such backend.\n");
 		return NULL;
 	}
-	pool = snap->conf->pool.id;
-	plen = strlen(pool);
-	if (strncmp(arg, pool, plen) != 0 || arg[plen] != '/') {
-		evbuffer_add_printf(out, "No such backend.\n");
-		return NULL;
-	}
-	mid = arg + plen + 1;
-	for (i = 0; i < snap->n; i++)
-		if (strcmp(snap->members[i]->id, mid) == 0)
-			return snap->members[i];
+	for (i = 0; i < sp->n; i++)
+		if (strcmp(sp->members[i]->id, mid) == 0)
+			return sp->members[i];
 	evbuffer_add_printf(out, "No such server.\n");
 	return NULL;
 }

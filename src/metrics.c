@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "lbproxy/config.h"
+#include "lbproxy/frontend.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/metrics.h"
@@ -100,11 +101,11 @@ family(struct evbuffer *out, const char *name, const char *type, const char *hel
 
 /* name{pool="..",member="..",address=".."} value */
 static void
-member_sample(struct evbuffer *out, const char *name, const struct lb_snapshot *snap,
+member_sample(struct evbuffer *out, const char *name, const struct lb_snap_pool *sp,
     const struct lb_member *m, const char *extra_key, const char *extra_val, uint64_t v)
 {
 	evbuffer_add_printf(out, "%s{pool=\"", name);
-	label(out, snap->conf->pool.id);
+	label(out, sp->conf->id);
 	evbuffer_add(out, "\",member=\"", 10);
 	label(out, m->id);
 	evbuffer_add(out, "\",address=\"", 11);
@@ -116,24 +117,29 @@ member_sample(struct evbuffer *out, const char *name, const struct lb_snapshot *
 	evbuffer_add_printf(out, "\"} %" PRIu64 "\n", v);
 }
 
+/* name{vip=".."} (v1) or name{listener=".."} (v2) value */
 static void
-vip_sample(struct evbuffer *out, const char *name, const struct lb_snapshot *snap, uint64_t v)
+fe_sample(struct evbuffer *out, const char *name, const struct lb_snapshot *snap,
+    const struct lb_snap_listener *sl, uint64_t v)
 {
-	evbuffer_add_printf(out, "%s{vip=\"", name);
-	label(out, snap->conf->vip.id);
+	evbuffer_add_printf(out, "%s{%s=\"", name, snap->conf->dialect == LB_DIALECT_V2 ?
+	    "listener" : "vip");
+	label(out, sl->conf->id);
 	evbuffer_add_printf(out, "\"} %" PRIu64 "\n", v);
 }
 
-/* One counter/gauge family over every member: v(m) gives the value. */
+/* One counter/gauge family over every member of every pool: v(m) gives the value. */
 static void
 member_family(struct evbuffer *out, const struct lb_snapshot *snap, const char *name,
     const char *type, const char *help, uint64_t (*v)(const struct lb_member *))
 {
-	size_t i;
+	size_t i, j;
 
 	family(out, name, type, help);
-	for (i = 0; i < snap->n; i++)
-		member_sample(out, name, snap, snap->members[i], NULL, NULL, v(snap->members[i]));
+	for (j = 0; j < snap->n_pools; j++)
+		for (i = 0; i < snap->pools[j].n; i++)
+			member_sample(out, name, &snap->pools[j], snap->pools[j].members[i],
+			    NULL, NULL, v(snap->pools[j].members[i]));
 }
 
 static uint64_t m_active(const struct lb_member *m) { return LD(m->active); }
@@ -153,28 +159,44 @@ m_weight(const struct lb_member *m)
 	return w > 0 ? (uint64_t)w : 0;
 }
 
+/* Whether some pool of snap has HTTP traffic, or a health monitor. */
+static bool
+any_pool(const struct lb_snapshot *snap, bool http)
+{
+	size_t j;
+
+	for (j = 0; j < snap->n_pools; j++)
+		if (http ? snap->pools[j].conf->http : snap->pools[j].conf->hm != NULL)
+			return true;
+	return false;
+}
+
 static void
 write_members(struct evbuffer *out, const struct lb_snapshot *snap)
 {
 	static const char *const codes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
-	size_t i, j;
-
-	bool pool_up = snap->conf->pool.admin_state_up;
+	size_t i, j, p;
 
 	family(out, "lbproxy_member_up", "gauge",
 	    "1 if the member takes new traffic (status UP or no check, weight above 0), else 0.");
-	for (i = 0; i < snap->n; i++)
-		member_sample(out, "lbproxy_member_up", snap, snap->members[i], NULL, NULL,
-		    lb_member_serving(snap->members[i], pool_up));
+	for (p = 0; p < snap->n_pools; p++)
+		for (i = 0; i < snap->pools[p].n; i++)
+			member_sample(out, "lbproxy_member_up", &snap->pools[p],
+			    snap->pools[p].members[i], NULL, NULL, lb_member_serving(
+			    snap->pools[p].members[i], snap->pools[p].conf->admin_state_up));
 	family(out, "lbproxy_member_state", "gauge",
 	    "Member status as on the stats socket: 1 for the current state.");
-	for (i = 0; i < snap->n; i++) {
-		enum lb_member_status st = lb_member_status(snap->members[i], pool_up);
+	for (p = 0; p < snap->n_pools; p++)
+		for (i = 0; i < snap->pools[p].n; i++) {
+			const struct lb_member *m = snap->pools[p].members[i];
+			enum lb_member_status st = lb_member_status(m,
+			    snap->pools[p].conf->admin_state_up);
 
-		for (j = 0; j <= LB_MEMBER_NOCHECK; j++)
-			member_sample(out, "lbproxy_member_state", snap, snap->members[i],
-			    "state", lb_member_status_names[j], st == (enum lb_member_status)j);
-	}
+			for (j = 0; j <= LB_MEMBER_NOCHECK; j++)
+				member_sample(out, "lbproxy_member_state", &snap->pools[p], m,
+				    "state", lb_member_status_names[j],
+				    st == (enum lb_member_status)j);
+		}
 	member_family(out, snap, "lbproxy_member_weight", "gauge",
 	    "Current weight (configured or set on the stats socket).", m_weight);
 	member_family(out, snap, "lbproxy_member_connections_current", "gauge",
@@ -189,39 +211,80 @@ write_members(struct evbuffer *out, const struct lb_snapshot *snap)
 	    "Failed connection attempts to the member.", m_econ);
 	member_family(out, snap, "lbproxy_member_response_errors_total", "counter",
 	    "Invalid or aborted responses from the member.", m_eresp);
-	if (snap->conf->vip.http) {
+	if (any_pool(snap, true)) {
 		family(out, "lbproxy_member_responses_total", "counter",
 		    "HTTP responses from the member by status class.");
-		for (i = 0; i < snap->n; i++)
-			for (j = 1; j <= LB_ARRAY_SIZE(codes); j++) {
-				size_t k = j % LB_ARRAY_SIZE(codes);	/* 1xx..5xx, then other */
+		for (p = 0; p < snap->n_pools; p++)
+			for (i = 0; snap->pools[p].conf->http && i < snap->pools[p].n; i++)
+				for (j = 1; j <= LB_ARRAY_SIZE(codes); j++) {
+					size_t k = j % LB_ARRAY_SIZE(codes);	/* 1xx..5xx, then other */
 
-				member_sample(out, "lbproxy_member_responses_total", snap,
-				    snap->members[i], "code", codes[k],
-				    LD(snap->members[i]->c.hrsp[k]));
-			}
+					member_sample(out, "lbproxy_member_responses_total",
+					    &snap->pools[p], snap->pools[p].members[i], "code",
+					    codes[k], LD(snap->pools[p].members[i]->c.hrsp[k]));
+				}
 	}
-	if (snap->conf->hm != NULL) {
+	if (any_pool(snap, false)) {
 		member_family(out, snap, "lbproxy_member_check_failures_total", "counter",
 		    "Failed health checks.", m_chkfail);
 		member_family(out, snap, "lbproxy_member_down_transitions_total", "counter",
 		    "UP to DOWN transitions.", m_chkdown);
 		family(out, "lbproxy_member_check_duration_seconds", "gauge",
 		    "Duration of the last completed health check.");
-		for (i = 0; i < snap->n; i++) {
-			const struct lb_member *m = snap->members[i];
+		for (p = 0; p < snap->n_pools; p++)
+			for (i = 0; i < snap->pools[p].n; i++) {
+				const struct lb_member *m = snap->pools[p].members[i];
 
-			if (m->check_status == LB_CHK_UNKNOWN)
-				continue;
-			evbuffer_add_printf(out, "lbproxy_member_check_duration_seconds{pool=\"");
-			label(out, snap->conf->pool.id);
-			evbuffer_add(out, "\",member=\"", 10);
-			label(out, m->id);
-			evbuffer_add(out, "\",address=\"", 11);
-			label(out, m->name);
-			evbuffer_add_printf(out, "\"} %d.%03d\n", m->check_duration_ms / 1000,
-			    m->check_duration_ms % 1000);
+				if (m->check_status == LB_CHK_UNKNOWN)
+					continue;
+				evbuffer_add_printf(out, "lbproxy_member_check_duration_seconds"
+				    "{pool=\"");
+				label(out, snap->pools[p].conf->id);
+				evbuffer_add(out, "\",member=\"", 10);
+				label(out, m->id);
+				evbuffer_add(out, "\",address=\"", 11);
+				label(out, m->name);
+				evbuffer_add_printf(out, "\"} %d.%03d\n", m->check_duration_ms /
+				    1000, m->check_duration_ms % 1000);
+			}
+	}
+}
+
+static bool
+any_listener_http(const struct lb_snapshot *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->n_listeners; i++)
+		if (snap->listeners[i].conf->http)
+			return true;
+	return false;
+}
+
+/* One frontend family: v(fe) for every listener (HTTP listeners only if http). */
+static void
+fe_family(struct evbuffer *out, const struct lb_snapshot *snap, const char *name,
+    const char *type, const char *help, bool http, int which)
+{
+	size_t i;
+
+	family(out, name, type, help);
+	for (i = 0; i < snap->n_listeners; i++) {
+		const struct lb_snap_listener *sl = &snap->listeners[i];
+		const struct lb_frontend *fe = sl->fe;
+		uint64_t v;
+
+		if (sl->conf->protocol == LB_PROTO_PROMETHEUS || (http && !sl->conf->http))
+			continue;
+		switch (which) {
+		case 0: v = LD(fe->conns); break;
+		case 1: v = LD(fe->c.stot); break;
+		case 2: v = LD(fe->c.bin); break;
+		case 3: v = LD(fe->c.bout); break;
+		case 4: v = LD(fe->c.dcon); break;
+		default: v = LD(fe->c.req_tot); break;
 		}
+		fe_sample(out, name, snap, sl, v);
 	}
 }
 
@@ -259,20 +322,19 @@ write_metrics(struct evbuffer *out)
 	family(out, "lbproxy_reloads_total", "counter", "Configuration reloads.");
 	evbuffer_add_printf(out, "lbproxy_reloads_total %" PRIu64 "\n", lb_proc.reloads);
 	if (snap != NULL) {
-		family(out, "lbproxy_frontend_connections_current", "gauge",
-		    "Client connections open now.");
-		vip_sample(out, "lbproxy_frontend_connections_current", snap, LD(lb_proc.conns));
-		family(out, "lbproxy_frontend_connections_total", "counter",
-		    "Client connections accepted.");
-		vip_sample(out, "lbproxy_frontend_connections_total", snap, LD(lb_proc.fe.stot));
-		family(out, "lbproxy_frontend_bytes_in_total", "counter", "Bytes received from clients.");
-		vip_sample(out, "lbproxy_frontend_bytes_in_total", snap, LD(lb_proc.fe.bin));
-		family(out, "lbproxy_frontend_bytes_out_total", "counter", "Bytes sent to clients.");
-		vip_sample(out, "lbproxy_frontend_bytes_out_total", snap, LD(lb_proc.fe.bout));
-		if (snap->conf->vip.http) {
-			family(out, "lbproxy_frontend_requests_total", "counter", "HTTP requests.");
-			vip_sample(out, "lbproxy_frontend_requests_total", snap, LD(lb_proc.fe.req_tot));
-		}
+		fe_family(out, snap, "lbproxy_frontend_connections_current", "gauge",
+		    "Client connections open now.", false, 0);
+		fe_family(out, snap, "lbproxy_frontend_connections_total", "counter",
+		    "Client connections accepted.", false, 1);
+		fe_family(out, snap, "lbproxy_frontend_bytes_in_total", "counter",
+		    "Bytes received from clients.", false, 2);
+		fe_family(out, snap, "lbproxy_frontend_bytes_out_total", "counter",
+		    "Bytes sent to clients.", false, 3);
+		fe_family(out, snap, "lbproxy_frontend_connections_denied_total", "counter",
+		    "Connections closed at accept: not from allowed_cidrs.", false, 4);
+		if (any_listener_http(snap))
+			fe_family(out, snap, "lbproxy_frontend_requests_total", "counter",
+			    "HTTP requests.", true, 5);
 		write_members(out, snap);
 	}
 	write_histogram(out);

@@ -27,7 +27,7 @@ static _Atomic uint32_t src_seen[SLOTS];	/* coarse seconds of the last use */
 
 /* Member of s with stable id sid that may take persistent traffic, or NULL. */
 static struct lb_member *
-by_sid(struct lb_snapshot *s, uint64_t sid)
+by_sid(const struct lb_snap_pool *s, uint64_t sid)
 {
 	size_t i;
 
@@ -56,7 +56,7 @@ lb_src_learn(uint64_t client_hash, const struct lb_member *m)
 }
 
 struct lb_member *
-lb_src_lookup(struct lb_snapshot *s, uint64_t client_hash)
+lb_src_lookup(const struct lb_snap_pool *s, uint64_t client_hash)
 {
 	uint64_t h = client_hash | 1;
 	size_t i = h % SLOTS;
@@ -69,7 +69,7 @@ lb_src_lookup(struct lb_snapshot *s, uint64_t client_hash)
 }
 
 void
-lb_app_cookie_learn(struct lb_snapshot *s, const char *val, size_t len, struct lb_member *m)
+lb_app_cookie_learn(const struct lb_snap_pool *s, const char *val, size_t len, struct lb_member *m)
 {
 	uint64_t h = lb_hash64(val, len, 0x61707063ULL);
 
@@ -80,7 +80,7 @@ lb_app_cookie_learn(struct lb_snapshot *s, const char *val, size_t len, struct l
 }
 
 struct lb_member *
-lb_app_cookie_lookup(struct lb_snapshot *s, const char *val, size_t len)
+lb_app_cookie_lookup(const struct lb_snap_pool *s, const char *val, size_t len)
 {
 	uint64_t h = lb_hash64(val, len, 0x61707063ULL);
 	uint64_t e = atomic_load_explicit(&table[h % SLOTS], memory_order_relaxed);

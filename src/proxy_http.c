@@ -20,10 +20,12 @@
 
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
+#include "lbproxy/frontend.h"
 #include "lbproxy/http_body.h"
 #include "lbproxy/http_cookie.h"
 #include "lbproxy/http_parse.h"
 #include "lbproxy/http_write.h"
+#include "lbproxy/l7.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/persist.h"
@@ -302,7 +304,7 @@ count_status(struct lb_session *s, int status)
 
 	if (cls < 1 || cls > 5)
 		cls = 0;
-	atomic_fetch_add_explicit(&lb_proc.fe.hrsp[cls], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->fe->c.hrsp[cls], 1, memory_order_relaxed);
 	if (s->member != NULL)
 		atomic_fetch_add_explicit(&s->member->c.hrsp[cls], 1, memory_order_relaxed);
 }
@@ -322,8 +324,9 @@ access_log(struct lb_session *s)
 		lb_metrics_observe_ms((unsigned)(now - h->t_req_ms));
 	if (!c->access_log)
 		return;
-	lb_log_access("%s:%d vip=%s member=%s \"%s\" %d %llu %llums", s->peer_host,
-	    lb_addr_port((struct sockaddr *)&s->peer), s->snap->conf->vip.id,
+	lb_log_access("%s:%d %s=%s member=%s \"%s\" %d %llu %llums", s->peer_host,
+	    lb_addr_port((struct sockaddr *)&s->peer), c->dialect == LB_DIALECT_V2 ?
+	    "listener" : "vip", s->sl->conf->id,
 	    s->member != NULL ? s->member->id : "-", h->logreq != NULL ? h->logreq : "-", h->status,
 	    (unsigned long long)h->rsp_bytes, (unsigned long long)(now - h->t_req_ms));
 }
@@ -421,10 +424,10 @@ reply_error(struct lb_session *s, int status, const char *why)
 	}
 	h->status = status;
 	count_status(s, status);
-	if (status >= 500)
-		atomic_fetch_add_explicit(&lb_proc.be.eresp, 1, memory_order_relaxed);
+	if (status >= 500 && s->pool != NULL)
+		atomic_fetch_add_explicit(&s->pool->be->c.eresp, 1, memory_order_relaxed);
 	else
-		atomic_fetch_add_explicit(&lb_proc.fe.ereq, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->fe->c.ereq, 1, memory_order_relaxed);
 	lb_http_write_error(lb_conn_output(s->cc), status, true);
 	h->rsp_sent_any = true;
 	h->cli_keepalive = false;
@@ -506,71 +509,140 @@ forward_request_body(struct lb_session *s)
 		}
 		move_body(s, in, out, used, false);
 		atomic_fetch_add_explicit(&s->member->c.bin, used, memory_order_relaxed);
-		atomic_fetch_add_explicit(&lb_proc.fe.bin, used, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->fe->c.bin, used, memory_order_relaxed);
 	} while (r == LB_BODY_MORE && used > 0 && evbuffer_get_length(in) > 0);
 	lb_conn_flush(s->sc);
 	if (r == LB_BODY_DONE) {
 		h->req_done = true;
 		/* pipelined requests wait until this response is complete */
 		lb_conn_read_stop(s->cc);
-		lb_conn_set_timeouts(s->cc, 0, s->snap->conf->timeouts.client);
+		lb_conn_set_timeouts(s->cc, 0, s->sl->conf->timeouts.client);
 		/* the whole request is sent: now the member owes an answer */
-		lb_conn_set_timeouts(s->sc, s->snap->conf->timeouts.server, s->snap->conf->timeouts.server);
+		lb_conn_set_timeouts(s->sc, s->sl->conf->timeouts.server, s->sl->conf->timeouts.server);
 	} else if (lb_conn_output_len(s->sc) >= LB_BUF_HIGH) {
 		lb_conn_read_stop(s->cc);
 		lb_conn_want_drain(s->sc);
 	}
 }
 
-/* HTTP_COOKIE's cookie: SRV unless the pool file names another. */
-static const char *
-cookie_name(const struct lb_vip_conf *v)
-{
-	return v->cookie_name != NULL ? v->cookie_name : "SRV";
-}
-
 /* Choose the member for this request: persistence first, then the balancer. */
 static struct lb_member *
 choose_member(struct lb_session *s, const struct lb_http_msg *m)
 {
-	const struct lb_vip_conf *v = &s->snap->conf->vip;
+	const struct lb_persist_conf *ps = &s->pool->conf->persist;
 	struct lb_member *mem = NULL;
 	const char *val;
 	size_t len;
 
 	s->http->cookie_mem = NULL;
-	if (v->persist == LB_PERSIST_HTTP_COOKIE) {
-		if (lb_http_cookie_get(m, cookie_name(v), &val, &len) == 0)
-			mem = lb_snapshot_find(s->snap, val, len);
+	if (ps->type == LB_PERSIST_HTTP_COOKIE) {
+		if (lb_http_cookie_get(m, ps->cookie_name, &val, &len) == 0)
+			mem = lb_snapshot_find(s->pool, val, len);
 		s->http->cookie_mem = mem;
-	} else if (v->persist == LB_PERSIST_SOURCE_IP) {
-		mem = lb_src_lookup(s->snap, s->client_hash);
-	} else if (v->persist == LB_PERSIST_APP_COOKIE && v->cookie_name != NULL &&
-	    lb_http_cookie_get(m, v->cookie_name, &val, &len) == 0) {
-		mem = lb_app_cookie_lookup(s->snap, val, len);
+	} else if (ps->type == LB_PERSIST_SOURCE_IP) {
+		mem = lb_src_lookup(s->pool, s->client_hash);
+	} else if (ps->type == LB_PERSIST_APP_COOKIE && ps->cookie_name != NULL &&
+	    lb_http_cookie_get(m, ps->cookie_name, &val, &len) == 0) {
+		mem = lb_app_cookie_lookup(s->pool, val, len);
 	}
 	return mem;
 }
 
 /*
  * Between requests a keep-alive client moves to the newest config (the one
- * its worker accepts with). Returns false if it cannot (the VIP changed
- * nature): the connection is closed then.
+ * its worker accepts with), to the listener of the same id. Returns false if
+ * it cannot (the listener went or changed nature): the connection is closed
+ * then.
  */
 static bool
 follow_reload(struct lb_session *s)
 {
 	struct lb_snapshot *cur = s->w->snap;
+	const struct lb_snap_listener *nl = NULL;
+	size_t i;
 
 	if (s->snap == cur || cur == NULL)
 		return true;
-	if (!cur->conf->vip.http || (cur->tls != NULL) != (s->snap->tls != NULL)) {
+	for (i = 0; i < cur->n_listeners; i++)
+		if (strcmp(cur->listeners[i].conf->id, s->sl->conf->id) == 0)
+			nl = &cur->listeners[i];
+	if (nl == NULL || !nl->conf->http || (nl->tls != NULL) != (s->sl->tls != NULL) ||
+	    nl->fe != s->fe) {
 		close_after_flush(s);
 		return false;
 	}
 	lb_snapshot_ref(cur);
 	lb_snapshot_unref(s->snap);
 	s->snap = cur;
+	s->sl = nl;
+	s->pool = nl->pool;
+	return true;
+}
+
+/* Answer a redirect of an L7 policy (no body), then close. */
+static void
+reply_redirect(struct lb_session *s, const struct lb_l7policy_conf *pc, const struct lb_http_msg *m)
+{
+	struct lb_http_state *h = s->http;
+	struct evbuffer *out = lb_conn_output(s->cc);
+	const char *base = pc->action == LB_L7_REDIRECT_TO_URL ? pc->redirect_url :
+	    pc->redirect_prefix;
+	size_t blen = strlen(base);
+	int code = pc->redirect_http_code;
+
+	/* REDIRECT_PREFIX keeps the path and the query: "https://b.example" + "/a?b" */
+	if (pc->action == LB_L7_REDIRECT_PREFIX && blen > 0 && base[blen - 1] == '/' &&
+	    m->path_len > 0 && m->path[0] == '/')
+		blen--;
+	lb_session_log(s, LB_LOG_INFO, "%d: L7 policy %s redirects", code, pc->id);
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nLocation: %.*s", code,
+	    lb_http_reason(code), (int)blen, base);
+	if (pc->action == LB_L7_REDIRECT_PREFIX) {
+		if (m->path_slash)
+			evbuffer_add(out, "/", 1);
+		evbuffer_add(out, m->path, m->path_len);
+	}
+	evbuffer_add_printf(out, "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+	h->status = code;
+	count_status(s, code);
+	h->rsp_sent_any = true;
+	h->cli_keepalive = false;
+	access_log(s);
+	close_after_flush(s);
+}
+
+/*
+ * Route a validated request: the listener's L7 policies in order (REJECT,
+ * redirects, then REDIRECT_TO_POOL), else its default pool. Returns whether
+ * the request goes on to s->pool; otherwise it was answered.
+ */
+static bool
+route_request(struct lb_session *s, const struct lb_http_msg *m)
+{
+	const struct lb_l7policy_conf *pc;
+	struct lb_snap_pool *pool = NULL;
+
+	s->pool = s->sl->pool;
+	pc = lb_l7_match(s->sl->l7, m, lb_conn_ssl(s->cc), s->w->l7_scratch, &pool);
+	if (pc != NULL) {
+		switch (pc->action) {
+		case LB_L7_REJECT:
+			atomic_fetch_add_explicit(&s->fe->c.dreq, 1, memory_order_relaxed);
+			reply_error(s, 403, "rejected by an L7 policy");
+			return false;
+		case LB_L7_REDIRECT_TO_URL:
+		case LB_L7_REDIRECT_PREFIX:
+			reply_redirect(s, pc, m);
+			return false;
+		case LB_L7_REDIRECT_TO_POOL:
+			s->pool = pool;
+			break;
+		}
+	}
+	if (s->pool == NULL) {
+		reply_error(s, 503, "no pool for this request");
+		return false;
+	}
 	return true;
 }
 
@@ -587,6 +659,7 @@ handle_head(struct lb_session *s)
 	const struct lb_config *c;
 	struct lb_http_err err;
 	enum lb_http_parse rc;
+	unsigned ins;
 	char *data;
 
 	if (avail == 0)
@@ -616,7 +689,7 @@ handle_head(struct lb_session *s)
 	}
 	disarm_timer(s);
 	h->nreq++;
-	atomic_fetch_add_explicit(&lb_proc.fe.req_tot, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->fe->c.req_tot, 1, memory_order_relaxed);
 	h->method = m.method;
 	h->cli_minor = m.minor;
 	h->cli_keepalive = m.keep_alive && !atomic_load(&lb_proc.stopping);
@@ -635,17 +708,20 @@ handle_head(struct lb_session *s)
 		return;
 	}
 
+	if (!route_request(s, &m))
+		return;
 	memset(&fwd, 0, sizeof(fwd));
-	fwd.client_ip = c->xff ? s->peer_host : NULL;
-	fwd.proto = c->xfproto ? (s->snap->tls != NULL ? "https" : "http") : NULL;
-	fwd.port = c->xfport ? c->vip.port : 0;
+	ins = s->sl->conf->insert;
+	fwd.client_ip = ins & LB_HDR_XFF ? s->peer_host : NULL;
+	fwd.proto = ins & LB_HDR_XFPROTO ? (s->sl->tls != NULL ? "https" : "http") : NULL;
+	fwd.port = ins & LB_HDR_XFPORT ? s->sl->conf->port : 0;
 	if (lb_http_write_request(head_get(s), &m, &fwd) == -1) {
 		reply_error(s, 500, "cannot build the request head");
 		return;
 	}
 	s->prefer = choose_member(s, &m);
 	s->bytes_in += m.head_len;
-	atomic_fetch_add_explicit(&lb_proc.fe.bin, m.head_len, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->fe->c.bin, m.head_len, memory_order_relaxed);
 	h->req_head_len = m.head_len;
 	evbuffer_drain(in, m.head_len);
 
@@ -658,7 +734,7 @@ handle_head(struct lb_session *s)
 static void
 attach_server(struct lb_session *s, struct lb_conn *bev)
 {
-	const struct lb_timeouts *to = &s->snap->conf->timeouts;
+	const struct lb_timeouts *to = &s->sl->conf->timeouts;
 
 	s->sc = bev;
 	lb_session_set_state(s, LB_SS_HTTP_FORWARD);
@@ -686,7 +762,7 @@ static void
 request_connected(struct lb_session *s, struct lb_conn *bev)
 {
 	if (bev == NULL) {
-		atomic_fetch_add_explicit(&lb_proc.be.econ, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->pool->be->c.econ, 1, memory_order_relaxed);
 		reply_error(s, 503, "no member available");
 		return;
 	}
@@ -702,9 +778,10 @@ send_request(struct lb_session *s)
 	struct lb_conn *bev;
 
 	if (m == NULL)
-		m = lb_snapshot_pick(s->snap, &s->w->pick, s->client_hash, NULL, 0);
+		m = lb_snapshot_pick(s->snap, s->pool, &s->w->picks[s->pool->idx],
+		    s->client_hash, NULL, 0);
 	if (m == NULL) {
-		atomic_fetch_add_explicit(&lb_proc.be.econ, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->pool->be->c.econ, 1, memory_order_relaxed);
 		reply_error(s, 503, "no member available");
 		return;
 	}
@@ -765,7 +842,7 @@ forward_response_body(struct lb_session *s)
 			return;
 		}
 		atomic_fetch_add_explicit(&s->member->c.bout, used, memory_order_relaxed);
-		atomic_fetch_add_explicit(&lb_proc.fe.bout, used, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->fe->c.bout, used, memory_order_relaxed);
 		move_body(s, in, out, used, true);
 	} while (r == LB_BODY_MORE && used > 0 && evbuffer_get_length(in) > 0);
 	if (r == LB_BODY_DONE) {
@@ -785,7 +862,7 @@ handle_response_head(struct lb_session *s)
 {
 	struct lb_http_state *h = s->http;
 	struct evbuffer *in = lb_conn_input(s->sc);
-	const struct lb_config *c = s->snap->conf;
+	const struct lb_persist_conf *ps = &s->pool->conf->persist;
 	size_t want;
 	struct lb_http_msg m;
 	struct lb_http_err err;
@@ -836,17 +913,31 @@ handle_response_head(struct lb_session *s)
 		reply_error(s, 502, "member switched protocols without an upgrade request");
 		return;
 	}
+	/* a stop or takeover began: this response says so, the client reconnects cleanly */
+	if (atomic_load_explicit(&lb_proc.stopping, memory_order_relaxed))
+		h->cli_keepalive = false;
 	extra[0] = '\0';
 	/* HTTP_COOKIE: tell the client its member, also when the one it named failed over */
-	if (c->vip.persist == LB_PERSIST_HTTP_COOKIE && s->member != NULL && s->member != h->cookie_mem) {
+	if (ps->type == LB_PERSIST_HTTP_COOKIE && s->member != NULL && s->member != h->cookie_mem) {
 		n = snprintf(extra, sizeof(extra), "Set-Cookie: %s=%s; path=/; HttpOnly\r\n",
-		    cookie_name(&c->vip), s->member->id);
+		    ps->cookie_name, s->member->id);
 		if (n < 0 || (size_t)n >= sizeof(extra))
 			extra[0] = '\0';	/* an id too long for a cookie: no persistence */
 	}
-	if (c->vip.persist == LB_PERSIST_APP_COOKIE && c->vip.cookie_name != NULL &&
-	    lb_http_setcookie_get(&m, c->vip.cookie_name, &val, &vlen) == 0)
-		lb_app_cookie_learn(s->snap, val, vlen, s->member);
+	/* HSTS on terminated listeners, worded as Octavia's HAProxy template sets it */
+	if (s->sl->conf->hsts_max_age >= 0 && s->sl->tls != NULL) {
+		size_t el = strlen(extra);
+
+		n = snprintf(extra + el, sizeof(extra) - el,
+		    "Strict-Transport-Security: max-age=%d;%s%s\r\n", s->sl->conf->hsts_max_age,
+		    s->sl->conf->hsts_include_subdomains ? " includeSubDomains;" : "",
+		    s->sl->conf->hsts_preload ? " preload;" : "");
+		if (n < 0 || (size_t)n >= sizeof(extra) - el)
+			extra[el] = '\0';
+	}
+	if (ps->type == LB_PERSIST_APP_COOKIE && ps->cookie_name != NULL &&
+	    lb_http_setcookie_get(&m, ps->cookie_name, &val, &vlen) == 0)
+		lb_app_cookie_learn(s->pool, val, vlen, s->member);
 	hlen = lb_conn_output_len(s->cc);
 	if (lb_http_write_response(lb_conn_output(s->cc), &m, h->cli_minor,
 	    m.status == 101 ? true : h->cli_keepalive, extra[0] != '\0' ? extra : NULL) == -1) {
@@ -862,7 +953,7 @@ handle_response_head(struct lb_session *s)
 	hlen = lb_conn_output_len(s->cc) - hlen;
 	s->bytes_out += hlen;
 	atomic_fetch_add_explicit(&s->member->c.bout, hlen, memory_order_relaxed);
-	atomic_fetch_add_explicit(&lb_proc.fe.bout, hlen, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->fe->c.bout, hlen, memory_order_relaxed);
 	evbuffer_drain(in, m.head_len);
 
 	if (m.status == 101) {
@@ -873,7 +964,7 @@ handle_response_head(struct lb_session *s)
 		return;
 	}
 	if (!h->req_done)
-		lb_conn_set_timeouts(s->sc, c->timeouts.server, c->timeouts.server);
+		lb_conn_set_timeouts(s->sc, s->sl->conf->timeouts.server, s->sl->conf->timeouts.server);
 	lb_http_body_init(&h->rspb, m.body, m.content_length, MAX_TRAILER_BYTES);
 	if (m.body == LB_BODY_NONE) {
 		response_done(s);
@@ -998,7 +1089,7 @@ client_write_cb(struct lb_conn *bev, void *arg)
 		return;
 	}
 	if (s->state == LB_SS_HTTP_IDLE && !timer_armed(s))
-		arm_timer(s, s->snap->conf->timeouts.http_keep_alive);
+		arm_timer(s, s->sl->conf->timeouts.http_keep_alive);
 	if (s->sc != NULL && !lb_conn_reading(s->sc))
 		lb_conn_read_start(s->sc);
 }

@@ -13,6 +13,7 @@
 
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
+#include "lbproxy/frontend.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/persist.h"
@@ -62,12 +63,12 @@ relay_read_cb(struct lb_conn *src, void *arg)
 		s->c_rx_ms = lb_now_ms();
 		s->bytes_in += n;
 		atomic_fetch_add_explicit(&m->c.bin, n, memory_order_relaxed);
-		atomic_fetch_add_explicit(&lb_proc.fe.bin, n, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->fe->c.bin, n, memory_order_relaxed);
 	} else {
 		s->s_rx_ms = lb_now_ms();
 		s->bytes_out += n;
 		atomic_fetch_add_explicit(&m->c.bout, n, memory_order_relaxed);
-		atomic_fetch_add_explicit(&lb_proc.fe.bout, n, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->fe->c.bout, n, memory_order_relaxed);
 	}
 	if (copied > 0)
 		evbuffer_add_buffer(lb_conn_output(dst), lb_conn_input(src));
@@ -99,7 +100,7 @@ relay_event_cb(struct lb_conn *c, short what, void *arg)
 	struct lb_session *s = arg;
 	bool client = c == s->cc;
 	struct lb_conn *other = client ? s->sc : s->cc;
-	const struct lb_timeouts *to = &s->snap->conf->timeouts;
+	const struct lb_timeouts *to = &s->sl->conf->timeouts;
 
 	if (what & LB_CONN_EOF) {
 		if (client)
@@ -132,7 +133,7 @@ relay_event_cb(struct lb_conn *c, short what, void *arg)
 void
 lb_proxy_tunnel(struct lb_session *s)
 {
-	const struct lb_timeouts *to = &s->snap->conf->timeouts;
+	const struct lb_timeouts *to = &s->sl->conf->timeouts;
 
 	lb_session_set_state(s, LB_SS_RELAY);
 	s->c_rx_ms = s->s_rx_ms = lb_now_ms();
@@ -157,7 +158,8 @@ static void
 tcp_connected(struct lb_session *s, struct lb_conn *sc)
 {
 	if (sc == NULL) {
-		atomic_fetch_add_explicit(&lb_proc.be.econ, 1, memory_order_relaxed);
+		if (s->pool != NULL)
+			atomic_fetch_add_explicit(&s->pool->be->c.econ, 1, memory_order_relaxed);
 		lb_session_log(s, LB_LOG_NOTICE, "no member available, closing");
 		lb_session_close(s, LB_CLOSE_NO_MEMBER);
 		return;
@@ -171,8 +173,8 @@ tcp_start(struct lb_session *s)
 {
 	/* nothing is read from the client until a member is connected */
 	lb_conn_read_stop(s->cc);
-	if (s->snap->conf->vip.persist == LB_PERSIST_SOURCE_IP)
-		s->prefer = lb_src_lookup(s->snap, s->client_hash);
+	if (s->pool != NULL && s->pool->conf->persist.type == LB_PERSIST_SOURCE_IP)
+		s->prefer = lb_src_lookup(s->pool, s->client_hash);
 	lb_session_connect(s, tcp_connected);
 }
 

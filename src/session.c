@@ -17,6 +17,7 @@
 #include "lbproxy/balance.h"
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
+#include "lbproxy/frontend.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/persist.h"
@@ -58,8 +59,9 @@ lb_session_log(const struct lb_session *s, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	lb_log(level, "s%llx vip=%s client=%s:%d member=%s: %s", (unsigned long long)s->id,
-	    s->snap->conf->vip.id, s->peer_host, lb_addr_port((const struct sockaddr *)&s->peer),
+	lb_log(level, "s%llx %s=%s client=%s:%d member=%s: %s", (unsigned long long)s->id,
+	    s->snap->conf->dialect == LB_DIALECT_V2 ? "listener" : "vip", s->sl->conf->id,
+	    s->peer_host, lb_addr_port((const struct sockaddr *)&s->peer),
 	    s->member != NULL ? s->member->id : "-", msg);
 }
 
@@ -128,7 +130,8 @@ tls_event_cb(struct lb_conn *c, short what, void *arg)
 }
 
 void
-lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t len)
+lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int fd,
+    const struct sockaddr *sa, socklen_t len)
 {
 	struct lb_snapshot *snap = w->snap;
 	struct lb_session *s;
@@ -143,6 +146,10 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 	s->w = w;
 	s->snap = snap;
 	lb_snapshot_ref(snap);
+	s->sl = sl;
+	s->fe = sl->fe;
+	s->pool = sl->pool;
+	atomic_fetch_add_explicit(&s->fe->conns, 1, memory_order_relaxed);
 	if (len > sizeof(s->peer))
 		len = sizeof(s->peer);
 	memcpy(&s->peer, sa, len);
@@ -150,17 +157,17 @@ lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t
 	lb_addr_host(sa, s->peer_host, sizeof(s->peer_host));
 	s->client_hash = lb_balance_client_hash(sa);
 	s->t_accept_ms = lb_now_ms();
-	s->ops = snap->conf->vip.http ? &lb_proxy_http_ops : &lb_proxy_tcp_ops;
+	s->ops = sl->conf->http ? &lb_proxy_http_ops : &lb_proxy_tcp_ops;
 	TAILQ_INSERT_TAIL(&w->sessions, s, link);
 	atomic_fetch_add_explicit(&w->nsessions, 1, memory_order_relaxed);
 
-	atomic_fetch_add_explicit(&lb_proc.fe.stot, 1, memory_order_relaxed);
-	track_max(&lb_proc.fe.smax, atomic_load_explicit(&lb_proc.conns, memory_order_relaxed));
+	atomic_fetch_add_explicit(&s->fe->c.stot, 1, memory_order_relaxed);
+	track_max(&s->fe->c.smax, atomic_load_explicit(&s->fe->conns, memory_order_relaxed));
 
-	if (snap->tls != NULL) {
-		int hs_ms = snap->conf->timeouts.tls_handshake;
+	if (sl->tls != NULL) {
+		int hs_ms = sl->conf->timeouts.tls_handshake;
 		struct timeval hs = { hs_ms / 1000, (hs_ms % 1000) * 1000 };
-		SSL *ssl = SSL_new(snap->tls);
+		SSL *ssl = SSL_new(sl->tls);
 
 		if (ssl == NULL) {
 			close(fd);
@@ -212,7 +219,7 @@ lb_session_use_member(struct lb_session *s, struct lb_member *m)
 	cur = atomic_fetch_add_explicit(&m->active, 1, memory_order_relaxed) + 1;
 	track_max(&m->c.smax, cur);
 	atomic_fetch_add_explicit(&m->c.lbtot, 1, memory_order_relaxed);
-	if (s->snap->conf->vip.persist == LB_PERSIST_SOURCE_IP)
+	if (s->pool->conf->persist.type == LB_PERSIST_SOURCE_IP)
 		lb_src_learn(s->client_hash, m);
 	/* a session (HTTP: a request) assigned to the member, as HAProxy counts stot */
 	atomic_fetch_add_explicit(&m->c.stot, 1, memory_order_relaxed);
@@ -238,6 +245,7 @@ lb_session_close(struct lb_session *s, enum lb_close_reason why)
 	lb_session_release_member(s);
 	TAILQ_REMOVE(&w->sessions, s, link);
 	atomic_fetch_sub_explicit(&w->nsessions, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&s->fe->conns, 1, memory_order_relaxed);
 	lb_snapshot_unref(s->snap);
 	free(s);
 	lb_worker_session_gone(w);
@@ -272,14 +280,15 @@ try_connect(struct lb_session *s)
 	const struct lb_config *c = s->snap->conf;
 	struct lb_member *m = NULL;
 
-	if (s->attempts > (unsigned)c->retries || s->ntried >= LB_MAX_TRIES)
+	if (s->pool == NULL || s->attempts > (unsigned)c->retries || s->ntried >= LB_MAX_TRIES)
 		goto fail;
 	if (s->ntried > 0 && !c->redispatch)
 		m = s->tried[0];
 	else if (s->prefer != NULL && s->ntried == 0)
 		m = s->prefer;
 	else
-		m = lb_snapshot_pick(s->snap, &s->w->pick, s->client_hash, s->tried, s->ntried);
+		m = lb_snapshot_pick(s->snap, s->pool, &s->w->picks[s->pool->idx],
+		    s->client_hash, s->tried, s->ntried);
 	if (m == NULL)
 		goto fail;
 	if (s->attempts > 0) {
@@ -323,7 +332,7 @@ wait_for_fd(struct lb_session *s)
 	if (s->t_fdwait_ms == 0) {
 		s->t_fdwait_ms = now;
 		lb_worker_fdwait(s->w, true);
-	} else if (now - s->t_fdwait_ms >= (uint64_t)s->snap->conf->timeouts.connect)
+	} else if (now - s->t_fdwait_ms >= (uint64_t)s->sl->conf->timeouts.connect)
 		return -1;
 	timer_stop(s);
 	s->timer = evtimer_new(s->w->base, fdwait_cb, s);
@@ -363,7 +372,7 @@ connect_member(struct lb_session *s)
 	}
 	fdwait_end(s);
 	lb_conn_setcb(conn, NULL, NULL, connect_event_cb, s);
-	lb_conn_set_timeouts(conn, 0, s->snap->conf->timeouts.connect);
+	lb_conn_set_timeouts(conn, 0, s->sl->conf->timeouts.connect);
 	s->connecting = conn;
 }
 

@@ -24,6 +24,8 @@ struct lb_member;
 struct lb_http_state;
 struct lb_http_hdr;
 struct lb_idle_pool;
+struct lb_acceptor;
+struct lb_frontend;
 
 /* Most members one client connection tries before giving up (1 + retries). */
 #define LB_MAX_TRIES		16
@@ -67,11 +69,11 @@ struct lb_worker {
 	int			 stop;		/* under mtx: 0, 1 graceful, 2 now */
 
 	struct lb_snapshot	*snap;		/* for new sessions */
-	struct lb_listener	*lst;		/* the listener accept_ev watches */
-	struct event		*accept_ev;
+	struct lb_acceptor	*acc;		/* one per listening socket of snap */
+	size_t			 n_acc;
 	struct event		*resume_ev;	/* accept backoff after EMFILE */
 	struct event		*drain_ev;	/* removed members' connections end */
-	bool			 accept_on;
+	bool			 accept_on;	/* accepting was started (some socket may be full) */
 	bool			 limit_paused;	/* at maxconn/connection_limit */
 	unsigned		 fdwaiters;	/* sessions waiting for a descriptor */
 	bool			 draining;	/* graceful stop: exit when idle */
@@ -80,7 +82,9 @@ struct lb_worker {
 	TAILQ_HEAD(, lb_session) sessions;
 	_Atomic unsigned	 nsessions;
 	uint64_t		 next_id;
-	struct lb_pick		 pick;
+	struct lb_pick		*picks;		/* one per pool of snap (lb_snap_pool.idx) */
+	size_t			 n_picks;
+	void			*l7_scratch;	/* regex match data for L7 rules */
 	struct lb_idle_pool	*idle;		/* HTTP keep-alive member connections */
 	struct lb_http_hdr	*hdrs;		/* header scratch for the head being parsed */
 	size_t			 hdr_cap;
@@ -90,6 +94,9 @@ struct lb_session {
 	uint64_t		 id;
 	struct lb_worker	*w;
 	struct lb_snapshot	*snap;		/* referenced: the config it started with */
+	const struct lb_snap_listener *sl; /* its listener in snap */
+	struct lb_frontend	*fe;		/* sl->fe: counters of the listener */
+	struct lb_snap_pool	*pool;		/* the pool of the current connection or request */
 	const struct lb_proxy_ops *ops;
 	enum lb_session_state	 state;
 	TAILQ_ENTRY(lb_session)	 link;
@@ -132,7 +139,8 @@ struct lb_session {
 /* Set the state and log "from -> to" at debug level. */
 void lb_session_set_state(struct lb_session *s, enum lb_session_state st);
 /* Start a session for an accepted client descriptor (takes ownership of fd). */
-void lb_session_new(struct lb_worker *w, int fd, const struct sockaddr *sa, socklen_t len);
+void lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int fd,
+    const struct sockaddr *sa, socklen_t len);
 /* End the session, the one exit for every path; frees s. */
 void lb_session_close(struct lb_session *s, enum lb_close_reason why);
 /* Pick a member (s->prefer first) and connect with retries; cb gets the result. */

@@ -1,4 +1,4 @@
-/* snapshot.c: a loaded configuration with its members, and member selection over it. */
+/* snapshot.c: a loaded configuration with its runtime objects, and member selection over it. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -6,13 +6,14 @@
 
 #include "lbproxy/balance.h"
 #include "lbproxy/config.h"
+#include "lbproxy/frontend.h"
+#include "lbproxy/l7.h"
 #include "lbproxy/listener.h"
 #include "lbproxy/member.h"
 #include "lbproxy/snapshot.h"
 
 struct lb_snapshot *
-lb_snapshot_new(struct lb_config *conf, struct lb_member **members, size_t n,
-    struct lb_listener *listener, SSL_CTX *tls, uint64_t gen)
+lb_snapshot_new(struct lb_config *conf, uint64_t gen)
 {
 	struct lb_snapshot *s = lb_xcalloc(1, sizeof(*s));
 	size_t i;
@@ -20,16 +21,22 @@ lb_snapshot_new(struct lb_config *conf, struct lb_member **members, size_t n,
 	atomic_init(&s->refcnt, 1);
 	s->gen = gen;
 	s->conf = conf;
-	s->n = n;
-	s->members = lb_xcalloc(n, sizeof(*s->members));
-	for (i = 0; i < n; i++) {
-		s->members[i] = members[i];
-		lb_member_ref(members[i]);
+	s->pools = lb_xcalloc(conf->n_pools > 0 ? conf->n_pools : 1, sizeof(*s->pools));
+	s->n_pools = conf->n_pools;
+	for (i = 0; i < conf->n_pools; i++) {
+		s->pools[i].conf = &conf->pools[i];
+		s->pools[i].idx = i;
+		atomic_init(&s->pools[i].rr_cursor, 0);
 	}
-	s->listener = listener;
-	if (listener != NULL)
-		lb_listener_ref(listener);
-	s->tls = tls;
+	s->listeners = lb_xcalloc(conf->n_listeners > 0 ? conf->n_listeners : 1,
+	    sizeof(*s->listeners));
+	s->n_listeners = conf->n_listeners;
+	for (i = 0; i < conf->n_listeners; i++) {
+		s->listeners[i].conf = &conf->listeners[i];
+		s->listeners[i].idx = i;
+		if (conf->listeners[i].default_pool >= 0)
+			s->listeners[i].pool = &s->pools[conf->listeners[i].default_pool];
+	}
 	s->limits.max_uri_bytes = (size_t)conf->max_uri_bytes;
 	s->limits.max_body_bytes = (uint64_t)conf->max_body_bytes;
 	s->limits.max_header_bytes = (size_t)conf->max_header_bytes;
@@ -46,16 +53,29 @@ lb_snapshot_ref(struct lb_snapshot *s)
 void
 lb_snapshot_unref(struct lb_snapshot *s)
 {
-	size_t i;
+	struct lb_snap_listener *sl;
+	size_t i, j;
 
 	if (s == NULL || atomic_fetch_sub_explicit(&s->refcnt, 1, memory_order_acq_rel) != 1)
 		return;
-	for (i = 0; i < s->n; i++)
-		lb_member_unref(s->members[i]);
-	free(s->members);
-	lb_listener_unref(s->listener);
-	if (s->tls != NULL)
-		SSL_CTX_free(s->tls);
+	for (i = 0; i < s->n_pools; i++) {
+		for (j = 0; j < s->pools[i].n; j++)
+			lb_member_unref(s->pools[i].members[j]);
+		free(s->pools[i].members);
+		lb_backend_unref(s->pools[i].be);
+	}
+	free(s->pools);
+	for (i = 0; i < s->n_listeners; i++) {
+		sl = &s->listeners[i];
+		for (j = 0; j < sl->n_socks; j++)
+			lb_listener_unref(sl->socks[j]);
+		free(sl->socks);
+		if (sl->tls != NULL)
+			SSL_CTX_free(sl->tls);
+		lb_l7_free(sl->l7);
+		lb_frontend_unref(sl->fe);
+	}
+	free(s->listeners);
 	lb_config_free(s->conf);
 	free(s);
 }
@@ -74,14 +94,14 @@ lb_pick_fini(struct lb_pick *p)
 
 /* Size the per-worker scratch for s; WRR state restarts on a new snapshot. */
 static void
-pick_prepare(struct lb_pick *p, const struct lb_snapshot *s)
+pick_prepare(struct lb_pick *p, const struct lb_snapshot *snap, const struct lb_snap_pool *s)
 {
 	size_t i;
 
-	if (p->gen == s->gen && p->n == s->n && p->wrr != NULL)
+	if (p->gen == snap->gen && p->n == s->n && p->wrr != NULL)
 		return;
 	lb_pick_fini(p);
-	p->gen = s->gen;
+	p->gen = snap->gen;
 	p->n = s->n;
 	p->wrr = lb_xcalloc(s->n, sizeof(*p->wrr));
 	p->weight = lb_xcalloc(s->n, sizeof(*p->weight));
@@ -111,8 +131,8 @@ enum tier {
 
 /* Fill p->weight for one tier; returns how many members are eligible. */
 static size_t
-fill_tier(struct lb_snapshot *s, struct lb_pick *p, enum tier t, uint64_t now,
-    struct lb_member *const *tried, size_t ntried)
+fill_tier(struct lb_snap_pool *s, struct lb_pick *p, enum tier t, bool backup,
+    uint64_t now, struct lb_member *const *tried, size_t ntried)
 {
 	size_t i, n = 0;
 
@@ -122,7 +142,7 @@ fill_tier(struct lb_snapshot *s, struct lb_pick *p, enum tier t, uint64_t now,
 		bool ok;
 
 		p->weight[i] = 0;
-		if (!lb_member_usable(m) || was_tried(m, tried, ntried))
+		if (m->backup != backup || !lb_member_usable(m) || was_tried(m, tried, ntried))
 			continue;
 		switch (t) {
 		case TIER_HEALTHY:
@@ -170,7 +190,7 @@ build_cycle(struct lb_pick *p)
  * excluded) uses the worker's own smooth WRR state instead.
  */
 static int
-round_robin(struct lb_snapshot *s, struct lb_pick *p, bool retry)
+round_robin(struct lb_snap_pool *s, struct lb_pick *p, bool retry)
 {
 	uint64_t t;
 
@@ -184,26 +204,40 @@ round_robin(struct lb_snapshot *s, struct lb_pick *p, bool retry)
 	return p->cyc[t % p->cyc_len];
 }
 
-struct lb_member *
-lb_snapshot_pick(struct lb_snapshot *s, struct lb_pick *p, uint64_t client_hash,
-    struct lb_member *const *tried, size_t ntried)
+/* Fill p->weight with the first tier that has an eligible member; returns how many. */
+static size_t
+fill(const struct lb_snapshot *snap, struct lb_snap_pool *s, struct lb_pick *p, bool backup,
+    uint64_t now, struct lb_member *const *tried, size_t ntried)
 {
-	const struct lb_config *c = s->conf;
+	size_t n;
+
+	if ((n = fill_tier(s, p, TIER_HEALTHY, backup, now, tried, ntried)) == 0 &&
+	    (n = fill_tier(s, p, TIER_UNSURE, backup, now, tried, ntried)) == 0 &&
+	    snap->conf->health_fail_open)
+		n = fill_tier(s, p, TIER_PANIC, backup, now, tried, ntried);
+	return n;
+}
+
+struct lb_member *
+lb_snapshot_pick(const struct lb_snapshot *snap, struct lb_snap_pool *s, struct lb_pick *p,
+    uint64_t client_hash, struct lb_member *const *tried, size_t ntried)
+{
+	const struct lb_pool_conf *c = s->conf;
 	uint64_t now = lb_now_ms();
 	size_t i;
 	int idx;
 
-	if (!c->pool.admin_state_up || s->n == 0)
+	if (!c->admin_state_up || s->n == 0)
 		return NULL;
-	pick_prepare(p, s);
-	if (fill_tier(s, p, TIER_HEALTHY, now, tried, ntried) == 0 &&
-	    fill_tier(s, p, TIER_UNSURE, now, tried, ntried) == 0) {
-		if (!c->health_fail_open || fill_tier(s, p, TIER_PANIC, now, tried, ntried) == 0)
-			return NULL;
-	}
-	if (c->pool.method == LB_METHOD_SOURCE_IP || c->vip.persist == LB_PERSIST_SOURCE_IP)
+	pick_prepare(p, snap, s);
+	/* backup members only while no other member is eligible (HAProxy's "backup") */
+	if (fill(snap, s, p, false, now, tried, ntried) == 0 &&
+	    (!s->has_backup || fill(snap, s, p, true, now, tried, ntried) == 0))
+		return NULL;
+	if (c->method == LB_METHOD_SOURCE_IP || c->method == LB_METHOD_SOURCE_IP_PORT ||
+	    c->persist.type == LB_PERSIST_SOURCE_IP)
 		idx = lb_balance_hash(p->keys, p->weight, s->n, client_hash);
-	else if (c->pool.method == LB_METHOD_LEAST_CONNECTIONS) {
+	else if (c->method == LB_METHOD_LEAST_CONNECTIONS) {
 		for (i = 0; i < s->n; i++)
 			p->active[i] = atomic_load_explicit(&s->members[i]->active, memory_order_relaxed);
 		idx = lb_balance_leastconn(p->weight, p->active, s->n, &p->rr);
@@ -213,17 +247,17 @@ lb_snapshot_pick(struct lb_snapshot *s, struct lb_pick *p, uint64_t client_hash,
 }
 
 struct lb_member *
-lb_snapshot_persist_ok(const struct lb_snapshot *s, struct lb_member *m)
+lb_snapshot_persist_ok(const struct lb_snap_pool *s, struct lb_member *m)
 {
 	/* weight 0 (drain) still takes its persistent clients */
-	if (!s->conf->pool.admin_state_up || !atomic_load(&m->admin_up) ||
+	if (!s->conf->admin_state_up || !atomic_load(&m->admin_up) ||
 	    atomic_load(&m->cli_disabled) || atomic_load(&m->health) == LB_HEALTH_DOWN)
 		return NULL;
 	return m;
 }
 
 struct lb_member *
-lb_snapshot_find(struct lb_snapshot *s, const char *id, size_t len)
+lb_snapshot_find(const struct lb_snap_pool *s, const char *id, size_t len)
 {
 	size_t i;
 

@@ -26,6 +26,7 @@
 
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
+#include "lbproxy/frontend.h"
 #include "lbproxy/listener.h"
 #include "lbproxy/member.h"
 #include "lbproxy/proc.h"
@@ -33,9 +34,8 @@
 #include "lbproxy/stats.h"
 
 /* Stable proxy ids: the VIP is proxy 1 (frontend), the pool proxy 2 (backend). */
-#define IID_FRONTEND		1
-#define IID_BACKEND		2
 
+#define LB_STATS_NAME_MAX	128	/* longest id shown in a proxy name */
 #define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
 /* The HAProxy 1.8 CSV columns (numbers 0..82 in management.txt 9.1). */
@@ -140,7 +140,7 @@ struct stat_row {
 struct be_sums {
 	uint64_t	 scur, smax, stot, bin, bout, econ, eresp, wretr, wredis;
 	uint64_t	 lbtot, req_tot, hrsp[6];
-	uint64_t	 weight, act;
+	uint64_t	 weight, act, bck;
 };
 
 /* --- row building ------------------------------------------------------- */
@@ -172,28 +172,100 @@ max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-/* Effective session limit of the VIP: connection_limit, else maxconn. */
-static uint64_t
-vip_limit(const struct lb_config *conf)
+/*
+ * The proxies the stats show, HAProxy style: one frontend per listener, one
+ * backend per pool and listener that uses it (SPEC 9: "<pool-id>:<listener-id>",
+ * as Octavia's amphora names them); a v1 file shows its vip and its pool
+ * under their own ids. iids are positions in this list.
+ */
+struct px {
+	char				 name[2 * LB_STATS_NAME_MAX + 2];
+	int				 iid;
+	const struct lb_snap_listener	*sl;	/* the frontend, or the listener using the pool */
+	const struct lb_snap_pool	*sp;	/* NULL for a frontend */
+};
+
+/* Whether listener sl sends requests to pool sp (default pool or an L7 policy's). */
+static bool
+uses_pool(const struct lb_snap_listener *sl, const struct lb_snap_pool *sp)
 {
-	if (conf->vip.connection_limit > 0)
-		return (uint64_t)conf->vip.connection_limit;
-	if (lb_proc.maxconn > 0)
-		return (uint64_t)lb_proc.maxconn;
-	return conf->maxconn > 0 ? (uint64_t)conf->maxconn : 0;
+	size_t i;
+
+	if (sl->pool == sp)
+		return true;
+	for (i = 0; i < sl->conf->n_policies; i++)
+		if (sl->conf->policies[i].action == LB_L7_REDIRECT_TO_POOL &&
+		    sl->conf->policies[i].redirect_pool == (int)sp->idx)
+			return true;
+	return false;
 }
 
-/* m's status word in snap's pool. */
-static enum lb_member_status
-member_status(const struct lb_snapshot *snap, const struct lb_member *m)
+/* Every proxy of snap, frontends first; a new array (count in *n). */
+static struct px *
+px_list(const struct lb_snapshot *snap, size_t *n)
 {
-	return lb_member_status(m, snap->conf->pool.admin_state_up);
+	bool v2 = snap->conf->dialect == LB_DIALECT_V2;
+	struct px *v;
+	size_t i, j, cap;
+
+	cap = snap->n_listeners + snap->n_pools * (v2 ? snap->n_listeners : 1) + 1;
+	v = lb_xcalloc(cap, sizeof(*v));
+	*n = 0;
+	for (i = 0; i < snap->n_listeners; i++) {
+		if (snap->listeners[i].conf->protocol == LB_PROTO_PROMETHEUS)
+			continue;
+		snprintf(v[*n].name, sizeof(v[*n].name), "%s", snap->listeners[i].conf->id);
+		v[*n].sl = &snap->listeners[i];
+		v[*n].iid = (int)*n + 1;
+		(*n)++;
+	}
+	for (j = 0; j < snap->n_pools; j++) {
+		const struct lb_snap_pool *sp = &snap->pools[j];
+
+		for (i = 0; i < snap->n_listeners; i++) {
+			const struct lb_snap_listener *sl = &snap->listeners[i];
+
+			if (v2 && !uses_pool(sl, sp))
+				continue;
+			if (v2)
+				snprintf(v[*n].name, sizeof(v[*n].name), "%.*s:%.*s",
+				    LB_STATS_NAME_MAX, sp->conf->id, LB_STATS_NAME_MAX,
+				    sl->conf->id);
+			else
+				snprintf(v[*n].name, sizeof(v[*n].name), "%s", sp->conf->id);
+			v[*n].sl = sl;
+			v[*n].sp = sp;
+			v[*n].iid = (int)*n + 1;
+			(*n)++;
+			if (!v2)
+				break;
+		}
+	}
+	return v;
+}
+
+/* Effective session limit of a listener: connection_limit, else maxconn. */
+static uint64_t
+listener_limit(const struct lb_snapshot *snap, const struct lb_snap_listener *sl)
+{
+	if (sl != NULL && sl->conf->connection_limit > 0)
+		return (uint64_t)sl->conf->connection_limit;
+	if (lb_proc.maxconn > 0)
+		return (uint64_t)lb_proc.maxconn;
+	return snap->conf->maxconn > 0 ? (uint64_t)snap->conf->maxconn : 0;
+}
+
+/* m's status word in pool sp. */
+static enum lb_member_status
+member_status(const struct lb_snap_pool *sp, const struct lb_member *m)
+{
+	return lb_member_status(m, sp->conf->admin_state_up);
 }
 
 static int
-has_check(const struct lb_snapshot *snap, const struct lb_member *m)
+has_check(const struct lb_snap_pool *sp, const struct lb_member *m)
 {
-	return snap->conf->hm != NULL && LD(m->health) != LB_HEALTH_NOCHECK;
+	return sp->conf->hm != NULL && LD(m->health) != LB_HEALTH_NOCHECK;
 }
 
 /* HAProxy's check_health: 0..rise-1 while DOWN, rise..rise+fall-1 while UP. */
@@ -230,35 +302,36 @@ counters_common(struct stat_row *r, const struct lb_counters *c, int http)
 }
 
 static void
-frontend_row(struct stat_row *r, const struct lb_snapshot *snap)
+frontend_row(struct stat_row *r, const struct lb_snapshot *snap, const struct px *px)
 {
-	const struct lb_config *conf = snap->conf;
-	uint64_t scur = LD(lb_proc.conns), limit = vip_limit(conf);
-	int http = conf->vip.http;
+	const struct lb_snap_listener *sl = px->sl;
+	const struct lb_frontend *fe = sl->fe;
+	uint64_t scur = LD(fe->conns), limit = listener_limit(snap, sl);
+	int http = sl->conf->http;
 	const char *status = "OPEN";
 
-	if (snap->listener == NULL || LD(lb_proc.stopping))
+	if (sl->n_socks == 0 || LD(lb_proc.stopping))
 		status = "STOP";
-	else if (conf->vip.connection_limit > 0 && scur >= limit)
+	else if (sl->conf->connection_limit > 0 && scur >= limit)
 		status = "FULL";
 	memset(r, 0, sizeof(*r));
-	set_str(r, ST_PXNAME, conf->vip.id);
+	set_str(r, ST_PXNAME, px->name);
 	set_str(r, ST_SVNAME, "FRONTEND");
 	set_u64(r, ST_SCUR, scur);
-	set_u64(r, ST_SMAX, max_u64(LD(lb_proc.fe.smax), scur));
+	set_u64(r, ST_SMAX, max_u64(LD(fe->c.smax), scur));
 	if (limit > 0)
 		set_u64(r, ST_SLIM, limit);
-	counters_common(r, &lb_proc.fe, http);
-	set_u64(r, ST_DREQ, LD(lb_proc.fe.dreq));
+	counters_common(r, &fe->c, http);
+	set_u64(r, ST_DREQ, LD(fe->c.dreq));
 	set_u64(r, ST_DRESP, 0);
-	set_u64(r, ST_EREQ, LD(lb_proc.fe.ereq));
+	set_u64(r, ST_EREQ, LD(fe->c.ereq));
 	set_str(r, ST_STATUS, status);
 	set_u64(r, ST_PID, 1);
-	set_u64(r, ST_IID, IID_FRONTEND);
+	set_u64(r, ST_IID, (uint64_t)px->iid);
 	set_u64(r, ST_SID, 0);
 	set_u64(r, ST_TYPE, LB_STATS_TYPE_FRONTEND);
 	if (http) {
-		set_u64(r, ST_REQ_TOT, LD(lb_proc.fe.req_tot));
+		set_u64(r, ST_REQ_TOT, LD(fe->c.req_tot));
 		set_u64(r, ST_INTERCEPTED, 0);
 	}
 	set_u64(r, ST_COMP_IN, 0);
@@ -266,8 +339,8 @@ frontend_row(struct stat_row *r, const struct lb_snapshot *snap)
 	set_u64(r, ST_COMP_BYP, 0);
 	set_u64(r, ST_COMP_RSP, 0);
 	set_str(r, ST_MODE, http ? "http" : "tcp");
-	set_u64(r, ST_CONN_TOT, LD(lb_proc.fe.stot));
-	set_u64(r, ST_DCON, 0);
+	set_u64(r, ST_CONN_TOT, LD(fe->c.stot));
+	set_u64(r, ST_DCON, LD(fe->c.dcon));
 	set_u64(r, ST_DSES, 0);
 }
 
@@ -286,19 +359,19 @@ desc_nocomma(const char *s, char *buf, size_t size)
 	return buf;
 }
 
-/* r's strings point into m and desc (which must outlive r's output). */
+/* r's strings point into m, px and desc (which must outlive r's output). */
 static void
-server_row(struct stat_row *r, const struct lb_snapshot *snap, const struct lb_member *m,
+server_row(struct stat_row *r, const struct px *px, const struct lb_member *m,
     int64_t now, char *desc, size_t descsize)
 {
-	const struct lb_config *conf = snap->conf;
-	enum lb_member_status status = member_status(snap, m);
+	const struct lb_snap_pool *sp = px->sp;
+	enum lb_member_status status = member_status(sp, m);
 	uint64_t scur = LD(m->active);
 	int64_t downtime = m->downtime;
-	int http = conf->vip.http;
+	int http = sp->conf->http;
 
 	memset(r, 0, sizeof(*r));
-	set_str(r, ST_PXNAME, conf->pool.id);
+	set_str(r, ST_PXNAME, px->name);
 	set_str(r, ST_SVNAME, m->id);
 	set_u64(r, ST_QCUR, 0);
 	set_u64(r, ST_QMAX, 0);
@@ -312,18 +385,18 @@ server_row(struct stat_row *r, const struct lb_snapshot *snap, const struct lb_m
 	set_u64(r, ST_WREDIS, LD(m->c.wredis));
 	set_str(r, ST_STATUS, lb_member_status_names[status]);
 	set_s64(r, ST_WEIGHT, LD(m->weight));
-	set_u64(r, ST_ACT, 1);
-	set_u64(r, ST_BCK, 0);
+	set_u64(r, ST_ACT, m->backup ? 0 : 1);
+	set_u64(r, ST_BCK, m->backup ? 1 : 0);
 	if (m->down_since != 0 && now > m->down_since)
 		downtime += now - m->down_since;
-	if (has_check(snap, m)) {
+	if (has_check(sp, m)) {
 		set_u64(r, ST_CHKFAIL, m->chkfail);
 		set_u64(r, ST_CHKDOWN, m->chkdown);
 		set_u64(r, ST_HANAFAIL, 0);
 	}
 	/* HAProxy pauses a server's check in maintenance: no check columns then */
-	if (has_check(snap, m) && status != LB_MEMBER_MAINT) {
-		int rise = conf->health_rise, fall = conf->hm->max_retries;
+	if (has_check(sp, m) && status != LB_MEMBER_MAINT) {
+		int rise = sp->conf->hm->rise, fall = sp->conf->hm->fall;
 
 		set_str(r, ST_CHECK_STATUS, m->check_status == LB_CHK_UNKNOWN ? "INI" :
 		    lb_check_status_names[m->check_status]);
@@ -341,14 +414,14 @@ server_row(struct stat_row *r, const struct lb_snapshot *snap, const struct lb_m
 	set_s64(r, ST_LASTCHG, now > m->last_change ? now - m->last_change : 0);
 	set_s64(r, ST_DOWNTIME, downtime);
 	set_u64(r, ST_PID, 1);
-	set_u64(r, ST_IID, IID_BACKEND);
+	set_u64(r, ST_IID, (uint64_t)px->iid);
 	set_s64(r, ST_SID, m->sid);
 	set_u64(r, ST_LBTOT, LD(m->c.lbtot));
 	set_u64(r, ST_TYPE, LB_STATS_TYPE_SERVER);
 	if (http)
 		set_u64(r, ST_REQ_TOT, LD(m->c.req_tot));
 	set_str(r, ST_ADDR, m->name);
-	if (conf->vip.persist == LB_PERSIST_HTTP_COOKIE)
+	if (sp->conf->persist.type == LB_PERSIST_HTTP_COOKIE)
 		set_str(r, ST_COOKIE, m->id);
 	set_str(r, ST_MODE, http ? "http" : "tcp");
 }
@@ -375,42 +448,46 @@ sum_member(struct be_sums *b, const struct lb_member *m)
 }
 
 /*
- * Backend counters: the pool's own (lb_proc.be: traffic no member got) plus
- * every member still referenced, including members a reload removed whose
- * connections are draining, so totals do not drop at a reload.
+ * Backend counters: the pool's own (its lb_backend: traffic no member got,
+ * and the totals of members a reload forgot) plus every member of the pool
+ * still referenced, removed ones draining included, so totals never drop.
  */
 static void
-backend_sums(struct be_sums *b, const struct lb_snapshot *snap)
+backend_sums(struct be_sums *b, const struct lb_snap_pool *sp)
 {
 	size_t i;
 
 	memset(b, 0, sizeof(*b));
-	/* every member still referenced, removed ones included: counters never go back */
 	for (i = 0; i < lb_proc.n_members; i++)
-		sum_member(b, lb_proc.members[i]);
-	for (i = 0; i < snap->n; i++) {
-		const struct lb_member *m = snap->members[i];
+		if (strcmp(lb_proc.members[i]->pool_id, sp->conf->id) == 0)
+			sum_member(b, lb_proc.members[i]);
+	for (i = 0; i < sp->n; i++) {
+		const struct lb_member *m = sp->members[i];
 
-		if (lb_member_serving(m, snap->conf->pool.admin_state_up)) {
-			b->act++;
+		if (lb_member_serving(m, sp->conf->admin_state_up)) {
+			if (m->backup)
+				b->bck++;
+			else
+				b->act++;
 			b->weight += (uint64_t)LD(m->weight);
 		}
 	}
 }
 
 static void
-backend_row(struct stat_row *r, const struct lb_snapshot *snap)
+backend_row(struct stat_row *r, const struct lb_snapshot *snap, const struct px *px)
 {
-	const struct lb_config *conf = snap->conf;
-	const struct lb_counters *be = &lb_proc.be;
-	uint64_t limit = vip_limit(conf);
-	int http = conf->vip.http;
+	const struct lb_snap_pool *sp = px->sp;
+	const struct lb_pool_conf *pc = sp->conf;
+	const struct lb_counters *be = &sp->be->c;
+	uint64_t limit = listener_limit(snap, px->sl);
+	int http = pc->http;
 	struct be_sums b;
 	size_t i;
 
-	backend_sums(&b, snap);
+	backend_sums(&b, sp);
 	memset(r, 0, sizeof(*r));
-	set_str(r, ST_PXNAME, conf->pool.id);
+	set_str(r, ST_PXNAME, px->name);
 	set_str(r, ST_SVNAME, "BACKEND");
 	set_u64(r, ST_QCUR, 0);
 	set_u64(r, ST_QMAX, 0);
@@ -427,12 +504,12 @@ backend_row(struct stat_row *r, const struct lb_snapshot *snap)
 	set_u64(r, ST_ERESP, b.eresp + LD(be->eresp));
 	set_u64(r, ST_WRETR, b.wretr + LD(be->wretr));
 	set_u64(r, ST_WREDIS, b.wredis + LD(be->wredis));
-	set_str(r, ST_STATUS, b.act > 0 ? "UP" : "DOWN");
+	set_str(r, ST_STATUS, b.act + b.bck > 0 ? "UP" : "DOWN");
 	set_u64(r, ST_WEIGHT, b.weight);
 	set_u64(r, ST_ACT, b.act);
-	set_u64(r, ST_BCK, 0);
+	set_u64(r, ST_BCK, b.bck);
 	set_u64(r, ST_PID, 1);
-	set_u64(r, ST_IID, IID_BACKEND);
+	set_u64(r, ST_IID, (uint64_t)px->iid);
 	set_u64(r, ST_SID, 0);
 	set_u64(r, ST_LBTOT, b.lbtot + LD(be->lbtot));
 	set_u64(r, ST_TYPE, LB_STATS_TYPE_BACKEND);
@@ -447,11 +524,11 @@ backend_row(struct stat_row *r, const struct lb_snapshot *snap)
 	set_u64(r, ST_COMP_OUT, 0);
 	set_u64(r, ST_COMP_BYP, 0);
 	set_u64(r, ST_COMP_RSP, 0);
-	if (conf->vip.persist == LB_PERSIST_HTTP_COOKIE)
-		set_str(r, ST_COOKIE, conf->vip.cookie_name != NULL ? conf->vip.cookie_name : "SRV");
+	if (pc->persist.type == LB_PERSIST_HTTP_COOKIE)
+		set_str(r, ST_COOKIE, pc->persist.cookie_name);
 	set_str(r, ST_MODE, http ? "http" : "tcp");
-	if ((size_t)conf->pool.method < LB_ARRAY_SIZE(algo_names))
-		set_str(r, ST_ALGO, algo_names[conf->pool.method]);
+	if ((size_t)pc->method < LB_ARRAY_SIZE(algo_names))
+		set_str(r, ST_ALGO, algo_names[pc->method]);
 }
 
 /* --- row output ----------------------------------------------------------- */
@@ -570,10 +647,10 @@ want(const struct lb_stats_filter *f, int iid, int type)
 
 /* HAProxy's "up" hides servers in maintenance or stopped; "no-maint" only the former. */
 static bool
-server_shown(const struct lb_stats_filter *f, const struct lb_snapshot *snap,
+server_shown(const struct lb_stats_filter *f, const struct lb_snap_pool *sp,
     const struct lb_member *m)
 {
-	enum lb_member_status st = member_status(snap, m);
+	enum lb_member_status st = member_status(sp, m);
 
 	if (f->sid != -1 && m->sid != f->sid)
 		return false;
@@ -590,28 +667,37 @@ lb_stats_dump(const struct lb_snapshot *snap, const struct lb_stats_filter *f,
 	struct stat_row r;
 	json_t *arr = NULL;
 	int64_t now = lb_wall_s();
-	size_t i;
+	struct px *px = NULL;
+	size_t i, k, npx = 0;
 
 	if (fmt == LB_STATS_JSON)
 		arr = json_array();
 	else
 		csv_header(out);
-	if (snap != NULL && want(f, IID_FRONTEND, LB_STATS_TYPE_FRONTEND)) {
-		frontend_row(&r, snap);
-		emit_row(out, arr, &r);
-	}
-	if (snap != NULL && want(f, IID_BACKEND, LB_STATS_TYPE_SERVER)) {
-		for (i = 0; i < snap->n; i++) {
-			if (!server_shown(f, snap, snap->members[i]))
-				continue;
-			server_row(&r, snap, snap->members[i], now, desc, sizeof(desc));
+	if (snap != NULL)
+		px = px_list(snap, &npx);
+	for (k = 0; k < npx; k++) {
+		if (px[k].sp == NULL) {
+			if (want(f, px[k].iid, LB_STATS_TYPE_FRONTEND)) {
+				frontend_row(&r, snap, &px[k]);
+				emit_row(out, arr, &r);
+			}
+			continue;
+		}
+		if (want(f, px[k].iid, LB_STATS_TYPE_SERVER))
+			for (i = 0; i < px[k].sp->n; i++) {
+				if (!server_shown(f, px[k].sp, px[k].sp->members[i]))
+					continue;
+				server_row(&r, &px[k], px[k].sp->members[i], now, desc,
+				    sizeof(desc));
+				emit_row(out, arr, &r);
+			}
+		if (want(f, px[k].iid, LB_STATS_TYPE_BACKEND)) {
+			backend_row(&r, snap, &px[k]);
 			emit_row(out, arr, &r);
 		}
 	}
-	if (snap != NULL && want(f, IID_BACKEND, LB_STATS_TYPE_BACKEND)) {
-		backend_row(&r, snap);
-		emit_row(out, arr, &r);
-	}
+	free(px);
 	if (arr != NULL) {
 		char *js = json_dumps(arr, JSON_COMPACT);
 
@@ -627,6 +713,24 @@ lb_stats_dump(const struct lb_snapshot *snap, const struct lb_stats_filter *f,
 
 static const char stat_usage[] =
     "Usage: show stat [{<iid>|<proxy>} <type> <sid>] [json] [up|no-maint]\n";
+
+/* The iid of the proxy named name in snap, or -1. */
+static int
+px_find(const struct lb_snapshot *snap, const char *name)
+{
+	struct px *px;
+	size_t i, n;
+	int iid = -1;
+
+	if (snap == NULL)
+		return -1;
+	px = px_list(snap, &n);
+	for (i = 0; i < n && iid == -1; i++)
+		if (strcmp(px[i].name, name) == 0)
+			iid = px[i].iid;
+	free(px);
+	return iid;
+}
 
 /* Parse the words after "show stat"; writes the error to out and returns -1. */
 static int
@@ -665,11 +769,7 @@ parse_stat_args(char **argv, int argc, struct lb_stats_filter *f, enum lb_stats_
 	}
 	if (lb_parse_long(pos[0], -1, INT_MAX, &v) == 0)
 		f->iid = (int)v;
-	else if (snap != NULL && strcmp(pos[0], snap->conf->vip.id) == 0)
-		f->iid = IID_FRONTEND;
-	else if (snap != NULL && strcmp(pos[0], snap->conf->pool.id) == 0)
-		f->iid = IID_BACKEND;
-	else {
+	else if ((f->iid = px_find(snap, pos[0])) == -1) {
 		evbuffer_add_printf(out, "No such proxy.\n");
 		return -1;
 	}
@@ -704,7 +804,9 @@ lb_stats_show_info(char **args LB_UNUSED, int nargs LB_UNUSED, struct evbuffer *
 	uint64_t up = up_ms / 1000;
 	struct rlimit rl;
 	struct lb_conn_splice_stats sp;
+	uint64_t conns = LD(lb_proc.fe_gone.stot), reqs = LD(lb_proc.fe_gone.req_tot);
 	char host[256] = "";
+	size_t i;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		rl.rlim_cur = 0;
@@ -734,18 +836,33 @@ lb_stats_show_info(char **args LB_UNUSED, int nargs LB_UNUSED, struct evbuffer *
 	evbuffer_add_printf(out, "PipesFree: %u\n", sp.pipes_free);
 	evbuffer_add_printf(out, "SplicedBytes: %" PRIu64 "\n", sp.bytes);
 	evbuffer_add_printf(out, "CurrConns: %u\n", LD(lb_proc.conns));
-	evbuffer_add_printf(out, "CumConns: %" PRIu64 "\n", LD(lb_proc.fe.stot));
-	evbuffer_add_printf(out, "CumReq: %" PRIu64 "\n", LD(lb_proc.fe.req_tot));
+	for (i = 0; i < lb_proc.n_frontends; i++) {
+		conns += LD(lb_proc.frontends[i]->c.stot);
+		reqs += LD(lb_proc.frontends[i]->c.req_tot);
+	}
+	evbuffer_add_printf(out, "CumConns: %" PRIu64 "\n", conns);
+	evbuffer_add_printf(out, "CumReq: %" PRIu64 "\n", reqs);
 	evbuffer_add_printf(out, "Stopping: %d\n", LD(lb_proc.stopping) ? 1 : 0);
 	evbuffer_add_printf(out, "Reloads: %" PRIu64 "\n", lb_proc.reloads);
 	evbuffer_add_printf(out, "Generation: %" PRIu64 "\n", lb_proc.generation);
-	if (snap != NULL) {
-		evbuffer_add_printf(out, "Vip: %s\n", snap->conf->vip.id);
-		evbuffer_add_printf(out, "Vip_listener: %s\n",
-		    snap->listener != NULL ? snap->listener->name : "");
-		evbuffer_add_printf(out, "Pool: %s\n", snap->conf->pool.id);
-		evbuffer_add_printf(out, "Members: %zu\n", snap->n);
+	if (snap != NULL && snap->conf->dialect != LB_DIALECT_V2 && snap->n_listeners > 0 &&
+	    snap->n_pools > 0) {
+		const struct lb_snap_listener *sl = &snap->listeners[0];
+		char a[LB_ADDRSTRLEN] = "";
+
+		if (sl->n_socks > 0)
+			lb_addr_fmt((const struct sockaddr *)&sl->socks[0]->addr, a, sizeof(a));
+		evbuffer_add_printf(out, "Vip: %s\n", sl->conf->id);
+		evbuffer_add_printf(out, "Vip_listener: %s\n", a);
+		evbuffer_add_printf(out, "Pool: %s\n", snap->pools[0].conf->id);
+	} else if (snap != NULL) {
+		evbuffer_add_printf(out, "Loadbalancer: %s\n", snap->conf->lb_id != NULL ?
+		    snap->conf->lb_id : "");
+		evbuffer_add_printf(out, "Listeners: %zu\n", snap->n_listeners);
+		evbuffer_add_printf(out, "Pools: %zu\n", snap->n_pools);
 	}
+	if (snap != NULL)
+		evbuffer_add_printf(out, "Members: %zu\n", snap->n_members);
 	evbuffer_add_printf(out, "node: %s\n", host);
 	evbuffer_add_printf(out, "description: \n");
 }
@@ -755,29 +872,32 @@ lb_stats_show_health(char **args LB_UNUSED, int nargs LB_UNUSED, struct evbuffer
 {
 	const struct lb_snapshot *snap = lb_proc.snap;
 	int64_t now = lb_wall_s();
-	size_t i;
+	size_t i, j;
 
 	evbuffer_add_printf(out, "# pool/member address status health check code duration_ms "
 	    "rise fall chkfail chkdown lastchg desc\n");
-	if (snap == NULL)
-		return;
-	for (i = 0; i < snap->n; i++) {
-		const struct lb_member *m = snap->members[i];
-		int h = LD(m->health);
-		int rise = snap->conf->health_rise;
-		int fall = snap->conf->hm != NULL ? snap->conf->hm->max_retries : 0;
-		const char *chk = m->check_status == LB_CHK_UNKNOWN ?
-		    (has_check(snap, m) ? "INI" : "-") : lb_check_status_names[m->check_status];
+	for (j = 0; snap != NULL && j < snap->n_pools; j++) {
+		const struct lb_snap_pool *sp = &snap->pools[j];
+		int rise = sp->conf->hm != NULL ? sp->conf->hm->rise : snap->conf->health_rise;
+		int fall = sp->conf->hm != NULL ? sp->conf->hm->fall : 0;
 
-		evbuffer_add_printf(out, "%s/%s %s %s %s %s %d %d %d/%d %d/%d %" PRIu64 " %"
-		    PRIu64 " %" PRId64 " \"%s\"\n",
-		    snap->conf->pool.id, m->id, m->name,
-		    lb_member_status_names[member_status(snap, m)],
-		    h >= 0 && h <= LB_HEALTH_DOWN ? lb_health_names[h] : "?",
-		    chk, m->check_code, m->check_duration_ms,
-		    m->rise_cnt, rise, m->fall_cnt, fall, m->chkfail, m->chkdown,
-		    now > m->last_change ? now - m->last_change : 0,
-		    m->check_desc);
+		for (i = 0; i < sp->n; i++) {
+			const struct lb_member *m = sp->members[i];
+			int h = LD(m->health);
+			const char *chk = m->check_status == LB_CHK_UNKNOWN ?
+			    (has_check(sp, m) ? "INI" : "-") :
+			    lb_check_status_names[m->check_status];
+
+			evbuffer_add_printf(out, "%s/%s %s %s %s %s %d %d %d/%d %d/%d %" PRIu64
+			    " %" PRIu64 " %" PRId64 " \"%s\"\n",
+			    sp->conf->id, m->id, m->name,
+			    lb_member_status_names[member_status(sp, m)],
+			    h >= 0 && h <= LB_HEALTH_DOWN ? lb_health_names[h] : "?",
+			    chk, m->check_code, m->check_duration_ms,
+			    m->rise_cnt, rise, m->fall_cnt, fall, m->chkfail, m->chkdown,
+			    now > m->last_change ? now - m->last_change : 0,
+			    m->check_desc);
+		}
 	}
 }
 
@@ -829,25 +949,25 @@ static const int hchk_status[] = {
 };
 
 static int
-admin_flags(const struct lb_snapshot *snap, const struct lb_member *m)
+admin_flags(const struct lb_snap_pool *sp, const struct lb_member *m)
 {
-	if (!snap->conf->pool.admin_state_up || !LD(m->admin_up))
+	if (!sp->conf->admin_state_up || !LD(m->admin_up))
 		return SRV_ADMF_FMAINT | SRV_ADMF_CMAINT;	/* HAProxy's "disabled" */
 	if (LD(m->cli_disabled))
 		return SRV_ADMF_FMAINT;
 	return LD(m->cli_drain) ? SRV_ADMF_FDRAIN : 0;
 }
 
-/* One "show servers state" line for m. */
+/* One "show servers state" line for m of proxy px. */
 static void
-server_state_line(struct evbuffer *out, const struct lb_snapshot *snap, const struct lb_member *m,
+server_state_line(struct evbuffer *out, const struct px *px, const struct lb_member *m,
     int64_t now)
 {
-	const struct lb_config *conf = snap->conf;
-	enum lb_member_status st = member_status(snap, m);
-	bool maint = st == LB_MEMBER_MAINT, checked = has_check(snap, m);
-	int rise = conf->health_rise, chk_state = 0, status = 1, result = CHK_RES_UNKNOWN;
-	int health = rise;
+	const struct lb_snap_pool *sp = px->sp;
+	enum lb_member_status st = member_status(sp, m);
+	bool maint = st == LB_MEMBER_MAINT, checked = has_check(sp, m);
+	int rise = checked ? sp->conf->hm->rise : 2, chk_state = 0, status = 1;
+	int result = CHK_RES_UNKNOWN, health = rise;
 	char host[LB_ADDRSTRLEN];
 
 	if (checked) {
@@ -857,13 +977,13 @@ server_state_line(struct evbuffer *out, const struct lb_snapshot *snap, const st
 		if (m->check_status != LB_CHK_UNKNOWN)
 			result = m->check_status == LB_CHK_L4OK || m->check_status == LB_CHK_L6OK ||
 			    m->check_status == LB_CHK_L7OK ? CHK_RES_PASSED : CHK_RES_FAILED;
-		health = maint ? 0 : check_health(m, rise, conf->hm->max_retries);
+		health = maint ? 0 : check_health(m, rise, sp->conf->hm->fall);
 	}
 	evbuffer_add_printf(out, "%d %s %d %s %s %d %d %d %d %" PRId64 " %d %d %d %d 0 0 0 - %d - 0 0 - - 0\n",
-	    IID_BACKEND, conf->pool.id, m->sid, m->id,
+	    px->iid, px->name, m->sid, m->id,
 	    lb_addr_host((const struct sockaddr *)&m->addr, host, sizeof(host)),
 	    st == LB_MEMBER_MAINT || st == LB_MEMBER_DOWN ? SRV_ST_STOPPED : SRV_ST_RUNNING,
-	    admin_flags(snap, m), LD(m->weight), m->conf_weight,
+	    admin_flags(sp, m), LD(m->weight), m->conf_weight,
 	    now > m->last_change ? now - m->last_change : 0,
 	    status, result, health, chk_state, m->port);
 }
@@ -873,16 +993,26 @@ lb_stats_show_servers_state(char **args, int nargs, struct evbuffer *out)
 {
 	const struct lb_snapshot *snap = lb_proc.snap;
 	int64_t now = lb_wall_s();
-	size_t i;
+	struct px *px = NULL;
+	size_t i, k, n = 0;
+	bool found = nargs == 0;
 
+	if (snap != NULL)
+		px = px_list(snap, &n);
 	/* like HAProxy, the backend is looked up by name only */
-	if (nargs > 0 && (snap == NULL || strcmp(args[0], snap->conf->pool.id) != 0)) {
+	for (k = 0; k < n && !found; k++)
+		found = px[k].sp != NULL && strcmp(args[0], px[k].name) == 0;
+	if (!found) {
 		evbuffer_add_printf(out, "Can't find backend.\n");
+		free(px);
 		return;
 	}
 	evbuffer_add_printf(out, "%d\n# %s\n", SRV_STATE_VERSION, srv_state_fields);
-	if (snap == NULL)
-		return;
-	for (i = 0; i < snap->n; i++)
-		server_state_line(out, snap, snap->members[i], now);
+	for (k = 0; k < n; k++) {
+		if (px[k].sp == NULL || (nargs > 0 && strcmp(args[0], px[k].name) != 0))
+			continue;
+		for (i = 0; i < px[k].sp->n; i++)
+			server_state_line(out, &px[k], px[k].sp->members[i], now);
+	}
+	free(px);
 }

@@ -135,6 +135,15 @@ lb_addr_port(const struct sockaddr *sa)
 	return 0;
 }
 
+void
+lb_addr_set_port(struct sockaddr *sa, int port)
+{
+	if (sa->sa_family == AF_INET)
+		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
+	else if (sa->sa_family == AF_INET6)
+		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
+}
+
 const char *
 lb_addr_fmt(const struct sockaddr *sa, char *buf, size_t size)
 {

@@ -18,6 +18,8 @@
 
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
+#include "lbproxy/frontend.h"
+#include "lbproxy/l7.h"
 #include "lbproxy/listener.h"
 #include "lbproxy/mempool.h"
 #include "lbproxy/log.h"
@@ -33,65 +35,131 @@ static void accept_cb(evutil_socket_t fd, short what, void *arg);
 /* Workers whose accepting is paused at maxconn/connection_limit. */
 static _Atomic unsigned limit_paused;
 
-/* Connections this worker may admit in total, process-wide. */
-static unsigned
-conn_limit(const struct lb_worker *w)
-{
-	unsigned lim = lb_proc.maxconn > 0 ? (unsigned)lb_proc.maxconn : ~0u;
-	int cl = w->snap != NULL ? w->snap->conf->vip.connection_limit : -1;
+/* One listening socket this worker watches (a listener has one per VIP address). */
+struct lb_acceptor {
+	struct lb_worker	*w;
+	struct lb_listener	*lst;		/* referenced */
+	struct event		*ev;
+	size_t			 li;		/* its listener in w->snap */
+	bool			 on;
+	bool			 full;		/* at the listener's connection_limit */
+};
 
-	if (cl >= 0 && (unsigned)cl < lim)
-		lim = (unsigned)cl;
-	return lim;
+/* Connections the process may admit in total (maxconn). */
+static unsigned
+proc_limit(void)
+{
+	return lb_proc.maxconn > 0 ? (unsigned)lb_proc.maxconn : ~0u;
+}
+
+static void
+acceptor_stop(struct lb_acceptor *a)
+{
+	if (a->on) {
+		event_del(a->ev);
+		a->on = false;
+	}
 }
 
 static void
 accept_stop(struct lb_worker *w)
 {
-	if (w->accept_on) {
-		event_del(w->accept_ev);
-		w->accept_on = false;
-	}
+	size_t i;
+
+	for (i = 0; i < w->n_acc; i++)
+		acceptor_stop(&w->acc[i]);
+	w->accept_on = false;
 }
 
 static void
 accept_start(struct lb_worker *w)
 {
+	size_t i;
+
 	/* sessions waiting for a descriptor get the next free ones, not new clients */
-	if (w->accept_on || w->lst == NULL || w->draining || w->fdwaiters > 0)
+	if (w->n_acc == 0 || w->draining || w->fdwaiters > 0)
 		return;
-	if (event_add(w->accept_ev, NULL) == 0)
-		w->accept_on = true;
+	for (i = 0; i < w->n_acc; i++) {
+		struct lb_acceptor *a = &w->acc[i];
+
+		if (!a->on && !a->full && event_add(a->ev, NULL) == 0)
+			a->on = true;
+	}
+	w->accept_on = true;
 }
 
-/* Watch the listener of the current snapshot (it changes when the VIP moves). */
+static void
+acceptor_free(struct lb_acceptor *a)
+{
+	acceptor_stop(a);
+	if (a->ev != NULL)
+		event_free(a->ev);
+	lb_listener_unref(a->lst);
+}
+
+/*
+ * Watch every socket of every listener of the current snapshot: a socket kept
+ * by a reload keeps its watcher, a new one gets one, a removed one is dropped.
+ */
 static void
 accept_rebind(struct lb_worker *w)
 {
-	struct lb_listener *l = w->draining || w->snap == NULL ? NULL : w->snap->listener;
+	const struct lb_snapshot *snap = w->draining ? NULL : w->snap;
+	struct lb_acceptor *v;
+	size_t i, j, k, n = 0, cap = 0;
 
-	if (l == w->lst)
-		return;
-	accept_stop(w);
-	if (w->accept_ev != NULL)
-		event_free(w->accept_ev);
-	w->accept_ev = NULL;
-	lb_listener_unref(w->lst);
-	w->lst = l;
-	if (l == NULL)
-		return;
-	lb_listener_ref(l);
-	w->accept_ev = event_new(w->base, l->fd, EV_READ | EV_PERSIST, accept_cb, w);
+	for (i = 0; snap != NULL && i < snap->n_listeners; i++)
+		cap += snap->listeners[i].n_socks;
+	v = lb_xcalloc(cap > 0 ? cap : 1, sizeof(*v));
+	for (i = 0; snap != NULL && i < snap->n_listeners; i++)
+		for (j = 0; j < snap->listeners[i].n_socks; j++) {
+			struct lb_listener *l = snap->listeners[i].socks[j];
+
+			for (k = 0; k < w->n_acc; k++)
+				if (w->acc[k].lst == l)
+					break;
+			if (k < w->n_acc) {
+				v[n] = w->acc[k];
+				w->acc[k].lst = NULL;
+				w->acc[k].ev = NULL;
+				w->acc[k].on = false;
+			} else {
+				v[n].w = w;
+				v[n].lst = l;
+				lb_listener_ref(l);
+			}
+			v[n].li = i;
+			v[n].full = false;
+			n++;
+		}
+	for (k = 0; k < w->n_acc; k++)
+		acceptor_free(&w->acc[k]);
+	free(w->acc);
+	w->acc = v;
+	w->n_acc = n;
+	/* the events point at their acceptor: made once the array stops moving */
+	for (k = 0; k < n; k++) {
+		if (v[k].ev != NULL) {
+			event_del(v[k].ev);
+			event_free(v[k].ev);
+			v[k].on = false;
+		}
+		v[k].ev = event_new(w->base, v[k].lst->fd, EV_READ | EV_PERSIST, accept_cb, &v[k]);
+	}
 	accept_start(w);
 }
 
 static void
 limit_resume(struct lb_worker *w)
 {
+	size_t i;
+
 	if (w->limit_paused) {
 		w->limit_paused = false;
 		atomic_fetch_sub(&limit_paused, 1);
 	}
+	for (i = 0; i < w->n_acc; i++)
+		w->acc[i].full = false;
 	accept_start(w);
 }
 
@@ -120,28 +188,47 @@ overloaded(const struct lb_worker *w)
 	return mine * n > total + 2 * n;
 }
 
+/* Pause accepting (all of w, or acceptor a at its listener's limit) until a session ends. */
+static void
+limit_pause(struct lb_worker *w, struct lb_acceptor *a)
+{
+	struct timeval tv = { 0, ACCEPT_BACKOFF_MS * 1000 };
+
+	/* resumed when one of our sessions ends, or by the timer (no session here) */
+	if (!w->limit_paused)
+		atomic_fetch_add(&limit_paused, 1);
+	w->limit_paused = true;
+	if (a != NULL) {
+		a->full = true;
+		acceptor_stop(a);
+	} else
+		accept_stop(w);
+	evtimer_add(w->resume_ev, &tv);
+}
+
 static void
 accept_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct lb_worker *w = arg;
+	struct lb_acceptor *a = arg;
+	struct lb_worker *w = a->w;
+	const struct lb_snap_listener *sl = &w->snap->listeners[a->li];
+	struct lb_frontend *fe = sl->fe;
+	int cl = sl->conf->connection_limit;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	unsigned lim = conn_limit(w);
+	unsigned lim = proc_limit();
 	int i, cfd;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		if (overloaded(w))
 			return;
+		if (cl >= 0 && atomic_load_explicit(&fe->conns, memory_order_relaxed) >= (unsigned)cl) {
+			limit_pause(w, a);
+			return;
+		}
 		if (atomic_fetch_add(&lb_proc.conns, 1) >= lim) {
-			struct timeval tv = { 0, ACCEPT_BACKOFF_MS * 1000 };
-
 			atomic_fetch_sub(&lb_proc.conns, 1);
-			/* resumed when one of our sessions ends, or by the timer (no session here) */
-			if (!w->limit_paused)
-				atomic_fetch_add(&limit_paused, 1);
-			w->limit_paused = true;
-			accept_stop(w);
-			evtimer_add(w->resume_ev, &tv);
+			limit_pause(w, NULL);
 			return;
 		}
 		len = sizeof(ss);
@@ -154,8 +241,16 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 				lb_worker_out_of_fds(w, "accept");
 			return;
 		}
-		lb_session_new(w, cfd, (struct sockaddr *)&ss, len);
-		if (!w->accept_on)
+		/* allowed_cidrs: closed before a byte is read, counted (HAProxy's dcon) */
+		if (sl->conf->n_allowed > 0 && !lb_cidr_match(sl->conf->allowed,
+		    sl->conf->n_allowed, (struct sockaddr *)&ss)) {
+			atomic_fetch_add_explicit(&fe->c.dcon, 1, memory_order_relaxed);
+			atomic_fetch_sub(&lb_proc.conns, 1);
+			close(cfd);
+			continue;
+		}
+		lb_session_new(w, sl, cfd, (struct sockaddr *)&ss, len);
+		if (!a->on)
 			return;
 	}
 }
@@ -187,8 +282,8 @@ lb_worker_out_of_fds(struct lb_worker *w, const char *what)
 	next = atomic_load(&out_of_fds_next_ms);
 	if (now >= next &&
 	    atomic_compare_exchange_strong(&out_of_fds_next_ms, &next, now + OUT_OF_FDS_LOG_MS))
-		lb_warn("vip %s: %s: %s; accepting paused %d ms (pauses since the last "
-		    "such line: %u, at most one line every %d s)", w->snap->conf->vip.id, what,
+		lb_warn("%s: %s; accepting paused %d ms (pauses since the last "
+		    "such line: %u, at most one line every %d s)", what,
 		    strerror(err), ACCEPT_BACKOFF_MS, atomic_exchange(&out_of_fds_pauses, 0),
 		    OUT_OF_FDS_LOG_MS / 1000);
 	accept_stop(w);
@@ -254,6 +349,20 @@ drain_removed_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* One balancer scratch per pool of the snapshot (reset by generation inside). */
+static void
+picks_resize(struct lb_worker *w, size_t n)
+{
+	size_t i;
+
+	if (n <= w->n_picks)
+		return;
+	w->picks = lb_xrealloc(w->picks, n * sizeof(*w->picks));
+	for (i = w->n_picks; i < n; i++)
+		memset(&w->picks[i], 0, sizeof(w->picks[i]));
+	w->n_picks = n;
+}
+
 static void
 wake_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -273,6 +382,7 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 	if (snap != NULL) {
 		lb_snapshot_unref(w->snap);
 		w->snap = snap;
+		picks_resize(w, snap->n_pools);
 		lb_debug("worker %d: config generation %llu", w->id, (unsigned long long)snap->gen);
 		if (snap->conf->timeouts.drain > 0) {
 			int ms = snap->conf->timeouts.drain;
@@ -327,6 +437,7 @@ lb_worker_new(int id)
 	w->wake = event_new(w->base, w->wakefd, EV_READ | EV_PERSIST, wake_cb, w);
 	event_add(w->wake, NULL);
 	w->resume_ev = evtimer_new(w->base, resume_cb, w);
+	w->l7_scratch = lb_l7_scratch_new();
 	w->drain_ev = evtimer_new(w->base, drain_removed_cb, w);
 	return w;
 }
@@ -338,7 +449,9 @@ worker_main(void *arg)
 
 	event_base_dispatch(w->base);
 	close_all(w);
-	accept_rebind(w);
+	for (size_t k = 0; k < w->n_acc; k++)
+		acceptor_free(&w->acc[k]);
+	w->n_acc = 0;
 	/* member connections still idle are freed by the main thread, into its cache */
 	lb_idle_pool_free(w->idle);
 	w->idle = NULL;
@@ -391,11 +504,13 @@ lb_worker_join(struct lb_worker *w)
 	pthread_join(w->thr, NULL);
 	lb_snapshot_unref(w->pending);
 	lb_snapshot_unref(w->snap);
-	lb_pick_fini(&w->pick);
+	for (size_t i = 0; i < w->n_picks; i++)
+		lb_pick_fini(&w->picks[i]);
+	free(w->picks);
+	lb_l7_scratch_free(w->l7_scratch);
 	lb_idle_pool_free(w->idle);
 	free(w->hdrs);
-	if (w->accept_ev != NULL)
-		event_free(w->accept_ev);
+	free(w->acc);
 	event_free(w->wake);
 	close(w->wakefd);
 	event_free(w->resume_ev);

@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
-	libevent-dev libssl-dev libhttp-parser-dev libjansson-dev libcmocka-dev \
+	libevent-dev libssl-dev libhttp-parser-dev libjansson-dev libpcre2-dev libcmocka-dev \
 	curl wrk openssl iproute2 python3 procps psmisc ca-certificates \
 	haproxy nginx-light clang keepalived strace \
 	debhelper lintian libseccomp-dev adduser

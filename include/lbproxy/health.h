@@ -13,6 +13,7 @@
 
 struct event_base;
 struct lb_config;
+struct lb_pool_conf;
 struct lb_health;
 
 /* Result of one check; each check_*.c ends in exactly one done call with it. */
@@ -36,13 +37,14 @@ struct lb_health *lb_health_new(struct event_base *base);
 void lb_health_free(struct lb_health *h);
 
 /*
- * Check exactly these members with conf's monitor (conf->hm, may be NULL =
- * no checks, members become "no check"). Members already checked keep their
+ * One checker per pool (shared pools are checked once). Check exactly these
+ * members with the pool's monitor (pool->hm; a NULL pool or monitor = no
+ * checks, members become "no check"); conf gives the process-wide jitter. Members already checked keep their
  * state and schedule; new ones start CHECKING with their first check spread
  * over the interval; members not in the list stop being checked. The arrays
  * and conf are borrowed; the checker takes its own member references.
  */
 void lb_health_apply(struct lb_health *h, const struct lb_config *conf,
-    struct lb_member **members, size_t n);
+    const struct lb_pool_conf *pool, struct lb_member **members, size_t n);
 
 #endif

@@ -57,16 +57,21 @@ struct lb_counters {
 	_Atomic uint64_t	lbtot;	/* times picked by the balancer */
 	_Atomic uint64_t	req_tot; /* HTTP requests */
 	_Atomic uint64_t	hrsp[6]; /* 1xx..5xx responses, [0] = other */
+	_Atomic uint64_t	dcon;	/* connections denied at accept (allowed_cidrs) */
 	_Atomic unsigned	smax;	/* highest concurrent count seen */
 };
 
 struct lb_member {
 	char			*id;
+	char			*pool_id;	/* members are matched by (pool id, id) on reload */
 	char			*address;
 	int			 port;
 	char			 name[LB_ADDRSTRLEN];	/* "10.0.1.11:80" for logs */
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
+	struct sockaddr_storage	 check_addr;	/* monitor_address / monitor_port, else addr */
+	socklen_t		 check_addrlen;
+	bool			 backup;	/* used only while no other member is eligible */
 	uint64_t		 hkey;		/* lb_balance_member_key(id) */
 	int			 sid;		/* stats server id, stable */
 
@@ -95,10 +100,11 @@ struct lb_member {
 	int64_t			 last_change;	/* wall seconds of the last state change */
 	int64_t			 down_since;	/* wall seconds, 0 if not down */
 	int64_t			 downtime;	/* accumulated seconds DOWN */
+	bool			 mark;		/* registry scratch (proc.c) */
 };
 
 /* New member from conf with refcnt 1 (caller owns). */
-struct lb_member *lb_member_new(const struct lb_member_conf *mc, int sid);
+struct lb_member *lb_member_new(const struct lb_member_conf *mc, const char *pool_id, int sid);
 /* Update address/weight/admin from a reloaded conf of the same id. */
 void lb_member_update(struct lb_member *m, const struct lb_member_conf *mc);
 void lb_member_ref(struct lb_member *m);

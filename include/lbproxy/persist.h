@@ -9,12 +9,12 @@
 #include <stddef.h>
 
 struct lb_member;
-struct lb_snapshot;
+struct lb_snap_pool;
 
 /* APP_COOKIE: remember that cookie value val was issued by member m. */
-void lb_app_cookie_learn(struct lb_snapshot *s, const char *val, size_t len, struct lb_member *m);
+void lb_app_cookie_learn(const struct lb_snap_pool *s, const char *val, size_t len, struct lb_member *m);
 /* The member that issued val, if it may still take persistent traffic; else NULL. Borrowed. */
-struct lb_member *lb_app_cookie_lookup(struct lb_snapshot *s, const char *val, size_t len);
+struct lb_member *lb_app_cookie_lookup(const struct lb_snap_pool *s, const char *val, size_t len);
 
 #include <stdint.h>
 
@@ -24,6 +24,6 @@ struct lb_member *lb_app_cookie_lookup(struct lb_snapshot *s, const char *val, s
  */
 void lb_src_learn(uint64_t client_hash, const struct lb_member *m);
 /* The member this client used recently, if it may still take it; else NULL. Borrowed. */
-struct lb_member *lb_src_lookup(struct lb_snapshot *s, uint64_t client_hash);
+struct lb_member *lb_src_lookup(const struct lb_snap_pool *s, uint64_t client_hash);
 
 #endif

@@ -16,23 +16,46 @@ struct event_base;
 struct lb_snapshot;
 struct lb_worker;
 struct lb_health;
+struct lb_frontend;
+struct lb_backend;
 struct lb_cli;
 struct lb_config;
 struct lb_diag;
 
+/* The health checker of one pool, kept across reloads by pool id. */
+struct lb_pool_health {
+	char			*pool_id;
+	struct lb_health	*h;
+};
+
+/* What applying a configuration gave. */
+enum lb_apply {
+	LB_APPLY_OK,
+	LB_APPLY_CONFIG,	/* the configuration cannot work (a certificate does not load) */
+	LB_APPLY_RUNTIME,	/* the system refused (cannot listen) */
+};
+
 struct lb_proc {
 	struct event_base	*base;		/* main thread's loop */
 	struct lb_snapshot	*snap;		/* current config (main thread's reference) */
-	struct lb_member	**members;	/* every member id still referenced, by sid */
+	/* registries: every object a snapshot or a session still refers to */
+	struct lb_member	**members;	/* matched by (pool id, id) */
 	size_t			 n_members;
 	int			 next_sid;
-	struct lb_counters	 fe;		/* frontend (VIP) */
-	struct lb_counters	 be;		/* backend (pool): requests no member got */
+	struct lb_frontend	**frontends;	/* by listener id */
+	size_t			 n_frontends;
+	int			 next_fid;
+	struct lb_backend	**backends;	/* by pool id */
+	size_t			 n_backends;
+	int			 next_bid;
+	struct lb_counters	 fe_gone;	/* totals of frontends a reload removed */
+	struct lb_pool_health	*health;	/* one checker per pool */
+	size_t			 n_health;
+	bool			 health_on;	/* checks run (lb_proc_health_start) */
 	_Atomic unsigned	 conns;		/* current client connections, all workers */
 	int			 maxconn;
 	struct lb_worker	**workers;
 	int			 n_workers;
-	struct lb_health	*health;
 	struct lb_cli		*cli;		/* the stats socket */
 	pid_t			 pid;
 	int64_t			 start_wall;
@@ -41,7 +64,7 @@ struct lb_proc {
 	uint64_t		 reloads;
 	uint64_t		 generation;
 	const char		*config_path;
-	int			 takeover_fds[8];	/* listeners received with -sf */
+	int			 takeover_fds[64];	/* listeners received with -sf */
 	int			 n_takeover_fds;
 };
 
@@ -50,14 +73,18 @@ extern struct lb_proc lb_proc;
 /*
  * Build a snapshot from conf (takes ownership), match members by id (they keep
  * state and counters), open or keep the listener, and publish it to the
- * workers and health checker. Returns 0, or -1 with diag filled (conf freed,
- * the running config stays).
+ * workers and health checkers. Returns LB_APPLY_OK, or why not with diag
+ * filled (conf freed, the running config stays).
  */
-int lb_proc_apply(struct lb_config *conf, struct lb_diag *diag);
+enum lb_apply lb_proc_apply(struct lb_config *conf, struct lb_diag *diag);
+/* Start health checks of every pool (after the workers started). */
+void lb_proc_health_start(void);
 /* Reload the config file in place (SIGHUP): parse, check, apply, or keep the old. */
 void lb_proc_reload(void);
-/* Free what lb_proc_apply kept on the main loop (at exit). */
+/* Free what lb_proc_apply kept on the main loop, health checkers included (at exit). */
 void lb_proc_fini(void);
+/* Drop the registries' references (at exit, after the last snapshot). */
+void lb_proc_registry_free(void);
 /* Graceful stop: stop accepting, let sessions finish until the drain deadline. */
 void lb_proc_stop_graceful(void);
 /* Fast stop: close everything now. */

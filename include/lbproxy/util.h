@@ -37,6 +37,8 @@ const char *lb_addr_fmt(const struct sockaddr *sa, char *buf, size_t size);
 const char *lb_addr_host(const struct sockaddr *sa, char *buf, size_t size);
 /* Port of sa in host order. */
 int lb_addr_port(const struct sockaddr *sa);
+/* Set the port of an AF_INET or AF_INET6 sa. */
+void lb_addr_set_port(struct sockaddr *sa, int port);
 
 /* 64-bit FNV-1a followed by a final avalanche; stable across processes and hosts. */
 uint64_t lb_hash64(const void *data, size_t len, uint64_t seed);

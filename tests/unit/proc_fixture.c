@@ -26,6 +26,7 @@
 #include "lbproxy/cli.h"
 #include "lbproxy/config.h"
 #include "lbproxy/diag.h"
+#include "lbproxy/frontend.h"
 #include "lbproxy/listener.h"
 #include "lbproxy/member.h"
 #include "lbproxy/proc.h"
@@ -47,6 +48,8 @@ static const char pool_json[] =
 
 struct lb_member *fx_mem[FX_NMEMBERS];
 struct lb_listener *fx_lst;
+struct lb_frontend *fx_fe;
+struct lb_backend *fx_be;
 char fx_tmpdir[64];
 
 int
@@ -55,6 +58,9 @@ fx_setup(void **state)
 	struct lb_member **mem = fx_mem;
 	struct lb_diag diag = { 0 };
 	struct lb_config *conf;
+	struct lb_snapshot *snap;
+	struct lb_snap_pool *sp;
+	struct lb_snap_listener *sl;
 	struct sockaddr_in sin;
 	size_t i;
 
@@ -64,7 +70,7 @@ fx_setup(void **state)
 		lb_diag_print(&diag, "pool_json", stderr);
 	lb_diag_fini(&diag);
 	assert_non_null(conf);
-	assert_int_equal(conf->n_members, FX_NMEMBERS);
+	assert_int_equal(conf->pools[0].n_members, FX_NMEMBERS);
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -73,11 +79,33 @@ fx_setup(void **state)
 	assert_non_null(fx_lst);
 
 	memset(&lb_proc, 0, sizeof(lb_proc));
-	for (i = 0; i < FX_NMEMBERS; i++)
-		mem[i] = lb_member_new(&conf->members[i], (int)i + 1);
-	lb_proc.snap = lb_snapshot_new(conf, mem, FX_NMEMBERS, fx_lst, NULL, 1);
+	/* what lb_proc_apply builds, without binding the VIP */
+	snap = lb_snapshot_new(conf, 1);
+	sp = &snap->pools[0];
+	sl = &snap->listeners[0];
+	fx_be = sp->be = lb_backend_new("pool1", 1);
+	lb_backend_ref(fx_be);
+	fx_fe = sl->fe = lb_frontend_new("vip1", 1);
+	lb_frontend_ref(fx_fe);
+	sp->members = calloc(FX_NMEMBERS, sizeof(*sp->members));
+	for (i = 0; i < FX_NMEMBERS; i++) {
+		mem[i] = lb_member_new(&conf->pools[0].members[i], "pool1", (int)i + 1);
+		sp->members[i] = mem[i];
+		lb_member_ref(mem[i]);
+	}
+	sp->n = FX_NMEMBERS;
+	snap->n_members = FX_NMEMBERS;
+	sl->socks = calloc(1, sizeof(*sl->socks));
+	sl->socks[0] = fx_lst;
+	lb_listener_ref(fx_lst);
+	sl->n_socks = 1;
+	lb_proc.snap = snap;
 	lb_proc.members = mem;
 	lb_proc.n_members = FX_NMEMBERS;
+	lb_proc.frontends = &fx_fe;
+	lb_proc.n_frontends = 1;
+	lb_proc.backends = &fx_be;
+	lb_proc.n_backends = 1;
 	lb_proc.maxconn = 1000;
 	lb_proc.n_workers = 4;
 	lb_proc.pid = getpid();
@@ -105,14 +133,15 @@ fx_setup(void **state)
 
 	/* traffic */
 	atomic_store(&lb_proc.conns, 3);
-	atomic_store(&lb_proc.fe.stot, 10);
-	atomic_store(&lb_proc.fe.bin, 1000);
-	atomic_store(&lb_proc.fe.bout, 2000);
-	atomic_store(&lb_proc.fe.smax, 5);
-	atomic_store(&lb_proc.fe.ereq, 1);
-	atomic_store(&lb_proc.fe.req_tot, 12);
-	atomic_store(&lb_proc.fe.hrsp[2], 11);
-	atomic_store(&lb_proc.fe.hrsp[5], 1);
+	atomic_store(&fx_fe->conns, 3);
+	atomic_store(&fx_fe->c.stot, 10);
+	atomic_store(&fx_fe->c.bin, 1000);
+	atomic_store(&fx_fe->c.bout, 2000);
+	atomic_store(&fx_fe->c.smax, 5);
+	atomic_store(&fx_fe->c.ereq, 1);
+	atomic_store(&fx_fe->c.req_tot, 12);
+	atomic_store(&fx_fe->c.hrsp[2], 11);
+	atomic_store(&fx_fe->c.hrsp[5], 1);
 	atomic_store(&mem[0]->active, 2);
 	atomic_store(&mem[0]->c.stot, 6);
 	atomic_store(&mem[0]->c.bin, 600);
@@ -124,8 +153,8 @@ fx_setup(void **state)
 	atomic_store(&mem[2]->c.bin, 400);
 	atomic_store(&mem[2]->c.bout, 800);
 	atomic_store(&mem[2]->c.hrsp[2], 5);
-	atomic_store(&lb_proc.be.econ, 1);
-	atomic_store(&lb_proc.be.hrsp[5], 1);
+	atomic_store(&fx_be->c.econ, 1);
+	atomic_store(&fx_be->c.hrsp[5], 1);
 
 	snprintf(fx_tmpdir, sizeof(fx_tmpdir), "/tmp/test_stats.XXXXXX");
 	assert_non_null(mkdtemp(fx_tmpdir));
@@ -142,6 +171,8 @@ fx_teardown(void **state)
 	for (i = 0; i < FX_NMEMBERS; i++)
 		lb_member_unref(fx_mem[i]);
 	lb_listener_unref(fx_lst);
+	lb_frontend_unref(fx_fe);
+	lb_backend_unref(fx_be);
 	memset(&lb_proc, 0, sizeof(lb_proc));
 	rmdir(fx_tmpdir);
 	return 0;

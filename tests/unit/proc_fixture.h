@@ -21,6 +21,8 @@ struct lb_listener;
 /* m1 UP after an HTTP check, m2 DOWN (connection refused), m3 UP. */
 extern struct lb_member *fx_mem[FX_NMEMBERS];
 extern struct lb_listener *fx_lst;
+extern struct lb_frontend *fx_fe;
+extern struct lb_backend *fx_be;
 extern char fx_tmpdir[64];
 
 /* cmocka setup/teardown: build and free lb_proc (tmpdir made and removed). */

@@ -204,40 +204,40 @@ static void
 minimal_defaults(void **state LB_UNUSED)
 {
 	struct lb_config *c = valid(BASE);
-	struct sockaddr_in *sin = (struct sockaddr_in *)&c->vip.addr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&c->listeners[0].addrs[0].ss;
 	char sock[256];
 
 	assert_string_equal(c->path, conf_path);
 	assert_string_equal(c->dir, tmpdir);
-	assert_string_equal(c->vip.id, "v1");
-	assert_int_equal(c->vip.port, 8080);
-	assert_int_equal(c->vip.protocol, LB_PROTO_HTTP);
+	assert_string_equal(c->listeners[0].id, "v1");
+	assert_int_equal(c->listeners[0].port, 8080);
+	assert_int_equal(c->listeners[0].protocol, LB_PROTO_HTTP);
 	assert_int_equal(sin->sin_family, AF_INET);
 	assert_int_equal(ntohs(sin->sin_port), 8080);
-	assert_int_equal(c->vip.addrlen, sizeof(struct sockaddr_in));
-	assert_int_equal(c->vip.connection_limit, -1);
-	assert_true(c->vip.admin_state_up);
-	assert_int_equal(c->vip.persist, LB_PERSIST_NONE);
-	assert_null(c->vip.cookie_name);
-	assert_false(c->vip.has_tls);
-	assert_int_equal(c->vip.tls_mode, LB_TLS_NONE);
-	assert_true(c->vip.http);
-	assert_int_equal(c->vip.tls.min_version, 0x0303);
-	assert_null(c->vip.tls.certificate_file);
+	assert_int_equal(c->listeners[0].addrs[0].len, sizeof(struct sockaddr_in));
+	assert_int_equal(c->listeners[0].connection_limit, -1);
+	assert_true(c->listeners[0].admin_state_up);
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_NONE);
+	assert_null(c->pools[0].persist.cookie_name);
+	assert_false(c->listeners[0].has_tls);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_NONE);
+	assert_true(c->listeners[0].http);
+	assert_int_equal(c->listeners[0].tls.min_version, 0x0303);
+	assert_null(c->listeners[0].tls.certificate_file);
 
-	assert_string_equal(c->pool.id, "p1");
-	assert_int_equal(c->pool.protocol, LB_PROTO_HTTP);
-	assert_int_equal(c->pool.method, LB_METHOD_ROUND_ROBIN);
-	assert_true(c->pool.admin_state_up);
+	assert_string_equal(c->pools[0].id, "p1");
+	assert_int_equal(c->pools[0].protocol, LB_PROTO_HTTP);
+	assert_int_equal(c->pools[0].method, LB_METHOD_ROUND_ROBIN);
+	assert_true(c->pools[0].admin_state_up);
 
-	assert_int_equal(c->n_members, 2);
-	assert_string_equal(c->members[1].id, "m2");
-	assert_string_equal(c->members[1].address, "127.0.0.2");
-	assert_int_equal(c->members[1].port, 8081);
-	assert_int_equal(c->members[1].weight, 1);
-	assert_true(c->members[1].admin_state_up);
-	assert_int_equal(lb_addr_port((struct sockaddr *)&c->members[1].addr), 8081);
-	assert_null(c->hm);
+	assert_int_equal(c->pools[0].n_members, 2);
+	assert_string_equal(c->pools[0].members[1].id, "m2");
+	assert_string_equal(c->pools[0].members[1].address, "127.0.0.2");
+	assert_int_equal(c->pools[0].members[1].port, 8081);
+	assert_int_equal(c->pools[0].members[1].weight, 1);
+	assert_true(c->pools[0].members[1].admin_state_up);
+	assert_int_equal(lb_addr_port((struct sockaddr *)&c->pools[0].members[1].addr), 8081);
+	assert_null(c->pools[0].hm);
 
 	snprintf(sock, sizeof(sock), "%s/sock", tmpdir);
 	assert_string_equal(c->stats_socket, sock);
@@ -254,9 +254,9 @@ minimal_defaults(void **state LB_UNUSED)
 	assert_int_equal(c->timeouts.drain, 30000);
 	assert_int_equal(c->retries, 3);
 	assert_true(c->redispatch);
-	assert_true(c->xff);
-	assert_true(c->xfproto);
-	assert_false(c->xfport);
+	assert_true((bool)(c->listeners[0].insert & LB_HDR_XFF));
+	assert_true((bool)(c->listeners[0].insert & LB_HDR_XFPROTO));
+	assert_false((bool)(c->listeners[0].insert & LB_HDR_XFPORT));
 	assert_int_equal(c->health_rise, 2);
 	assert_int_equal(c->health_jitter_pct, 10);
 	assert_false(c->health_fail_open);
@@ -269,7 +269,7 @@ minimal_defaults(void **state LB_UNUSED)
 	assert_int_equal(c->log_level, LB_LOG_NOTICE);
 	assert_false(c->access_log);
 	assert_null(c->metrics_listen);
-	assert_int_equal(c->metrics_addrlen, 0);
+	assert_int_equal(c->metrics_addr.len, 0);
 	lb_config_free(c);
 }
 
@@ -298,10 +298,10 @@ vip_ipv6(void **state LB_UNUSED)
 	    "'address': '::1', 'protocol_port': 80, 'protocol': 'HTTP', "
 	    "'connection_limit': 100, 'admin_state_up': false}");
 
-	assert_int_equal(c->vip.addr.ss_family, AF_INET6);
-	assert_int_equal(lb_addr_port((struct sockaddr *)&c->vip.addr), 80);
-	assert_int_equal(c->vip.connection_limit, 100);
-	assert_false(c->vip.admin_state_up);
+	assert_int_equal(c->listeners[0].addrs[0].ss.ss_family, AF_INET6);
+	assert_int_equal(lb_addr_port((struct sockaddr *)&c->listeners[0].addrs[0].ss), 80);
+	assert_int_equal(c->listeners[0].connection_limit, 100);
+	assert_false(c->listeners[0].admin_state_up);
 	lb_config_free(c);
 }
 
@@ -418,12 +418,12 @@ pool_method(void **state LB_UNUSED)
 	    "LEAST_CONNECTIONS, SOURCE_IP", NULL);
 	c = valid(VIP ", 'pool': {'id': 'p1', 'lb_method': 'SOURCE_IP', "
 	    "'admin_state_up': false}");
-	assert_int_equal(c->pool.method, LB_METHOD_SOURCE_IP);
-	assert_false(c->pool.admin_state_up);
-	assert_int_equal(c->n_members, 0);
+	assert_int_equal(c->pools[0].method, LB_METHOD_SOURCE_IP);
+	assert_false(c->pools[0].admin_state_up);
+	assert_int_equal(c->pools[0].n_members, 0);
 	lb_config_free(c);
 	c = valid(VIP ", 'pool': {'id': 'p1', 'lb_method': 'LEAST_CONNECTIONS'}");
-	assert_int_equal(c->pool.method, LB_METHOD_LEAST_CONNECTIONS);
+	assert_int_equal(c->pools[0].method, LB_METHOD_LEAST_CONNECTIONS);
 	lb_config_free(c);
 }
 
@@ -433,15 +433,15 @@ pool_protocol_default(void **state LB_UNUSED)
 	struct lb_config *c;
 
 	c = valid(VIP ", 'pool': {'id': 'p1', 'lb_method': 'ROUND_ROBIN'}");
-	assert_int_equal(c->pool.protocol, LB_PROTO_HTTP);
+	assert_int_equal(c->pools[0].protocol, LB_PROTO_HTTP);
 	lb_config_free(c);
 	c = valid(TCPVIP ", 'pool': {'id': 'p1', 'lb_method': 'ROUND_ROBIN'}");
-	assert_int_equal(c->pool.protocol, LB_PROTO_TCP);
+	assert_int_equal(c->pools[0].protocol, LB_PROTO_TCP);
 	lb_config_free(c);
 	c = valid("'pool': {'id': 'p1', 'lb_method': 'ROUND_ROBIN'}, 'vip': "
 	    "{'id': 'v1', 'address': '127.0.0.1', 'protocol_port': 443, "
 	    "'protocol': 'HTTPS'}");
-	assert_int_equal(c->pool.protocol, LB_PROTO_HTTPS);
+	assert_int_equal(c->pools[0].protocol, LB_PROTO_HTTPS);
 	lb_config_free(c);
 }
 
@@ -486,9 +486,9 @@ member_weight_range(void **state LB_UNUSED)
 	    "{'id': 'm0', 'address': '127.0.0.1', 'protocol_port': 81, 'weight': 0}, "
 	    "{'id': 'm1', 'address': '127.0.0.1', 'protocol_port': 82, 'weight': 256, "
 	    "'admin_state_up': false}]");
-	assert_int_equal(c->members[0].weight, 0);
-	assert_int_equal(c->members[1].weight, 256);
-	assert_false(c->members[1].admin_state_up);
+	assert_int_equal(c->pools[0].members[0].weight, 0);
+	assert_int_equal(c->pools[0].members[1].weight, 256);
+	assert_false(c->pools[0].members[1].admin_state_up);
 	lb_config_free(c);
 }
 
@@ -567,11 +567,11 @@ persist_none(void **state LB_UNUSED)
 
 	c = valid(POOL ", " MEMBERS ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
 	    "'protocol_port': 80, 'protocol': 'HTTP', 'session_persistence': {}}");
-	assert_int_equal(c->vip.persist, LB_PERSIST_NONE);
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_NONE);
 	lb_config_free(c);
 	c = valid(POOL ", " MEMBERS ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
 	    "'protocol_port': 80, 'protocol': 'HTTP', 'session_persistence': null}");
-	assert_int_equal(c->vip.persist, LB_PERSIST_NONE);
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_NONE);
 	lb_config_free(c);
 }
 
@@ -583,19 +583,19 @@ persist_types(void **state LB_UNUSED)
 	c = valid(TCPPOOL ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
 	    "'protocol_port': 80, 'protocol': 'TCP', "
 	    "'session_persistence': {'type': 'SOURCE_IP'}}");
-	assert_int_equal(c->vip.persist, LB_PERSIST_SOURCE_IP);
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_SOURCE_IP);
 	lb_config_free(c);
 	c = valid(POOL ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
 	    "'protocol_port': 80, 'protocol': 'HTTP', "
 	    "'session_persistence': {'type': 'HTTP_COOKIE'}}");
-	assert_int_equal(c->vip.persist, LB_PERSIST_HTTP_COOKIE);
-	assert_string_equal(c->vip.cookie_name, "SRV");
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_HTTP_COOKIE);
+	assert_string_equal(c->pools[0].persist.cookie_name, "SRV");
 	lb_config_free(c);
 	c = valid(POOL ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
 	    "'protocol_port': 80, 'protocol': 'HTTP', 'session_persistence': "
 	    "{'type': 'APP_COOKIE', 'cookie_name': 'JSESSIONID'}}");
-	assert_int_equal(c->vip.persist, LB_PERSIST_APP_COOKIE);
-	assert_string_equal(c->vip.cookie_name, "JSESSIONID");
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_APP_COOKIE);
+	assert_string_equal(c->pools[0].persist.cookie_name, "JSESSIONID");
 	lb_config_free(c);
 }
 
@@ -624,19 +624,48 @@ persist_unknown(void **state LB_UNUSED)
 	    "HTTP_COOKIE, APP_COOKIE", NULL);
 }
 
+/* s must load with exactly one warning containing msg; returns the config. */
+static struct lb_config *
+warned(const char *s, const char *msg)
+{
+	struct lb_diag d = { 0 };
+	struct lb_config *conf = load(s, &d);
+
+	if (conf == NULL || d.n != 0 || d.nwarn != 1) {
+		dump(&d);
+		fail_msg("expected a valid config with one warning");
+	}
+	assert_warn(&d, msg);
+	lb_diag_fini(&d);
+	return conf;
+}
+
+/* Neutron's HAProxy driver ignored cookie persistence on L4 VIPs: warned, ignored (15.9) */
 static void
 persist_needs_http(void **state LB_UNUSED)
 {
-	invalid(TCPPOOL ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
+	struct lb_config *c;
+
+	c = warned(TCPPOOL ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
 	    "'protocol_port': 80, 'protocol': 'TCP', "
 	    "'session_persistence': {'type': 'HTTP_COOKIE'}}",
-	    "vip.session_persistence.type: HTTP_COOKIE needs an HTTP VIP "
-	    "(this one is TCP)", NULL);
-	invalid(TCPPOOL ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
+	    "vip.session_persistence.type: HTTP_COOKIE ignored: the TCP VIP "
+	    "relays bytes (it needs HTTP)");
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_NONE);
+	lb_config_free(c);
+	c = warned(TCPPOOL ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
 	    "'protocol_port': 443, 'protocol': 'HTTPS', 'session_persistence': "
 	    "{'type': 'APP_COOKIE', 'cookie_name': 'S'}}",
-	    "vip.session_persistence.type: APP_COOKIE needs an HTTP VIP "
-	    "(this one is TLS passthrough)", NULL);
+	    "vip.session_persistence.type: APP_COOKIE ignored: the TLS passthrough "
+	    "VIP relays bytes (it needs HTTP)");
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_NONE);
+	lb_config_free(c);
+	/* SOURCE_IP works on any VIP */
+	c = valid(TCPPOOL ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
+	    "'protocol_port': 80, 'protocol': 'TCP', "
+	    "'session_persistence': {'type': 'SOURCE_IP'}}");
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_SOURCE_IP);
+	lb_config_free(c);
 }
 
 /* ------------------------------------------------------------ health monitors */
@@ -646,19 +675,19 @@ hm_defaults(void **state LB_UNUSED)
 {
 	struct lb_config *c = valid(BASE ", 'healthmonitors': [{'id': 'h1', " HM "}]");
 
-	assert_non_null(c->hm);
-	assert_string_equal(c->hm->id, "h1");
-	assert_int_equal(c->hm->type, LB_HM_HTTP);
-	assert_int_equal(c->hm->delay, 5);
-	assert_int_equal(c->hm->timeout, 3);
-	assert_int_equal(c->hm->max_retries, 3);
-	assert_string_equal(c->hm->http_method, "GET");
-	assert_string_equal(c->hm->url_path, "/");
-	assert_string_equal(c->hm->expected_codes, "200");
-	assert_int_equal(c->hm->n_codes, 1);
-	assert_true(lb_codes_match(c->hm->codes, c->hm->n_codes, 200));
-	assert_false(lb_codes_match(c->hm->codes, c->hm->n_codes, 204));
-	assert_true(c->hm->admin_state_up);
+	assert_non_null(c->pools[0].hm);
+	assert_string_equal(c->pools[0].hm->id, "h1");
+	assert_int_equal(c->pools[0].hm->type, LB_HM_HTTP);
+	assert_int_equal(c->pools[0].hm->delay, 5);
+	assert_int_equal(c->pools[0].hm->timeout, 3);
+	assert_int_equal(c->pools[0].hm->max_retries, 3);
+	assert_string_equal(c->pools[0].hm->http_method, "GET");
+	assert_string_equal(c->pools[0].hm->url_path, "/");
+	assert_string_equal(c->pools[0].hm->expected_codes, "200");
+	assert_int_equal(c->pools[0].hm->n_codes, 1);
+	assert_true(lb_codes_match(c->pools[0].hm->codes, c->pools[0].hm->n_codes, 200));
+	assert_false(lb_codes_match(c->pools[0].hm->codes, c->pools[0].hm->n_codes, 204));
+	assert_true(c->pools[0].hm->admin_state_up);
 	lb_config_free(c);
 }
 
@@ -673,15 +702,15 @@ hm_first_admin_up(void **state LB_UNUSED)
 	    "'expected_codes': '200-299,301'}, "
 	    "{'id': 'h2', 'type': 'TCP', 'delay': 2, 'timeout': 1, 'max_retries': 2}]");
 
-	assert_non_null(c->hm);
-	assert_string_equal(c->hm->id, "h1");
-	assert_int_equal(c->hm->type, LB_HM_HTTPS);
-	assert_string_equal(c->hm->http_method, "HEAD");
-	assert_string_equal(c->hm->url_path, "/health?x=1");
-	assert_int_equal(c->hm->n_codes, 2);
-	assert_true(lb_codes_match(c->hm->codes, c->hm->n_codes, 250));
-	assert_true(lb_codes_match(c->hm->codes, c->hm->n_codes, 301));
-	assert_false(lb_codes_match(c->hm->codes, c->hm->n_codes, 302));
+	assert_non_null(c->pools[0].hm);
+	assert_string_equal(c->pools[0].hm->id, "h1");
+	assert_int_equal(c->pools[0].hm->type, LB_HM_HTTPS);
+	assert_string_equal(c->pools[0].hm->http_method, "HEAD");
+	assert_string_equal(c->pools[0].hm->url_path, "/health?x=1");
+	assert_int_equal(c->pools[0].hm->n_codes, 2);
+	assert_true(lb_codes_match(c->pools[0].hm->codes, c->pools[0].hm->n_codes, 250));
+	assert_true(lb_codes_match(c->pools[0].hm->codes, c->pools[0].hm->n_codes, 301));
+	assert_false(lb_codes_match(c->pools[0].hm->codes, c->pools[0].hm->n_codes, 302));
 	lb_config_free(c);
 }
 
@@ -691,7 +720,7 @@ hm_all_down(void **state LB_UNUSED)
 	struct lb_config *c = valid(BASE ", 'healthmonitors': [{" HM
 	    ", 'admin_state_up': false}]");
 
-	assert_null(c->hm);
+	assert_null(c->pools[0].hm);
 	lb_config_free(c);
 }
 
@@ -830,19 +859,19 @@ https_terminate(void **state LB_UNUSED)
 	    "'ciphers': 'ECDHE+AESGCM', 'ciphersuites': 'TLS_AES_128_GCM_SHA256'}}");
 	char want[256];
 
-	assert_true(c->vip.has_tls);
-	assert_int_equal(c->vip.tls_mode, LB_TLS_TERMINATE);
-	assert_true(c->vip.http);
-	assert_string_equal(c->vip.tls.certificate_file, tmpfile_path("cert.pem"));
+	assert_true(c->listeners[0].has_tls);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_TERMINATE);
+	assert_true(c->listeners[0].http);
+	assert_string_equal(c->listeners[0].tls.certificate_file, tmpfile_path("cert.pem"));
 	snprintf(want, sizeof(want), "%s", tmpfile_path("key.pem"));
-	assert_string_equal(c->vip.tls.private_key_file, want);
-	assert_int_equal(c->vip.tls.n_sni, 1);
-	assert_string_equal(c->vip.tls.sni_certificate_files[0],
+	assert_string_equal(c->listeners[0].tls.private_key_file, want);
+	assert_int_equal(c->listeners[0].tls.n_sni, 1);
+	assert_string_equal(c->listeners[0].tls.sni_certificate_files[0],
 	    tmpfile_path("sni.pem"));
-	assert_string_equal(c->vip.tls.ciphers, "ECDHE+AESGCM");
-	assert_string_equal(c->vip.tls.ciphersuites, "TLS_AES_128_GCM_SHA256");
-	assert_false(c->vip.tls.passthrough_requested);
-	assert_int_equal(c->pool.protocol, LB_PROTO_HTTP);
+	assert_string_equal(c->listeners[0].tls.ciphers, "ECDHE+AESGCM");
+	assert_string_equal(c->listeners[0].tls.ciphersuites, "TLS_AES_128_GCM_SHA256");
+	assert_false(c->listeners[0].tls.passthrough_requested);
+	assert_int_equal(c->pools[0].protocol, LB_PROTO_HTTP);
 	lb_config_free(c);
 
 	/* members get plain HTTP even when the pool says HTTPS (Neutron v1) */
@@ -850,7 +879,7 @@ https_terminate(void **state LB_UNUSED)
 	    "'ROUND_ROBIN'}, 'vip': {'id': 'v1', 'address': '127.0.0.1', "
 	    "'protocol_port': 443, 'protocol': 'HTTPS', "
 	    "'tls': {'certificate_file': '" "cert.pem" "'}}");
-	assert_int_equal(c->vip.tls_mode, LB_TLS_TERMINATE);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_TERMINATE);
 	lb_config_free(c);
 }
 
@@ -861,9 +890,9 @@ https_passthrough_without_cert(void **state LB_UNUSED)
 	    "'lb_method': 'ROUND_ROBIN'}, 'vip': {'id': 'v1', 'address': "
 	    "'127.0.0.1', 'protocol_port': 443, 'protocol': 'HTTPS'}");
 
-	assert_false(c->vip.has_tls);
-	assert_int_equal(c->vip.tls_mode, LB_TLS_PASSTHROUGH);
-	assert_false(c->vip.http);
+	assert_false(c->listeners[0].has_tls);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_PASSTHROUGH);
+	assert_false(c->listeners[0].http);
 	lb_config_free(c);
 }
 
@@ -879,9 +908,9 @@ https_passthrough_mode(void **state LB_UNUSED)
 	assert_int_equal(d.n, 0);
 	assert_warn(&d, "vip.tls.certificate_file: ignored: vip.tls.mode is "
 	    "passthrough");
-	assert_true(c->vip.tls.passthrough_requested);
-	assert_int_equal(c->vip.tls_mode, LB_TLS_PASSTHROUGH);
-	assert_false(c->vip.http);
+	assert_true(c->listeners[0].tls.passthrough_requested);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_PASSTHROUGH);
+	assert_false(c->listeners[0].http);
 	lb_config_free(c);
 	lb_diag_fini(&d);
 }
@@ -893,8 +922,8 @@ http_cert_on_443(void **state LB_UNUSED)
 	    "'127.0.0.1', 'protocol_port': 443, 'protocol': 'HTTP', "
 	    "'tls': {'certificate_file': 'cert.pem'}}");
 
-	assert_int_equal(c->vip.tls_mode, LB_TLS_TERMINATE);
-	assert_true(c->vip.http);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_TERMINATE);
+	assert_true(c->listeners[0].http);
 	lb_config_free(c);
 }
 
@@ -911,8 +940,8 @@ http_cert_elsewhere_ignored(void **state LB_UNUSED)
 	assert_int_equal(d.n, 0);
 	assert_warn(&d, "vip.tls.certificate_file: ignored: an HTTP VIP terminates "
 	    "TLS only on port 443 (use protocol HTTPS)");
-	assert_int_equal(c->vip.tls_mode, LB_TLS_NONE);
-	assert_true(c->vip.http);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_NONE);
+	assert_true(c->listeners[0].http);
 	lb_config_free(c);
 	lb_diag_fini(&d);
 }
@@ -923,8 +952,8 @@ tcp_is_l4(void **state LB_UNUSED)
 	struct lb_diag d = { 0 };
 	struct lb_config *c = valid(TCPPOOL ", " TCPVIP);
 
-	assert_int_equal(c->vip.tls_mode, LB_TLS_NONE);
-	assert_false(c->vip.http);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_NONE);
+	assert_false(c->listeners[0].http);
 	lb_config_free(c);
 
 	c = load(TCPPOOL ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
@@ -933,7 +962,7 @@ tcp_is_l4(void **state LB_UNUSED)
 	assert_non_null(c);
 	assert_warn(&d, "vip.tls.certificate_file: ignored: a TCP VIP relays bytes "
 	    "(use protocol HTTPS to terminate TLS)");
-	assert_int_equal(c->vip.tls_mode, LB_TLS_NONE);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_NONE);
 	lb_config_free(c);
 	lb_diag_fini(&d);
 }
@@ -1012,8 +1041,8 @@ tls_names(void **state LB_UNUSED)
 	    "'protocol_port': 443, 'protocol': 'HTTPS', 'tls': {"
 	    "'certificate_file': 'cert.pem', 'min_version': 'TLSv1.3', "
 	    "'mode': 'terminate'}}");
-	assert_int_equal(c->vip.tls.min_version, 0x0304);
-	assert_int_equal(c->vip.tls_mode, LB_TLS_TERMINATE);
+	assert_int_equal(c->listeners[0].tls.min_version, 0x0304);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_TERMINATE);
 	lb_config_free(c);
 	invalid(POOL ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
 	    "'protocol_port': 443, 'protocol': 'HTTPS', 'tls': {"
@@ -1073,9 +1102,9 @@ lbproxy_block(void **state LB_UNUSED)
 	assert_int_equal(c->timeouts.drain, 7);
 	assert_int_equal(c->retries, 0);
 	assert_false(c->redispatch);
-	assert_false(c->xff);
-	assert_false(c->xfproto);
-	assert_true(c->xfport);
+	assert_false((bool)(c->listeners[0].insert & LB_HDR_XFF));
+	assert_false((bool)(c->listeners[0].insert & LB_HDR_XFPROTO));
+	assert_true((bool)(c->listeners[0].insert & LB_HDR_XFPORT));
 	assert_int_equal(c->health_rise, 5);
 	assert_int_equal(c->health_jitter_pct, 0);
 	assert_true(c->health_fail_open);
@@ -1086,7 +1115,7 @@ lbproxy_block(void **state LB_UNUSED)
 	assert_int_equal(c->log_level, LB_LOG_DEBUG);
 	assert_true(c->access_log);
 	assert_string_equal(c->metrics_listen, "127.0.0.1:9101");
-	assert_int_equal(c->metrics_addrlen, sizeof(struct sockaddr_in));
+	assert_int_equal(c->metrics_addr.len, sizeof(struct sockaddr_in));
 	assert_int_equal(ntohs(sin->sin_port), 9101);
 	lb_config_free(c);
 }
@@ -1237,7 +1266,7 @@ metrics_listen(void **state LB_UNUSED)
 	size_t i;
 
 	c = valid(BASE ", 'lbproxy': {'metrics': {'listen': '[::1]:9101'}}");
-	assert_int_equal(c->metrics_addr.ss_family, AF_INET6);
+	assert_int_equal(c->metrics_addr.ss.ss_family, AF_INET6);
 	assert_int_equal(lb_addr_port((struct sockaddr *)&c->metrics_addr), 9101);
 	lb_config_free(c);
 	c = valid(BASE ", 'lbproxy': {'metrics': null}");
@@ -1268,9 +1297,9 @@ unknown_keys_ignored(void **state LB_UNUSED)
 	    "'healthmonitors': [{" HM ", 'pools': []}], 'driver': 'haproxy', "
 	    "'lbproxy': {'future': {'a': 1}, 'timeouts_ms': {'idle': 5}}");
 
-	assert_int_equal(c->n_members, 1);
-	assert_true(c->vip.has_tls);	/* an empty tls block is still a tls block */
-	assert_int_equal(c->vip.tls_mode, LB_TLS_NONE);
+	assert_int_equal(c->pools[0].n_members, 1);
+	assert_true(c->listeners[0].has_tls);	/* an empty tls block is still a tls block */
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_NONE);
 	lb_config_free(c);
 }
 
@@ -1371,26 +1400,26 @@ contrail_dialect(void **state LB_UNUSED)
 	    "'timeout': 2, 'max-retries': 4, 'http-method': 'HEAD', "
 	    "'url': '/ping', 'expected-codes': '200 204', 'admin-state': true}]");
 
-	assert_int_equal(c->pool.method, LB_METHOD_LEAST_CONNECTIONS);
-	assert_int_equal(c->vip.port, 80);
-	assert_int_equal(c->vip.connection_limit, 1000);
-	assert_int_equal(c->vip.persist, LB_PERSIST_APP_COOKIE);
-	assert_string_equal(c->vip.cookie_name, "SID");
-	assert_int_equal(c->members[0].port, 8081);
-	assert_int_equal(c->members[0].weight, 2);
-	assert_false(c->members[1].admin_state_up);
-	assert_non_null(c->hm);
-	assert_int_equal(c->hm->max_retries, 4);
-	assert_string_equal(c->hm->http_method, "HEAD");
-	assert_string_equal(c->hm->url_path, "/ping");
-	assert_int_equal(c->hm->n_codes, 2);
+	assert_int_equal(c->pools[0].method, LB_METHOD_LEAST_CONNECTIONS);
+	assert_int_equal(c->listeners[0].port, 80);
+	assert_int_equal(c->listeners[0].connection_limit, 1000);
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_APP_COOKIE);
+	assert_string_equal(c->pools[0].persist.cookie_name, "SID");
+	assert_int_equal(c->pools[0].members[0].port, 8081);
+	assert_int_equal(c->pools[0].members[0].weight, 2);
+	assert_false(c->pools[0].members[1].admin_state_up);
+	assert_non_null(c->pools[0].hm);
+	assert_int_equal(c->pools[0].hm->max_retries, 4);
+	assert_string_equal(c->pools[0].hm->http_method, "HEAD");
+	assert_string_equal(c->pools[0].hm->url_path, "/ping");
+	assert_int_equal(c->pools[0].hm->n_codes, 2);
 	lb_config_free(c);
 
 	/* Contrail writes no persistence as null or "" */
 	c = valid(CONTRAIL_POOL ", 'vip': {'id': 'v1', 'address': '127.0.0.1', "
 	    "'port': 80, 'protocol': 'HTTP', 'persistence-type': '', "
 	    "'persistence-cookie-name': null}");
-	assert_int_equal(c->vip.persist, LB_PERSIST_NONE);
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_NONE);
 	lb_config_free(c);
 }
 
@@ -1409,7 +1438,6 @@ contrail_messages_use_aliases(void **state LB_UNUSED)
 	    "SOURCE_IP",
 	    "vip.port: 0 is out of range 1..65535",
 	    "vip.connection-limit: -5 must be -1 or more",
-	    "vip.persistence-cookie-name: missing (required for APP_COOKIE)",
 	    "members[0].admin-state: expected a boolean, got string",
 	    "healthmonitors[0].max-retries: 11 is out of range 1..10",
 	    "healthmonitors[0].url: \"x\" is not a path starting with \"/\" "
@@ -1446,10 +1474,10 @@ contrail_ssl_crt(void **state LB_UNUSED)
 	    "'protocol': 'HTTPS'}");
 	char want[512];
 
-	assert_true(c->vip.has_tls);
-	assert_int_equal(c->vip.tls_mode, LB_TLS_TERMINATE);
-	assert_true(c->vip.http);
-	assert_string_equal(c->vip.tls.certificate_file, tmpfile_path("cert.pem"));
+	assert_true(c->listeners[0].has_tls);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_TERMINATE);
+	assert_true(c->listeners[0].http);
+	assert_string_equal(c->listeners[0].tls.certificate_file, tmpfile_path("cert.pem"));
 	lb_config_free(c);
 
 	assert_null(load(CONTRAIL_POOL ", 'ssl-crt': 'gone.pem', 'vip': {'id': "
@@ -1477,7 +1505,7 @@ contrail_custom_attributes(void **state LB_UNUSED)
 	assert_int_equal(c->timeouts.server, 40000);
 	assert_int_equal(c->timeouts.connect, 5000);
 	assert_int_equal(c->max_header_lines, 100);
-	assert_string_equal(c->vip.tls.ciphers, "ECDHE+AESGCM");
+	assert_string_equal(c->listeners[0].tls.ciphers, "ECDHE+AESGCM");
 	assert_warn(&d, "custom-attributes.connect_timeout: expected an integer, "
 	    "got string; ignored");
 	assert_warn(&d, "custom-attributes.tune_http_max_header: 500 is out of "
@@ -1528,7 +1556,7 @@ load_file(void **state LB_UNUSED)
 	assert_non_null(c);
 	assert_string_equal(c->path, conf_path);
 	assert_string_equal(c->dir, tmpdir);
-	assert_int_equal(c->pool.protocol, LB_PROTO_TCP);
+	assert_int_equal(c->pools[0].protocol, LB_PROTO_TCP);
 	lb_config_free(c);
 
 	write_file("pool.json", "{\"pool\": {\"id\": \"p1\"}\n\"vip\": 1}\n");

@@ -150,16 +150,16 @@ test_getsocks(void **state)
 
 	/* nothing listening at the VIP (admin down): zero descriptors, not an error */
 	{
-		struct lb_listener *l = lb_proc.snap->listener;
+		size_t ns = lb_proc.snap->listeners[0].n_socks;
 
-		lb_proc.snap->listener = NULL;
+		lb_proc.snap->listeners[0].n_socks = 0;
 		memset(&f, 0, sizeof(f));
 		f.path = path;
 		f.expect[0] = getpid();
 		f.nexpect = 1;
 		fetch(base, &f);
 		assert_int_equal(f.n, 0);
-		lb_proc.snap->listener = l;
+		lb_proc.snap->listeners[0].n_socks = ns;
 	}
 	lb_cli_free(cli);
 

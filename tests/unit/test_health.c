@@ -57,8 +57,9 @@ member_new(const char *id, const char *addr, int port)
 		.weight = 1, .admin_state_up = true,
 	};
 
-	assert_int_equal(lb_addr_parse(addr, port, &mc.addr, &mc.addrlen), 0);
-	return lb_member_new(&mc, 1);
+	assert_int_equal(lb_addr_parse(addr, port, &mc.addr.ss, &mc.addr.len), 0);
+	mc.check_addr = mc.addr;
+	return lb_member_new(&mc, "pool1", 1);
 }
 
 static struct lb_check_result
@@ -338,6 +339,7 @@ hm_conf(enum lb_hm_type type)
 {
 	struct lb_hm_conf hm = {
 		.id = "h1", .type = type, .delay = 1, .timeout = 1, .max_retries = 3,
+		.rise = 2, .fall = 3, .http_version = 11,
 		.http_method = "GET", .url_path = "/health", .expected_codes = "200",
 		.codes = &code_200, .n_codes = 1, .admin_state_up = true,
 	};
@@ -841,7 +843,7 @@ test_cancel(void **state)
 
 	/* finished but its done call not yet run */
 	none = member_new("m2", "127.0.0.1", 1);
-	none->addrlen = 0;
+	none->addrlen = none->check_addrlen = 0;
 	c = lb_check_tcp_start(base, none, &hm, 1000, never_done, NULL);
 	assert_non_null(c);
 	lb_check_cancel(c);
@@ -865,7 +867,7 @@ test_no_address(void **state)
 	struct waiter w;
 
 	/* a failure known at start is still reported from the loop */
-	m->addrlen = 0;
+	m->addrlen = m->check_addrlen = 0;
 	run_check(base, lb_check_tcp_start, m, &hm, 1000, &w);
 	assert_int_equal(w.r.status, LB_CHK_SOCKERR);
 	run_check(base, lb_check_http_start, m, &hm, 1000, &w);
@@ -995,7 +997,8 @@ test_apply_transitions(void **state)
 {
 	struct event_base *base = *state;
 	struct lb_hm_conf hm = hm_conf(LB_HM_TCP);
-	struct lb_config conf = { .hm = &hm, .health_rise = 2, .health_jitter_pct = 10 };
+	struct lb_config conf = { .health_rise = 2, .health_jitter_pct = 10 };
+	struct lb_pool_conf pool = { .id = "pool1", .hm = &hm };
 	int lfd = loopback_socket(64), dead = loopback_socket(-1);
 	struct lb_member *m[4];
 	int want[4] = { LB_HEALTH_UP, LB_HEALTH_DOWN, LB_HEALTH_DOWN, LB_HEALTH_UP };
@@ -1004,7 +1007,7 @@ test_apply_transitions(void **state)
 	uint64_t took;
 	int fd, i, rise;
 
-	hm.max_retries = 2;
+	hm.max_retries = hm.fall = 2;
 	m[0] = member_new("m1", "127.0.0.1", sock_port(lfd));	/* new, healthy */
 	m[1] = member_new("m2", "127.0.0.1", sock_port(dead));	/* UP, then refused */
 	m[2] = member_new("m3", "127.0.0.1", sock_port(dead));	/* new, refused */
@@ -1018,7 +1021,7 @@ test_apply_transitions(void **state)
 	assert_int_equal(lb_log_open(LB_LOG_FILE, logpath, LB_LOG_NOTICE), 0);
 
 	h = lb_health_new(base);
-	lb_health_apply(h, &conf, m, 4);
+	lb_health_apply(h, &conf, &pool, m, 4);
 	assert_int_equal(health(m[0]), LB_HEALTH_CHECKING);
 	assert_int_equal(health(m[1]), LB_HEALTH_UP);
 	assert_int_equal(health(m[2]), LB_HEALTH_CHECKING);
@@ -1059,7 +1062,7 @@ test_apply_transitions(void **state)
 	assert_int_equal(i, 4);
 
 	/* the same members again keep their state; m2 is dropped and released */
-	lb_health_apply(h, &conf, (struct lb_member *[]){ m[3], m[0], m[2], m[0] }, 4);
+	lb_health_apply(h, &conf, &pool, (struct lb_member *[]){ m[3], m[0], m[2], m[0] }, 4);
 	assert_int_equal(atomic_load(&m[1]->refcnt), 1);
 	assert_int_equal(atomic_load(&m[0]->refcnt), 2);
 	assert_int_equal(health(m[0]), LB_HEALTH_UP);
@@ -1068,20 +1071,20 @@ test_apply_transitions(void **state)
 	/* a new max_retries only changes verdicts: nothing restarts */
 	rise = m[0]->rise_cnt;
 	assert_true(rise >= 1);
-	hm.max_retries = 3;
-	lb_health_apply(h, &conf, (struct lb_member *[]){ m[3], m[0], m[2] }, 3);
+	hm.max_retries = hm.fall = 3;
+	lb_health_apply(h, &conf, &pool, (struct lb_member *[]){ m[3], m[0], m[2] }, 3);
 	assert_int_equal(m[0]->rise_cnt, rise);
 
 	/* a different probe restarts the checks and counters, states stay */
 	hm.type = LB_HM_HTTP;
-	lb_health_apply(h, &conf, m, 1);
+	lb_health_apply(h, &conf, &pool, m, 1);
 	assert_int_equal(health(m[0]), LB_HEALTH_UP);
 	assert_int_equal(m[0]->rise_cnt, 0);
 	assert_int_equal(health(m[2]), LB_HEALTH_DOWN);	/* no longer checked, left alone */
 	assert_int_equal(atomic_load(&m[2]->refcnt), 1);
 
 	/* no monitor: "no check" and no more checking */
-	lb_health_apply(h, &(struct lb_config){ .hm = NULL, .health_rise = 2 }, m, 4);
+	lb_health_apply(h, &(struct lb_config){ .health_rise = 2 }, NULL, m, 4);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(health(m[i]), LB_HEALTH_NOCHECK);
 		assert_int_equal(m[i]->check_status, LB_CHK_UNKNOWN);
@@ -1101,7 +1104,8 @@ test_apply_inflight(void **state)
 {
 	struct event_base *base = *state;
 	struct lb_hm_conf hm = hm_conf(LB_HM_HTTP);
-	struct lb_config conf = { .hm = &hm, .health_rise = 2, .health_jitter_pct = 10 };
+	struct lb_config conf = { .health_rise = 2, .health_jitter_pct = 10 };
+	struct lb_pool_conf pool = { .id = "pool1", .hm = &hm };
 	int fds = fd_count();
 	struct lb_member *m[3];
 	uint64_t chkfail[3];
@@ -1113,14 +1117,14 @@ test_apply_inflight(void **state)
 	for (i = 0; i < 3; i++)
 		m[i] = member_new("m", "127.0.0.1", s.port);
 	h = lb_health_new(base);
-	lb_health_apply(h, &conf, m, 3);
+	lb_health_apply(h, &conf, &pool, m, 3);
 	/* every first check starts within one delay; with timeout = delay one is always in flight */
 	run_for(base, hm.delay * 1000 + 150);
 	assert_true(s.accepted >= 3);
 	for (i = 0; i < 3; i++)
 		chkfail[i] = m[i]->chkfail;
 	/* dropping them cancels the checks in flight, which report nothing */
-	lb_health_apply(h, &conf, NULL, 0);
+	lb_health_apply(h, &conf, &pool, NULL, 0);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(atomic_load(&m[i]->refcnt), 1);
 	run_for(base, hm.timeout * 1000 + 100);
@@ -1176,7 +1180,8 @@ bench(const char *type, int n, int seconds)
 	struct lb_hm_conf hm = hm_conf(strcmp(type, "tcp") == 0 ? LB_HM_TCP :
 	    strcmp(type, "http") == 0 ? LB_HM_HTTP : strcmp(type, "https") == 0 ? LB_HM_HTTPS :
 	    LB_HM_PING);
-	struct lb_config conf = { .hm = &hm, .health_rise = 2, .health_jitter_pct = 10 };
+	struct lb_config conf = { .health_rise = 2, .health_jitter_pct = 10 };
+	struct lb_pool_conf pool = { .id = "pool1", .hm = &hm };
 	struct rusage r0, r1, child;
 	struct lb_member **m = calloc((size_t)n, sizeof(*m));
 	struct event_base *base = event_base_new();
@@ -1199,7 +1204,7 @@ bench(const char *type, int n, int seconds)
 	h = lb_health_new(base);
 	getrusage(RUSAGE_SELF, &r0);
 	t0 = lb_now_ms();
-	lb_health_apply(h, &conf, m, (size_t)n);
+	lb_health_apply(h, &conf, &pool, m, (size_t)n);
 	run_for(base, seconds * 1000);
 	getrusage(RUSAGE_SELF, &r1);
 	wall = (double)(lb_now_ms() - t0) / 1000;

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "lbproxy/config.h"
+#include "lbproxy/frontend.h"
 #include "lbproxy/listener.h"
 #include "lbproxy/member.h"
 #include "lbproxy/proc.h"
@@ -202,6 +203,7 @@ test_frontend_status(void **state)
 
 	(void)state;
 	atomic_store(&lb_proc.conns, 100);
+	atomic_store(&fx_fe->conns, 100);	/* the listener's own count decides */
 	reply = fx_run("show stat -1 1 -1");
 	fx_csv_parse(&c, reply);
 	assert_string_equal(fx_cell(&c, 1, "status"), "FULL");
@@ -210,12 +212,13 @@ test_frontend_status(void **state)
 
 	/* the VIP is admin down: nothing listens */
 	atomic_store(&lb_proc.conns, 3);
+	atomic_store(&fx_fe->conns, 3);
 	{
-		struct lb_listener *l = lb_proc.snap->listener;
+		size_t ns = lb_proc.snap->listeners[0].n_socks;
 
-		lb_proc.snap->listener = NULL;
+		lb_proc.snap->listeners[0].n_socks = 0;
 		reply = fx_run("show stat -1 1 -1");
-		lb_proc.snap->listener = l;
+		lb_proc.snap->listeners[0].n_socks = ns;
 		fx_csv_parse(&c, reply);
 		assert_string_equal(fx_cell(&c, 1, "status"), "STOP");
 		fx_csv_free(&c);
@@ -397,7 +400,7 @@ test_maint_check_columns(void **state)
 
 	/* a pool that is admin down puts every member in MAINT */
 	free(fx_run("enable server pool1/m1"));
-	lb_proc.snap->conf->pool.admin_state_up = false;
+	lb_proc.snap->conf->pools[0].admin_state_up = false;
 	reply = fx_run("show stat -1 4 -1");
 	fx_csv_parse(&c, reply);
 	assert_string_equal(fx_cell(&c, fx_row_of(&c, "m3"), "status"), "MAINT");

@@ -1,1 +1,0 @@
-/* proxy.h: being written */
