@@ -1,8 +1,10 @@
 /*
  * metrics.c: the optional Prometheus endpoint (text exposition format
- * 0.0.4). A tiny HTTP/1.0 server on the main thread: any GET is answered
- * with every metric, then the connection is closed. The request latency
- * histogram is fed by worker threads through lock-free atomic buckets.
+ * 0.0.4). A tiny HTTP/1.0 server on the main thread: a GET is answered
+ * with every metric, then the connection is closed; "/" and "/status" are
+ * the live status page instead and "/status.json" its data (status_page.c).
+ * The request latency histogram is fed by worker threads through lock-free
+ * atomic buckets.
  */
 #include "config.h"
 
@@ -27,6 +29,7 @@
 #include "lbproxy/oneshot.h"
 #include "lbproxy/proc.h"
 #include "lbproxy/snapshot.h"
+#include "lbproxy/status_page.h"
 
 #define METRICS_MAX_HEAD	8192	/* request head bytes accepted */
 #define METRICS_READ_TIMEOUT_S	5
@@ -34,6 +37,9 @@
 #define METRICS_BACKLOG		32
 #define METRICS_RETRY_S		1	/* address in use: try binding again */
 #define METRICS_RETRY_MAX	60	/* ... this many times, then give up */
+#define METRICS_PATH_MAX	256	/* request target bytes looked at */
+
+#define CT_METRICS	"text/plain; version=0.0.4; charset=utf-8"
 
 #define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
@@ -342,8 +348,15 @@ write_metrics(struct evbuffer *out)
 
 /* --- HTTP ------------------------------------------------------------------ */
 
+/* The status page may only talk to this listener: no external asset can load. */
+static const char page_headers[] =
+    "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
+    "style-src 'unsafe-inline'; connect-src 'self'\r\n"
+    "X-Content-Type-Options: nosniff\r\n";
+
 static void
-respond(struct lb_oneshot_conn *c, int code, const char *reason, struct evbuffer *body, int head)
+respond(struct lb_oneshot_conn *c, int code, const char *reason, const char *ctype,
+    struct evbuffer *body, int head)
 {
 	struct evbuffer *out = lb_oneshot_conn_reply(c);
 	size_t len = body != NULL ? evbuffer_get_length(body) : 0;
@@ -352,10 +365,10 @@ respond(struct lb_oneshot_conn *c, int code, const char *reason, struct evbuffer
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-cache\r\n"
+	    "%s"
 	    "Connection: close\r\n\r\n",
-	    code, reason,
-	    code == 200 ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain",
-	    len);
+	    code, reason, ctype, len,
+	    strncmp(ctype, "text/html", 9) == 0 ? page_headers : "");
 	if (body != NULL && !head)
 		evbuffer_add_buffer(out, body);
 }
@@ -367,8 +380,42 @@ respond_text(struct lb_oneshot_conn *c, int code, const char *reason)
 
 	if (body != NULL)
 		evbuffer_add_printf(body, "%d %s\n", code, reason);
-	respond(c, code, reason, body, 0);
+	respond(c, code, reason, "text/plain", body, 0);
 	evbuffer_free(body);
+}
+
+/* status.json: the histogram as the status page reads it. */
+static int
+write_status_json(struct evbuffer *out)
+{
+	uint64_t counts[NBUCKETS + 1];
+	struct lb_status_latency lat = {
+		.n = NBUCKETS, .le_us = bucket_us, .counts = counts, .sum_ms = LD(hist_sum_ms),
+	};
+	size_t i;
+
+	for (i = 0; i <= NBUCKETS; i++)
+		counts[i] = LD(hist_count[i]);
+	return lb_status_page_json(out, &lat);
+}
+
+/* The request line's method and path (query dropped), each NUL-terminated and cut to size. */
+static void
+request_line(const unsigned char *p, size_t len, char *method, size_t msize, char *path,
+    size_t psize)
+{
+	size_t i = 0, j;
+
+	for (j = 0; i < len && p[i] != ' ' && p[i] != '\r' && p[i] != '\n'; i++)
+		if (j + 1 < msize)
+			method[j++] = (char)p[i];
+	method[j] = '\0';
+	if (i < len && p[i] == ' ')
+		i++;
+	for (j = 0; i < len && p[i] != ' ' && p[i] != '?' && p[i] != '\r' && p[i] != '\n'; i++)
+		if (j + 1 < psize)
+			path[j++] = (char)p[i];
+	path[j] = '\0';
 }
 
 static void
@@ -376,8 +423,9 @@ client_request(struct lb_oneshot_conn *c, struct evbuffer *in)
 {
 	struct evbuffer_ptr end;
 	struct evbuffer *body;
-	char method[8];
-	size_t i;
+	char method[8], path[METRICS_PATH_MAX];
+	const char *ctype = CT_METRICS;
+	size_t n;
 	unsigned char *p;
 
 	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
@@ -388,13 +436,11 @@ client_request(struct lb_oneshot_conn *c, struct evbuffer *in)
 			respond_text(c, 431, "Request Header Fields Too Large");
 		return;
 	}
-	/* only the method matters: every GET (any path) gets the metrics */
-	p = evbuffer_pullup(in, (ev_ssize_t)(evbuffer_get_length(in) < sizeof(method) ?
-	    evbuffer_get_length(in) : sizeof(method)));
-	for (i = 0; p != NULL && i < sizeof(method) - 1 && i < evbuffer_get_length(in) &&
-	    p[i] != ' '; i++)
-		method[i] = (char)p[i];
-	method[i] = '\0';
+	n = evbuffer_get_length(in) < sizeof(method) + sizeof(path) ?
+	    evbuffer_get_length(in) : sizeof(method) + sizeof(path);
+	if ((p = evbuffer_pullup(in, (ev_ssize_t)n)) == NULL)
+		n = 0;
+	request_line(p, n, method, sizeof(method), path, sizeof(path));
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		respond_text(c, 405, "Method Not Allowed");
 		return;
@@ -404,8 +450,20 @@ client_request(struct lb_oneshot_conn *c, struct evbuffer *in)
 		respond_text(c, 500, "Internal Server Error");
 		return;
 	}
-	write_metrics(body);
-	respond(c, 200, "OK", body, strcmp(method, "HEAD") == 0);
+	/* the status page and its data; every other path gets the metrics */
+	if (strcmp(path, "/") == 0 || strcmp(path, "/status") == 0) {
+		lb_status_page_html(body);
+		ctype = "text/html; charset=utf-8";
+	} else if (strcmp(path, "/status.json") == 0) {
+		if (write_status_json(body) == -1) {
+			evbuffer_free(body);
+			respond_text(c, 500, "Internal Server Error");
+			return;
+		}
+		ctype = "application/json";
+	} else
+		write_metrics(body);
+	respond(c, 200, "OK", ctype, body, strcmp(method, "HEAD") == 0);
 	evbuffer_free(body);
 }
 

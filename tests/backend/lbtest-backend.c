@@ -39,6 +39,17 @@
  *                     200 when FILE is absent (re-read every time)
  *   /stats            counters, "key value" lines
  *
+ * With --proxy (-P) every connection must start with a PROXY protocol v1 or
+ * v2 header (parsed by lbproxy's own lb_proxy_proto_parse): a malformed one
+ * closes the connection unanswered, with the reason in the log. Responses
+ * then also carry what the header said: X-Proxy-Version: 1|2, X-Proxy-Src
+ * and X-Proxy-Dst (ADDR:PORT, "LOCAL" for a v2 LOCAL header, "UNKNOWN" for
+ * v1 UNKNOWN or v2 UNSPEC), and when sent X-Proxy-Alpn, X-Proxy-Authority,
+ * X-Proxy-Crc32c: ok and X-Proxy-Ssl: client=N verify=N version=..
+ * cn=.. cipher=.. sig_alg=.. key_alg=..; in TCP mode the greeting becomes
+ * "hello NAME proxy SRC DST". Each header is logged with its bytes in hex
+ * ("PROXY v2 SRC -> DST hdr 0d0a0d0a...").
+ *
  * Bad requests (malformed lines, both Content-Length and Transfer-Encoding,
  * bad chunk sizes, heads over 64 KiB) get 400/431/501/505 and a close.
  */
@@ -78,6 +89,8 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "lbproxy/proxy_proto.h"
+
 #define HEAD_MAX	(64 * 1024)	/* request line + headers */
 #define LINE_MAX_CHUNK	1024		/* chunk-size and trailer lines */
 #define TRAILER_MAX	(16 * 1024)
@@ -90,6 +103,7 @@
 #define DELAY_MAX_MS	(3600 * 1000)
 #define BYTES_MAX	(UINT64_C(1) << 40)
 #define LISTEN_MAX	16
+#define PROXY_HDRS_MAX	2048		/* X-Proxy-* lines of one connection */
 
 /* Append a string literal to an evbuffer. */
 #define ADD_LITERAL(buf, lit)	evbuffer_add((buf), (lit), sizeof(lit) - 1)
@@ -185,6 +199,10 @@ struct conn {
 	struct req		 req;
 	uint64_t		 gen_left;	/* /bytes: left to queue */
 	struct evbuffer		*body;		/* /echobody: captured body */
+	int			 need_proxy;	/* --proxy: header not read yet */
+	char			*proxy_hdrs;	/* X-Proxy-* lines, or NULL */
+	char			 proxy_src[INET6_ADDRSTRLEN + 8];
+	char			 proxy_dst[INET6_ADDRSTRLEN + 8];
 };
 TAILQ_HEAD(conns, conn);
 
@@ -204,6 +222,7 @@ static const char		*healthfile;
 static const char		*pidfile;
 static int			 quiet;
 static int			 reuseport;
+static int			 proxy_mode;
 static char			 pattern[GEN_SLICE];
 
 static struct {
@@ -211,6 +230,9 @@ static struct {
 	uint64_t	conns_active;
 	uint64_t	requests;
 	uint64_t	health_requests;
+	uint64_t	proxy_ok;	/* PROXY headers with addresses */
+	uint64_t	proxy_local;	/* ... LOCAL, UNKNOWN or UNSPEC */
+	uint64_t	proxy_invalid;	/* refused */
 } stats;
 
 static void	conn_close(struct conn *, const char *);
@@ -260,7 +282,7 @@ usage(int help)
 	fprintf(f,
 	    "usage: lbtest-backend [-l ADDR:PORT]... [-n NAME] [-m tcp|http] "
 	    "[-H HEALTHFILE]\n"
-	    "                      [-p PIDFILE] [-q] [-R]\n");
+	    "                      [-p PIDFILE] [-q] [-R] [-P|--proxy]\n");
 	if (!help)
 		exit(1);
 	fprintf(f, "\n"
@@ -276,6 +298,8 @@ usage(int help)
 	    "  -p FILE       write the pid to FILE once listening\n"
 	    "  -q            no log line per connection\n"
 	    "  -R            SO_REUSEPORT: several instances share a port\n"
+	    "  -P, --proxy   expect a PROXY v1/v2 header first; report it in "
+	    "X-Proxy-*\n"
 	    "\nHTTP paths (query strings ignored; anything else: 200 "
 	    "\"NAME\\n\"):\n"
 	    "  /echo /echobody /status/NNN /delay/MS /hang /close /reset "
@@ -453,6 +477,7 @@ conn_free(struct conn *c, int log)
 	if (c->body != NULL)
 		evbuffer_free(c->body);
 	free(c->head);
+	free(c->proxy_hdrs);
 	free(c);
 }
 
@@ -531,6 +556,8 @@ resp_head(struct conn *c, int status)
 	if (r->has_body || r->action == ACT_ECHO || r->action == ACT_ECHOBODY)
 		evbuffer_add_printf(out, "X-Body-Bytes: %" PRIu64 "\r\n",
 		    r->body_bytes);
+	if (c->proxy_hdrs != NULL)
+		evbuffer_add(out, c->proxy_hdrs, strlen(c->proxy_hdrs));
 	if (!r->keepalive)
 		ADD_LITERAL(out, "Connection: close\r\n");
 	else if (r->minor == 0)
@@ -762,10 +789,13 @@ resp_stats(struct conn *c)
 
 	len = snprintf(body, sizeof body, "name %s\nmode %s\npid %ld\n"
 	    "conns_active %" PRIu64 "\nconns_total %" PRIu64 "\n"
-	    "requests %" PRIu64 "\nhealth_requests %" PRIu64 "\n", name,
+	    "requests %" PRIu64 "\nhealth_requests %" PRIu64 "\n"
+	    "proxy_ok %" PRIu64 "\nproxy_local %" PRIu64 "\n"
+	    "proxy_invalid %" PRIu64 "\n", name,
 	    mode == MODE_TCP ? "tcp" : "http", (long)getpid(),
 	    stats.conns_active, stats.conns_total, stats.requests,
-	    stats.health_requests);
+	    stats.health_requests, stats.proxy_ok, stats.proxy_local,
+	    stats.proxy_invalid);
 	resp_simple(c, 200, NULL, body, (size_t)len);
 }
 
@@ -1379,6 +1409,99 @@ http_process(struct conn *c)
 	}
 }
 
+/* --- PROXY protocol (--proxy) ----------------------------------------- */
+
+/* "ADDR:PORT" of a header's address, or what stands for none. */
+static void
+proxy_addr(const struct lb_pp_info *pp, const struct sockaddr_storage *ss,
+    char *buf, size_t size)
+{
+	if (ss->ss_family != AF_UNSPEC)
+		addr_string((const struct sockaddr *)ss, buf, size);
+	else
+		snprintf(buf, size, "%s", pp->local ? "LOCAL" : "UNKNOWN");
+}
+
+/* The X-Proxy-* header lines for what pp says. */
+static char *
+proxy_headers(const struct conn *c, const struct lb_pp_info *pp)
+{
+	const struct lb_pp_ssl *ssl = &pp->ssl;
+	char *h;
+	int n;
+
+	if ((h = malloc(PROXY_HDRS_MAX)) == NULL)
+		abort();
+	n = snprintf(h, PROXY_HDRS_MAX, "X-Proxy-Version: %d\r\n"
+	    "X-Proxy-Src: %s\r\nX-Proxy-Dst: %s\r\n", pp->version,
+	    c->proxy_src, c->proxy_dst);
+	if (pp->alpn[0] != '\0')
+		n += snprintf(h + n, PROXY_HDRS_MAX - (size_t)n,
+		    "X-Proxy-Alpn: %s\r\n", pp->alpn);
+	if (pp->authority[0] != '\0')
+		n += snprintf(h + n, PROXY_HDRS_MAX - (size_t)n,
+		    "X-Proxy-Authority: %s\r\n", pp->authority);
+	if (pp->has_crc32c)
+		n += snprintf(h + n, PROXY_HDRS_MAX - (size_t)n,
+		    "X-Proxy-Crc32c: ok\r\n");
+	if (pp->has_ssl)
+		snprintf(h + n, PROXY_HDRS_MAX - (size_t)n, "X-Proxy-Ssl: "
+		    "client=%u verify=%u version=%s cn=%s cipher=%s sig_alg=%s "
+		    "key_alg=%s\r\n", ssl->client, (unsigned)ssl->verify,
+		    ssl->version, ssl->cn, ssl->cipher, ssl->sig_alg,
+		    ssl->key_alg);
+	return h;
+}
+
+/*
+ * Read the PROXY header at the start of the input: 0 once it is read (and
+ * drained), 1 while more bytes are needed, -1 if it was refused (the
+ * connection is closing).
+ */
+static int
+proxy_read(struct conn *c)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct lb_pp_info	 pp;
+	size_t			 len = evbuffer_get_length(in), used, i;
+	const unsigned char	*p;
+	enum lb_pp_result	 r;
+	char			 hex[2 * LB_PP_HEADER_MAX + 1] = "";
+
+	if (len > LB_PP_HEADER_MAX)
+		len = LB_PP_HEADER_MAX;
+	p = evbuffer_pullup(in, (ev_ssize_t)len);
+	r = lb_proxy_proto_parse(p, len, &pp, &used);
+	if (r == LB_PP_PARTIAL && !c->peer_eof)
+		return 1;
+	if (r != LB_PP_OK) {
+		stats.proxy_invalid++;
+		logmsg("conn %" PRIu64 " %s: PROXY header refused: %s", c->id,
+		    c->peer, r == LB_PP_PARTIAL ? "truncated (peer closed)" :
+		    pp.reason);
+		evbuffer_drain(in, evbuffer_get_length(in));
+		conn_close(c, "bad PROXY header");
+		return -1;
+	}
+	for (i = 0; i < used; i++)
+		snprintf(hex + 2 * i, 3, "%02x", p[i]);
+	evbuffer_drain(in, used);
+	c->need_proxy = 0;
+	proxy_addr(&pp, &pp.src, c->proxy_src, sizeof c->proxy_src);
+	proxy_addr(&pp, &pp.dst, c->proxy_dst, sizeof c->proxy_dst);
+	if (pp.src.ss_family == AF_UNSPEC)
+		stats.proxy_local++;
+	else
+		stats.proxy_ok++;
+	logmsg("conn %" PRIu64 " %s: PROXY v%d %s -> %s hdr %s", c->id,
+	    c->peer, pp.version, c->proxy_src, c->proxy_dst, hex);
+	c->proxy_hdrs = proxy_headers(c, &pp);
+	if (mode == MODE_TCP)
+		evbuffer_add_printf(bufferevent_get_output(c->bev),
+		    "hello %s proxy %s %s\n", name, c->proxy_src, c->proxy_dst);
+	return 0;
+}
+
 /* --- libevent callbacks ------------------------------------------------ */
 
 static void
@@ -1386,6 +1509,10 @@ read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
 
+	if (c->need_proxy && proxy_read(c) != 0) {
+		conn_maybe_free(c);
+		return;
+	}
 	if (mode == MODE_TCP)
 		echo(c);
 	else
@@ -1410,7 +1537,7 @@ write_cb(struct bufferevent *bev, void *arg)
 	if (c->state == CONN_RESET && len == 0 &&
 	    (c->timer == NULL || !evtimer_pending(c->timer, NULL)))
 		conn_timer(c, 0);
-	if (mode == MODE_HTTP && !c->blocked)
+	if (mode == MODE_HTTP && !c->blocked && !c->need_proxy)
 		http_process(c);
 	conn_maybe_free(c);
 }
@@ -1429,6 +1556,10 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	if (!(what & BEV_EVENT_EOF))
 		return;
 	c->peer_eof = 1;
+	if (c->need_proxy && proxy_read(c) != 0) {
+		conn_maybe_free(c);
+		return;
+	}
 	if (mode == MODE_TCP) {
 		echo(c);
 		evbuffer_add_printf(out, "bye %s %" PRIu64 "\n", name,
@@ -1468,10 +1599,12 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_set_max_single_read(c->bev, IN_HIGH);
 	bufferevent_set_max_single_write(c->bev, GEN_FILL);
 	bufferevent_enable(c->bev, EV_READ|EV_WRITE);
+	c->need_proxy = proxy_mode;
 	if (mode == MODE_TCP) {
 		c->state = CONN_TUNNEL;
-		evbuffer_add_printf(bufferevent_get_output(c->bev),
-		    "hello %s\n", name);
+		if (!proxy_mode)
+			evbuffer_add_printf(bufferevent_get_output(c->bev),
+			    "hello %s\n", name);
 	}
 }
 
@@ -1604,8 +1737,17 @@ main(int argc, char **argv)
 	int		 naddrs = 0, ch, i;
 	size_t		 j;
 
-	while ((ch = getopt(argc, argv, "H:hl:m:n:p:qR")) != -1) {
+	static const struct option longopts[] = {
+		{ "proxy", no_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((ch = getopt_long(argc, argv, "H:hl:m:n:p:PqR", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'P':
+			proxy_mode = 1;
+			break;
 		case 'H':
 			healthfile = optarg;
 			break;

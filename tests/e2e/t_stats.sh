@@ -307,7 +307,7 @@ assert_match "$m" "^lbproxy_member_responses_total\\{pool=\"pool1\",member=\"h1\
 assert_match "$m" '^lbproxy_http_request_duration_seconds_bucket\{le="\+Inf"\} 10$'
 assert_match "$m" '^lbproxy_http_request_duration_seconds_count 10$'
 assert_match "$m" '^# TYPE lbproxy_http_request_duration_seconds histogram$'
-h=$(curl -s --noproxy '*' --max-time 5 -D - -o /dev/null "http://127.0.0.1:$mport/")
+h=$(curl -s --noproxy '*' --max-time 5 -D - -o /dev/null "http://127.0.0.1:$mport/metrics")
 assert_contains "$h" "Content-Type: text/plain; version=0.0.4"
 assert_eq 405 "$(curl -s --noproxy '*' --max-time 5 -o /dev/null -w '%{http_code}' \
     -X POST "http://127.0.0.1:$mport/metrics")" "POST /metrics"

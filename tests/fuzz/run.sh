@@ -12,8 +12,8 @@ secs=${FUZZ_SECONDS:-20}
 mkdir -p build-fuzz
 cd build-fuzz
 [ -f Makefile ] || CC=clang ../configure --enable-fuzzers >/dev/null
-make -j"$(nproc)" tests/fuzz/fuzz_http tests/fuzz/fuzz_config
-for f in fuzz_http fuzz_config; do
+make -j"$(nproc)" tests/fuzz/fuzz_http tests/fuzz/fuzz_config tests/fuzz/fuzz_proxy
+for f in fuzz_http fuzz_config fuzz_proxy; do
 	mkdir -p "corpus-$f"
 	echo "fuzz: $f for ${secs}s"
 	./tests/fuzz/$f -max_total_time="$secs" -max_len=8192 -print_final_stats=0 "corpus-$f" 2>"$f.log" ||

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "lbproxy/member.h"
 #include "lbproxy/metrics.h"
@@ -164,7 +165,7 @@ test_metrics(void **state)
 		fx_mem[0]->id = (char *)"a\"b\\c";
 		memset(&j, 0, sizeof(j));
 		j.port = atoi(strrchr(listen_at, ':') + 1);
-		j.req = "GET / HTTP/1.0\r\n\r\n";
+		j.req = "GET /metrics HTTP/1.0\r\n\r\n";
 		http_job_run(base, &j);
 		fx_mem[0]->id = old;
 		assert_non_null(strstr(j.reply, "member=\"a\\\"b\\\\c\""));
@@ -219,6 +220,90 @@ test_metrics_port_busy(void **state)
 	event_base_free(base);
 }
 
+/* GET path on the metrics listener at port: the reply (static buffer). */
+static const char *
+get(struct event_base *base, int port, const char *req)
+{
+	static struct http_job j;
+
+	memset(&j, 0, sizeof(j));
+	j.port = port;
+	j.req = req;
+	http_job_run(base, &j);
+	return j.reply;
+}
+
+/* "/" and "/status" are the status page, "/status.json" its data, the rest metrics. */
+static void
+test_status_page(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct lb_metrics *mx;
+	char listen_at[64];
+	int port = free_tcp_port();
+	const char *r, *body;
+	json_t *doc, *rows, *row, *lat;
+	size_t i;
+	int seen_m1 = 0, seen_m2 = 0, seen_fe = 0, seen_be = 0;
+
+	(void)state;
+	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%d", port);
+	mx = lb_metrics_new(base, listen_at);
+	assert_non_null(mx);
+
+	r = get(base, port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(strncmp(r, "HTTP/1.0 200 OK\r\n", 17) == 0);
+	assert_non_null(strstr(r, "Content-Type: text/html; charset=utf-8\r\n"));
+	assert_non_null(strstr(r, "Content-Security-Policy: default-src 'none';"));
+	assert_non_null(strstr(r, "<!DOCTYPE html>"));
+	assert_non_null(strstr(r, "fetch('status.json'"));
+	/* self-contained: nothing is loaded from anywhere */
+	assert_null(strstr(r, "src=\""));
+	assert_null(strstr(r, "href="));
+	assert_null(strstr(r, "http://"));
+	assert_null(strstr(r, "https://"));
+	r = get(base, port, "GET /status?refresh=1 HTTP/1.0\r\n\r\n");
+	assert_non_null(strstr(r, "<!DOCTYPE html>"));
+	r = get(base, port, "HEAD /status HTTP/1.0\r\n\r\n");
+	assert_non_null(strstr(r, "Content-Type: text/html"));
+	assert_null(strstr(r, "<!DOCTYPE html>"));
+	r = get(base, port, "GET /anything HTTP/1.0\r\n\r\n");
+	assert_non_null(strstr(r, "lbproxy_up 1\n"));
+
+	r = get(base, port, "GET /status.json HTTP/1.0\r\n\r\n");
+	assert_non_null(strstr(r, "Content-Type: application/json\r\n"));
+	body = strstr(r, "\r\n\r\n");
+	assert_non_null(body);
+	doc = json_loads(body + 4, 0, NULL);
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "info"),
+	    "Name")), PACKAGE_NAME);
+	assert_true(json_is_integer(json_object_get(json_object_get(doc, "info"), "Pid")));
+	assert_true(json_is_integer(json_object_get(doc, "now_ms")));
+	assert_true(json_is_integer(json_object_get(doc, "mono_ms")));
+	rows = json_object_get(doc, "rows");
+	assert_true(json_is_array(rows));
+	json_array_foreach(rows, i, row) {
+		const char *sv = json_string_value(json_object_get(row, "svname"));
+		const char *st = json_string_value(json_object_get(row, "status"));
+
+		if (strcmp(sv, "m1") == 0 && strcmp(st, "UP") == 0)
+			seen_m1 = 1;
+		if (strcmp(sv, "m2") == 0 && strcmp(st, "DOWN") == 0)
+			seen_m2 = 1;
+		seen_fe |= strcmp(sv, "FRONTEND") == 0;
+		seen_be |= strcmp(sv, "BACKEND") == 0;
+	}
+	assert_true(seen_m1 && seen_m2 && seen_fe && seen_be);
+	lat = json_object_get(doc, "latency");
+	assert_int_equal(json_array_size(json_object_get(lat, "le_ms")), 13);
+	assert_int_equal(json_array_size(json_object_get(lat, "counts")), 14);
+	assert_true(json_real_value(json_array_get(json_object_get(lat, "le_ms"), 0)) == 1.0);
+	json_decref(doc);
+
+	lb_metrics_free(mx);
+	event_base_free(base);
+}
 
 int
 main(void)
@@ -226,6 +311,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_metrics, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_port_busy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_status_page, fx_setup, fx_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
