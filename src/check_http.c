@@ -22,6 +22,7 @@
 #include "lbproxy/config.h"
 #include "lbproxy/member.h"
 #include "lbproxy/tls.h"
+#include "lbproxy/tls_client.h"
 
 #include "check.h"
 
@@ -318,7 +319,7 @@ http_connected(struct lb_check *c, int fd)
 	}
 
 	if (client_ctx == NULL)
-		client_ctx = lb_tls_client_new();
+		client_ctx = lb_tls_client_new(NULL, NULL);
 	if (client_ctx == NULL || (ssl = SSL_new(client_ctx)) == NULL) {
 		close(fd);
 		ERR_clear_error();

@@ -26,6 +26,7 @@
 #include "lbproxy/config.h"
 #include "lbproxy/diag.h"
 #include "lbproxy/tls.h"
+#include "lbproxy/tls_client.h"
 
 static char	tmpdir[] = "/tmp/lbproxy-test-tls.XXXXXX";
 
@@ -914,7 +915,7 @@ test_client(LB_UNUSED void **state)
 	struct copts		 o = { 0 };
 	struct cres		 r;
 
-	o.cctx = lb_tls_client_new();
+	o.cctx = lb_tls_client_new(NULL, NULL);
 	assert_non_null(o.cctx);
 	assert_int_equal(SSL_CTX_get_verify_mode(o.cctx), SSL_VERIFY_NONE);
 	assert_int_equal(SSL_CTX_get_min_proto_version(o.cctx), TLS1_2_VERSION);
