@@ -816,6 +816,142 @@ lb_tls_load_verify(SSL_CTX *ctx, const char *ca_jpath, const char *ca_file,
 	return rc;
 }
 
+/* ---- client certificates on terminating listeners ------------------------ */
+
+const char *const lb_tls_client_auth_names[] = {
+	[LB_TLS_AUTH_NONE] = "NONE",
+	[LB_TLS_AUTH_OPTIONAL] = "OPTIONAL",
+	[LB_TLS_AUTH_MANDATORY] = "MANDATORY",
+};
+
+/* Hash the bytes of path (and their count) into md; -1 if it cannot be read. */
+static int
+digest_file(EVP_MD_CTX *md, const char *path)
+{
+	unsigned char	 buf[4096];
+	uint64_t	 total = 0;
+	size_t		 n;
+	FILE		*fp;
+	int		 rc = 0;
+
+	if (path == NULL)
+		return EVP_DigestUpdate(md, &total, sizeof(total)) == 1 ? 0 : -1;
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		if (EVP_DigestUpdate(md, buf, n) != 1)
+			rc = -1;
+		total += n;
+	}
+	if (ferror(fp) || EVP_DigestUpdate(md, &total, sizeof(total)) != 1)
+		rc = -1;
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * The session id context of a listener verifying clients: SHA-256 of the
+ * mode and the CA and CRL files, so sessions (cached or in tickets)
+ * verified under other settings are not resumed.
+ */
+static int
+auth_sid_ctx(const struct lb_tls_auth_params *p, unsigned char sid[SSL_MAX_SID_CTX_LENGTH])
+{
+	static const char	 tag[] = "lbproxy client auth";
+	unsigned char		 mode = (unsigned char)p->mode;
+	unsigned int		 len = 0;
+	EVP_MD_CTX		*md;
+	int			 rc = -1;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, tag, sizeof(tag)) == 1 &&
+	    EVP_DigestUpdate(md, &mode, 1) == 1 &&
+	    digest_file(md, p->ca_file) == 0 && digest_file(md, p->crl_file) == 0 &&
+	    EVP_DigestFinal_ex(md, sid, &len) == 1 && len == SSL_MAX_SID_CTX_LENGTH)
+		rc = 0;
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return rc;
+}
+
+/* Client certificate settings on one context but its session id context; 0 or -1 (reported). */
+static int
+ctx_client_auth(SSL_CTX *ctx, const struct lb_tls_auth_params *p, const char *ca_jpath,
+    const char *crl_jpath, struct lb_diag *diag)
+{
+	STACK_OF(X509_NAME)	*names;
+	int			 verify = SSL_VERIFY_PEER;
+
+	if (p->mode == LB_TLS_AUTH_MANDATORY)
+		verify |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	if (lb_tls_load_verify(ctx, ca_jpath, p->ca_file, crl_jpath, p->crl_file, diag) == -1)
+		return -1;
+	/* the CAs named in the CertificateRequest, as HAProxy's ca-file sends them */
+	if ((names = SSL_load_client_CA_file(p->ca_file)) == NULL) {
+		lb_tls_diag_err(diag, "%s: %s: %s", ca_jpath, p->ca_file,
+		    lb_tls_ssl_reason("no certificate found"));
+		return -1;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);
+	SSL_CTX_set_verify(ctx, verify, NULL);
+	return 0;
+}
+
+int
+lb_tls_server_set_client_auth(SSL_CTX *ctx, const struct lb_tls_auth_params *p,
+    struct lb_diag *diag)
+{
+	struct lb_diag		 quiet = { 0 };
+	struct tls_data		*d = data_of(ctx);
+	const char		*jp = p->jpath != NULL ? p->jpath : "listener";
+	unsigned char		 sid[SSL_MAX_SID_CTX_LENGTH];
+	char			 ca_jpath[128], crl_jpath[128];
+	size_t			 i;
+	int			 rc = 0;
+
+	if (p->mode == LB_TLS_AUTH_NONE)
+		return 0;
+	snprintf(ca_jpath, sizeof(ca_jpath), "%s.tls.client_ca_file", jp);
+	snprintf(crl_jpath, sizeof(crl_jpath), "%s.tls.client_crl_file", jp);
+	if (p->mode != LB_TLS_AUTH_OPTIONAL && p->mode != LB_TLS_AUTH_MANDATORY) {
+		lb_tls_diag_err(diag, "%s.client_authentication: unknown mode %d", jp,
+		    (int)p->mode);
+		return -1;
+	}
+	if (p->ca_file == NULL) {
+		lb_tls_diag_err(diag, "%s: required with client_authentication %s", ca_jpath,
+		    lb_tls_client_auth_names[p->mode]);
+		return -1;
+	}
+	if (d == NULL) {
+		lb_tls_diag_err(diag, "%s: not a listener context", jp);
+		return -1;
+	}
+	rc = ctx_client_auth(ctx, p, ca_jpath, crl_jpath, diag);
+	/* after SNI the handshake verifies with the chosen context's store */
+	for (i = 0; rc == 0 && i < d->n_sni; i++)
+		rc = ctx_client_auth(d->sni[i], p, ca_jpath, crl_jpath, &quiet);
+	if (quiet.n > 0)
+		lb_tls_diag_err(diag, "%s", quiet.msgs[0]);
+	lb_diag_fini(&quiet);
+	if (rc == -1)
+		return -1;
+	if (auth_sid_ctx(p, sid) == -1) {
+		lb_tls_diag_err(diag, "%s: %s: cannot read the CA or CRL file", ca_jpath,
+		    p->ca_file);
+		return -1;
+	}
+	for (i = 0; rc == 0 && i <= d->n_sni; i++)
+		if (SSL_CTX_set_session_id_context(i == 0 ? ctx : d->sni[i - 1], sid,
+		    sizeof(sid)) != 1) {
+			lb_tls_diag_err(diag, "%s: %s", ca_jpath, lb_tls_ssl_reason(NULL));
+			rc = -1;
+		}
+	return rc;
+}
+
 /* ---- naming failed handshakes -------------------------------------------- */
 
 const char *const lb_tls_result_names[] = {

@@ -30,6 +30,41 @@ struct lb_diag;
  * every problem found is recorded, one line each. diag NULL: logged instead.
  */
 SSL_CTX *lb_tls_server_new(const struct lb_tls_conf *tc, struct lb_diag *diag);
+/*
+ * client_authentication of a terminating listener, as Octavia names it and
+ * as HAProxy's "verify none|optional|required" does it: OPTIONAL asks for a
+ * certificate and, when one is sent, it must verify (else the handshake
+ * fails, as HAProxy's does without crt-ignore-err); MANDATORY also fails
+ * the handshake without one.
+ */
+enum lb_tls_client_auth {
+	LB_TLS_AUTH_NONE,
+	LB_TLS_AUTH_OPTIONAL,
+	LB_TLS_AUTH_MANDATORY,
+};
+extern const char *const lb_tls_client_auth_names[];	/* [LB_TLS_AUTH_NONE] = "NONE" */
+
+/* What a terminating listener asks of its clients' certificates (strings borrowed). */
+struct lb_tls_auth_params {
+	const char		*jpath;		/* "listeners[0]", for messages */
+	enum lb_tls_client_auth	 mode;
+	const char		*ca_file;	/* client_ca_file: required unless mode is NONE */
+	const char		*crl_file;	/* client_crl_file, or NULL */
+};
+
+/*
+ * Make ctx (from lb_tls_server_new, not yet handed to workers) and its SNI
+ * contexts ask for client certificates per p: verify mode, the trusted CAs
+ * (also the names sent in the CertificateRequest), the CRL checked for
+ * every certificate of the chain. The session id context becomes a digest
+ * of the mode and the two files' bytes, so a session verified under another
+ * CA or CRL is never resumed: a reload that brings a new CRL (a new context
+ * built from the files, lb_tls_keep_tickets from the old one) makes
+ * revoked clients verify again. Mode NONE changes nothing. Returns 0, or -1
+ * with every problem recorded in diag (NULL: logged).
+ */
+int lb_tls_server_set_client_auth(SSL_CTX *ctx, const struct lb_tls_auth_params *p,
+    struct lb_diag *diag);
 /* Rotate ticket keys if due (call from a timer on the main thread). */
 void lb_tls_rotate(SSL_CTX *ctx);
 /*
