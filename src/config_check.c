@@ -54,6 +54,7 @@ const char *const lb_hm_type_names[] = {
 	[LB_HM_TCP] = "TCP",
 	[LB_HM_HTTP] = "HTTP",
 	[LB_HM_HTTPS] = "HTTPS",
+	[LB_HM_TLS_HELLO] = "TLS-HELLO",
 };
 
 static const char *const tls_version_names[] = { "TLSv1.2", "TLSv1.3" };

@@ -37,6 +37,7 @@ enum lb_hm_type {
 	LB_HM_TCP,
 	LB_HM_HTTP,
 	LB_HM_HTTPS,
+	LB_HM_TLS_HELLO,
 };
 
 /* What the VIP does with TLS, decided by lb_config_load from protocol, port and tls. */
