@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <event2/event_struct.h>
+#include <openssl/ssl.h>
+
 #include "lbproxy/health.h"
 #include "lbproxy/util.h"
 
@@ -34,9 +37,24 @@ typedef void (*lb_check_done_cb)(const struct lb_check_result *r, void *arg);
  */
 struct lb_check *lb_check_tcp_start(struct event_base *base, const struct lb_member *m,
     const struct lb_hm_conf *hm, int timeout_ms, lb_check_done_cb done, void *arg);
-/* HTTP, or HTTPS when hm->type is LB_HM_HTTPS. */
+/*
+ * HTTP, or HTTPS when hm->type is LB_HM_HTTPS: the TLS handshake with ctx
+ * (the pool's lb_tls_client_new context, referenced for the check; NULL:
+ * the shared encrypt-only one), then the request. A handshake that fails,
+ * a certificate that does not verify among others, is L6RSP with the
+ * reason (lb_tls_error_text); there is no plain fallback.
+ */
 struct lb_check *lb_check_http_start(struct event_base *base, const struct lb_member *m,
-    const struct lb_hm_conf *hm, int timeout_ms, lb_check_done_cb done, void *arg);
+    const struct lb_hm_conf *hm, SSL_CTX *ctx, int timeout_ms, lb_check_done_cb done,
+    void *arg);
+/*
+ * TLS-HELLO: connect and complete a TLS handshake with ctx (as for HTTPS),
+ * nothing else (HAProxy's check-ssl without HTTP, for passthrough pools):
+ * L6OK, or L6RSP with the reason, or L6TOUT.
+ */
+struct lb_check *lb_check_tls_start(struct event_base *base, const struct lb_member *m,
+    const struct lb_hm_conf *hm, SSL_CTX *ctx, int timeout_ms, lb_check_done_cb done,
+    void *arg);
 /* PING: ICMP or ICMPv6 echo. */
 struct lb_check *lb_check_icmp_start(struct event_base *base, const struct lb_member *m,
     const struct lb_hm_conf *hm, int timeout_ms, lb_check_done_cb done, void *arg);
@@ -44,7 +62,10 @@ struct lb_check *lb_check_icmp_start(struct event_base *base, const struct lb_me
 /* Stop a check that has not called done yet; it frees everything, no done call. NULL is fine. */
 void lb_check_cancel(struct lb_check *c);
 
-/* Free the shared HTTPS client SSL_CTX; checks in flight keep their own reference. */
+/*
+ * Free the shared encrypt-only SSL_CTX and the checks' TLS sessions; checks
+ * in flight keep their own references.
+ */
 void lb_check_http_cleanup(void);
 
 /*
@@ -105,5 +126,35 @@ struct lb_check_connect {
 void lb_check_connect(struct lb_check *c, struct lb_check_connect *cc,
     const struct sockaddr *sa, socklen_t salen, void (*connected)(struct lb_check *, int));
 void lb_check_connect_release(struct lb_check_connect *cc);
+
+/*
+ * The TLS handshake step of HTTPS and TLS-HELLO checks (check_tls.c), over
+ * a connected fd that it takes: SNI as ctx says, the session of the
+ * member's last good check resumed (key: lb_check_tls_key). handshaken runs
+ * with the SSL object and the descriptor, which it then owns; a failure
+ * finishes c with L6RSP and the reason, and handshaken is not called. The
+ * caller's release must call lb_check_tls_release.
+ */
+struct lb_check_tls {
+	struct lb_check	*c;
+	SSL		*ssl;
+	int		 fd;
+	uint64_t	 key;
+	bool		 armed;
+	struct event	 ev;
+	void		(*handshaken)(struct lb_check *, SSL *ssl, int fd);
+};
+uint64_t lb_check_tls_key(const struct lb_member *m);
+void lb_check_tls_handshake(struct lb_check *c, struct lb_check_tls *ct, int fd, SSL_CTX *ctx,
+    uint64_t key, void (*handshaken)(struct lb_check *, SSL *, int));
+void lb_check_tls_release(struct lb_check_tls *ct);
+/*
+ * After the check on ssl ended: keep its session for the next check of key
+ * (close_notify is sent first: OpenSSL does not resume a session dropped
+ * without it), or forget the member's session.
+ */
+void lb_check_tls_done(SSL *ssl, uint64_t key, bool keep);
+/* The shared encrypt-only context and the sessions (lb_check_http_cleanup). */
+void lb_check_tls_cleanup(void);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * check_http.c: HTTP and HTTPS checks. Connect (check_tcp.c), for HTTPS a
- * real TLS handshake, send one request with "Connection: close", and judge
- * the status line against the monitor's expected codes. Only the status line
- * is read; the rest of the response is dropped with the connection.
+ * real TLS handshake (check_tls.c), send one request with "Connection:
+ * close", and judge the status line against the monitor's expected codes.
+ * Only the status line is read; the rest of the response is dropped with
+ * the connection.
  */
 #include "config.h"
 
@@ -27,83 +28,22 @@
 
 /* The longest status line we wait for. */
 #define STATUS_LINE_MAX	4096
-/* Members whose last TLS session is kept for the next check (slots, by address hash). */
-#define SESS_SLOTS	256
 
 struct http_check {
 	struct lb_check		 c;	/* first: the check is freed through it */
 	struct lb_check_connect	 cc;
+	struct lb_check_tls	 ct;	/* HTTPS: the handshake */
 	const struct lb_hm_conf	*hm;	/* borrowed until done or cancel */
+	SSL_CTX			*ctx;	/* HTTPS: referenced, or NULL: the shared one */
 	struct bufferevent	*bev;	/* socket, or TLS over the socket */
 	bool			 tls;
-	bool			 handshaking;
-	uint64_t		 addr_key;	/* hash of the member address: session slot */
 	char			 host[256];	/* Host header value */
 };
-
-/* Client context shared by every HTTPS check, made on first use. */
-static SSL_CTX *client_ctx;
-
-/*
- * The session each member's last HTTPS check got, so the next check resumes
- * it (no certificate signature on either side), as HAProxy does. A slot
- * shared by two addresses only costs a full handshake.
- */
-static struct {
-	uint64_t	 key;
-	SSL_SESSION	*sess;
-} sess_cache[SESS_SLOTS];
-
-static void
-sess_forget(uint64_t key)
-{
-	unsigned i = (unsigned)(key % SESS_SLOTS);
-
-	if (sess_cache[i].sess != NULL && sess_cache[i].key == key) {
-		SSL_SESSION_free(sess_cache[i].sess);
-		sess_cache[i].sess = NULL;
-	}
-}
-
-/* Keep ssl's session for the address (or forget the old one if it cannot be resumed). */
-static void
-sess_keep(uint64_t key, SSL *ssl)
-{
-	unsigned i = (unsigned)(key % SESS_SLOTS);
-	SSL_SESSION *s = SSL_is_init_finished(ssl) ? SSL_get1_session(ssl) : NULL;
-
-	if (s != NULL && !SSL_SESSION_is_resumable(s)) {
-		SSL_SESSION_free(s);
-		s = NULL;
-	}
-	if (s == NULL) {
-		sess_forget(key);
-		return;
-	}
-	SSL_SESSION_free(sess_cache[i].sess);
-	sess_cache[i].key = key;
-	sess_cache[i].sess = s;
-}
-
-static SSL_SESSION *
-sess_find(uint64_t key)
-{
-	unsigned i = (unsigned)(key % SESS_SLOTS);
-
-	return sess_cache[i].key == key ? sess_cache[i].sess : NULL;
-}
 
 void
 lb_check_http_cleanup(void)
 {
-	size_t i;
-
-	for (i = 0; i < SESS_SLOTS; i++) {
-		SSL_SESSION_free(sess_cache[i].sess);
-		sess_cache[i].sess = NULL;
-	}
-	SSL_CTX_free(client_ctx);
-	client_ctx = NULL;
+	lb_check_tls_cleanup();
 }
 
 /* Release hook: the bufferevent owns the descriptor and the SSL object. */
@@ -114,24 +54,17 @@ http_release(struct lb_check *c)
 	SSL *ssl;
 
 	lb_check_connect_release(&hc->cc);
+	lb_check_tls_release(&hc->ct);
 	if (hc->bev != NULL) {
-		if (hc->tls && (ssl = bufferevent_openssl_get_ssl(hc->bev)) != NULL) {
-			/*
-			 * Resume next time only after a check that got an HTTP
-			 * answer. close_notify first: freed without it, OpenSSL
-			 * marks the session as not resumable.
-			 */
-			if (c->result.ok || c->result.status == LB_CHK_L7STS) {
-				if (SSL_is_init_finished(ssl))
-					(void)SSL_shutdown(ssl);
-				ERR_clear_error();
-				sess_keep(hc->addr_key, ssl);
-			} else
-				sess_forget(hc->addr_key);
-		}
+		/* resume next time only after a check that got an HTTP answer */
+		if (hc->tls && (ssl = bufferevent_openssl_get_ssl(hc->bev)) != NULL)
+			lb_check_tls_done(ssl, hc->ct.key,
+			    c->result.ok || c->result.status == LB_CHK_L7STS);
 		bufferevent_free(hc->bev);
 	}
 	hc->bev = NULL;
+	SSL_CTX_free(hc->ctx);
+	hc->ctx = NULL;
 }
 
 /* The expected codes as configured, for messages. */
@@ -232,9 +165,9 @@ send_request(struct http_check *hc)
 /*
  * The most specific text for a failed TLS connection: OpenSSL's reason for
  * the first real error (libevent also queues bare SSL_ERROR_* codes, which
- * carry no library and are skipped).
+ * carry no library and are skipped). Returns that error, or 0.
  */
-static void
+static unsigned long
 tls_error(struct http_check *hc, char *buf, size_t size)
 {
 	unsigned long e, first = 0;
@@ -254,6 +187,7 @@ tls_error(struct http_check *hc, char *buf, size_t size)
 		snprintf(buf, size, "%s", strerror(EVUTIL_SOCKET_ERROR()));
 	else
 		snprintf(buf, size, "unexpected close");
+	return first;
 }
 
 /* Connection events: handshake done, end of stream, errors. */
@@ -264,24 +198,8 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	char err[120];
 	size_t len;
 
-	if (what & BEV_EVENT_CONNECTED) {
-		if (hc->handshaking) {
-			hc->handshaking = false;
-			send_request(hc);
-		}
+	if (what & BEV_EVENT_CONNECTED)
 		return;
-	}
-	if (hc->handshaking) {
-		if (what & BEV_EVENT_EOF) {
-			lb_check_finish(&hc->c, false, LB_CHK_L6RSP, 0,
-			    "connection closed during TLS handshake");
-		} else {
-			tls_error(hc, err, sizeof(err));
-			lb_check_finish(&hc->c, false, LB_CHK_L6RSP, 0, "TLS handshake failed: %s",
-			    err);
-		}
-		return;
-	}
 	if (what & BEV_EVENT_EOF) {
 		len = evbuffer_get_length(bufferevent_get_input(bev));
 		if (len == 0)
@@ -292,43 +210,25 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 			    "incomplete HTTP status line");
 		return;
 	}
-	if (hc->tls)
-		tls_error(hc, err, sizeof(err));
-	else
+	if (!hc->tls)
 		snprintf(err, sizeof(err), "%s", strerror(EVUTIL_SOCKET_ERROR()));
+	else if (ERR_GET_LIB(tls_error(hc, err, sizeof(err))) == ERR_LIB_SSL &&
+	    evbuffer_get_length(bufferevent_get_input(bev)) == 0) {
+		/* TLS 1.3: a member refusing our certificate says so after our Finished */
+		lb_check_finish(&hc->c, false, LB_CHK_L6RSP, 0, "TLS alert: %s", err);
+		return;
+	}
 	lb_check_finish(&hc->c, false, LB_CHK_L7RSP, 0, "read error: %s", err);
 }
 
-/* TCP is up: start TLS or send the request. */
+/* TLS is up (HTTPS): the request goes over it. */
 static void
-http_connected(struct lb_check *c, int fd)
+http_handshaken(struct lb_check *c, SSL *ssl, int fd)
 {
 	struct http_check *hc = (struct http_check *)c;
-	SSL *ssl;
-
-	if (!hc->tls) {
-		hc->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
-		if (hc->bev == NULL) {
-			close(fd);
-			lb_check_finish(c, false, LB_CHK_SOCKERR, 0, "cannot create bufferevent");
-			return;
-		}
-		bufferevent_setcb(hc->bev, read_cb, NULL, event_cb, hc);
-		send_request(hc);
-		return;
-	}
-
-	if (client_ctx == NULL)
-		client_ctx = lb_tls_client_new();
-	if (client_ctx == NULL || (ssl = SSL_new(client_ctx)) == NULL) {
-		close(fd);
-		ERR_clear_error();
-		lb_check_finish(c, false, LB_CHK_SOCKERR, 0, "cannot create TLS client");
-		return;
-	}
 
 	/* from here on the bufferevent owns ssl (freed by libevent if this fails) and fd */
-	hc->bev = bufferevent_openssl_socket_new(c->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
+	hc->bev = bufferevent_openssl_socket_new(c->base, fd, ssl, BUFFEREVENT_SSL_OPEN,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (hc->bev == NULL) {
 		close(fd);
@@ -336,12 +236,28 @@ http_connected(struct lb_check *c, int fd)
 		return;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(hc->bev, 1);
-	/* after the bufferevent is made: it SSL_clear()s the object; the handshake starts from the loop */
-	(void)SSL_set_session(ssl, sess_find(hc->addr_key));
-	hc->handshaking = true;
-	lb_check_phase(c, LB_CHK_L6TOUT, "TLS handshake timeout");
 	bufferevent_setcb(hc->bev, read_cb, NULL, event_cb, hc);
-	bufferevent_enable(hc->bev, EV_READ | EV_WRITE);
+	send_request(hc);
+}
+
+/* TCP is up: start TLS or send the request. */
+static void
+http_connected(struct lb_check *c, int fd)
+{
+	struct http_check *hc = (struct http_check *)c;
+
+	if (hc->tls) {
+		lb_check_tls_handshake(c, &hc->ct, fd, hc->ctx, hc->ct.key, http_handshaken);
+		return;
+	}
+	hc->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (hc->bev == NULL) {
+		close(fd);
+		lb_check_finish(c, false, LB_CHK_SOCKERR, 0, "cannot create bufferevent");
+		return;
+	}
+	bufferevent_setcb(hc->bev, read_cb, NULL, event_cb, hc);
+	send_request(hc);
 }
 
 /*
@@ -376,7 +292,8 @@ host_header(const struct lb_member *m, const struct lb_hm_conf *hm, bool tls, ch
 
 struct lb_check *
 lb_check_http_start(struct event_base *base, const struct lb_member *m,
-    const struct lb_hm_conf *hm, int timeout_ms, lb_check_done_cb done, void *arg)
+    const struct lb_hm_conf *hm, SSL_CTX *ctx, int timeout_ms, lb_check_done_cb done,
+    void *arg)
 {
 	struct http_check *hc;
 
@@ -385,9 +302,14 @@ lb_check_http_start(struct event_base *base, const struct lb_member *m,
 	if (hc == NULL)
 		return NULL;
 	hc->cc.fd = -1;
+	hc->ct.fd = -1;
 	hc->hm = hm;
 	hc->tls = hm->type == LB_HM_HTTPS;
-	hc->addr_key = lb_hash64(&m->check_addr, m->check_addrlen, 0);
+	hc->ct.key = lb_check_tls_key(m);
+	if (hc->tls && ctx != NULL) {
+		(void)SSL_CTX_up_ref(ctx);
+		hc->ctx = ctx;
+	}
 	host_header(m, hm, hc->tls, hc->host, sizeof(hc->host));
 	lb_check_connect(&hc->c, &hc->cc, (const struct sockaddr *)&m->check_addr, m->check_addrlen,
 	    http_connected);

@@ -793,7 +793,7 @@ check_monitor(struct lb_parse *p, struct lb_hm_raw *r)
 	if (r->type == NULL)
 		lb_cerr(p, path, "missing (required)");
 	else if ((i = lb_clookup(p, path, r->type, lb_hm_type_names, 0,
-	    v2 ? LB_ARRAY_SIZE(lb_hm_type_names) : LB_HM_TLS_HELLO)) != -1)
+	    LB_ARRAY_SIZE(lb_hm_type_names))) != -1)
 		hm->type = (enum lb_hm_type)i;
 	delay_ok = lb_cneed_int(p, lb_cpath(path, r->path, "delay"), hm->delay,
 	    1, 86400);

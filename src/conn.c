@@ -27,6 +27,7 @@
 #include <openssl/err.h>
 
 #include "lbproxy/conn.h"
+#include "lbproxy/tls_client.h"
 #include "lbproxy/util.h"
 
 #define READ_MIN		4096	/* first read size: small requests, small chunks */
@@ -61,6 +62,9 @@ struct lb_conn {
 	size_t			 pipe_len;	/* bytes in it */
 	size_t			 spliced;	/* input spliced away, not yet told to the owner */
 	size_t			 rsize;		/* next read size: grows on full reads */
+	struct lb_tls_sess_cache *sessions;	/* TLS client: where the member's session goes */
+	uint64_t		 uid;		/* ... under this member key */
+	struct lb_tls_error	 tls_err;	/* why the handshake failed */
 	int			 pending_err;	/* errno to report from the loop */
 	short			 pending_what;	/* LB_CONN_* to report from the loop */
 	int			 busy;		/* callbacks on the stack */
@@ -76,6 +80,7 @@ struct lb_conn {
 	unsigned		 sync:1;	/* inside an owner's call: defer reports */
 	unsigned		 rdhup:1;	/* the peer's FIN is queued behind the data */
 	unsigned		 splicing:1;	/* bulk seen: input goes through splice_dst's pipe */
+	unsigned		 sess_pending:1; /* save the member's session after the first read */
 };
 
 static void process(struct lb_conn *c);
@@ -348,6 +353,8 @@ destroy(struct lb_conn *c)
 		/* close_notify; without it OpenSSL also drops the session from the cache */
 		if (!c->handshaking && !c->shut && SSL_is_init_finished(c->ssl))
 			(void)SSL_shutdown(c->ssl);
+		if (c->sess_pending)
+			(void)lb_tls_sess_save(c->sessions, c->uid, c->ssl);
 		SSL_free(c->ssl);
 		ERR_clear_error();
 	}
@@ -523,6 +530,11 @@ read_once(struct lb_conn *c, size_t *asked, size_t *got)
 			v[0].iov_len = (size_t)r;
 			evbuffer_commit_space(c->in, v, 1);
 			*got = (size_t)r;
+			/* TLS 1.3 tickets precede the member's first bytes */
+			if (c->sess_pending) {
+				c->sess_pending = 0;
+				(void)lb_tls_sess_save(c->sessions, c->uid, c->ssl);
+			}
 			return LB_IO_OK;
 		}
 		switch (SSL_get_error(c->ssl, r)) {
@@ -656,19 +668,30 @@ finish_connect(struct lb_conn *c)
 		return;
 	}
 	c->last_rd = c->last_wr = now_coarse();
+	if (c->ssl != NULL) {
+		/* TLS towards a member: connected once the handshake is done */
+		c->handshaking = 1;
+		return;
+	}
 	report(c, LB_CONN_CONNECTED);
 }
 
 static void
 do_handshake(struct lb_conn *c)
 {
-	int r, e;
+	int r, e, sys;
 
 	ERR_clear_error();
+	errno = 0;
 	r = SSL_do_handshake(c->ssl);
+	sys = errno;
 	if (r == 1) {
 		c->handshaking = 0;
 		c->last_rd = c->last_wr = now_coarse();
+		/* a TLS 1.2 session is complete now; 1.3 waits for its ticket */
+		if (c->sessions != NULL)
+			c->sess_pending = lb_tls_sess_save(c->sessions, c->uid, c->ssl) == -1 ||
+			    SSL_version(c->ssl) >= TLS1_3_VERSION;
 		report(c, LB_CONN_CONNECTED);
 		return;
 	}
@@ -677,8 +700,13 @@ do_handshake(struct lb_conn *c)
 		c->can_read = 0;
 	else if (e == SSL_ERROR_WANT_WRITE)
 		c->can_write = 0;
-	else
+	else {
+		lb_tls_error_get(c->ssl, e, sys, &c->tls_err);
+		/* the session may be why: the next connection starts afresh */
+		if (c->sessions != NULL)
+			lb_tls_sess_forget(c->sessions, c->uid);
 		report(c, LB_CONN_ERROR | LB_CONN_READING);
+	}
 }
 
 /* Everything the current readiness allows, in order; stops as soon as c dies. */
@@ -836,6 +864,44 @@ lb_conn_connect(struct event_base *base, const struct sockaddr *addr, socklen_t 
 		kick(c);
 	}
 	return c;
+}
+
+struct lb_conn *
+lb_conn_connect_tls(struct event_base *base, const struct sockaddr *addr, socklen_t len,
+    const struct lb_conn_tls *tls)
+{
+	struct lb_conn *c;
+	SSL *ssl;
+	int err;
+
+	ssl = lb_tls_client_ssl(tls->ctx, tls->sni, tls->sessions, tls->member_uid);
+	if (ssl == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if ((c = lb_conn_connect(base, addr, len)) == NULL) {
+		err = errno;
+		SSL_free(ssl);
+		errno = err;
+		return NULL;
+	}
+	if (SSL_set_fd(ssl, c->fd) != 1) {
+		SSL_free(ssl);
+		ERR_clear_error();
+		lb_conn_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->ssl = ssl;
+	c->sessions = tls->sessions;
+	c->uid = tls->member_uid;
+	return c;
+}
+
+const struct lb_tls_error *
+lb_conn_tls_error(const struct lb_conn *c)
+{
+	return &c->tls_err;
 }
 
 void

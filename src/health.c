@@ -53,11 +53,27 @@ struct lb_health {
 typedef struct lb_check *(*check_start_fn)(struct event_base *, const struct lb_member *,
     const struct lb_hm_conf *, int, lb_check_done_cb, void *);
 
+/* HTTPS and TLS-HELLO with the shared encrypt-only context until pools bring theirs. */
+static struct lb_check *
+http_start(struct event_base *base, const struct lb_member *m, const struct lb_hm_conf *hm,
+    int timeout_ms, lb_check_done_cb done, void *arg)
+{
+	return lb_check_http_start(base, m, hm, NULL, timeout_ms, done, arg);
+}
+
+static struct lb_check *
+tls_hello_start(struct event_base *base, const struct lb_member *m,
+    const struct lb_hm_conf *hm, int timeout_ms, lb_check_done_cb done, void *arg)
+{
+	return lb_check_tls_start(base, m, hm, NULL, timeout_ms, done, arg);
+}
+
 static const check_start_fn check_start[] = {
 	[LB_HM_PING] = lb_check_icmp_start,
 	[LB_HM_TCP] = lb_check_tcp_start,
-	[LB_HM_HTTP] = lb_check_http_start,
-	[LB_HM_HTTPS] = lb_check_http_start,
+	[LB_HM_HTTP] = http_start,
+	[LB_HM_HTTPS] = http_start,
+	[LB_HM_TLS_HELLO] = tls_hello_start,
 };
 
 static void entry_timer_cb(evutil_socket_t, short, void *);

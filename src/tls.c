@@ -1,5 +1,6 @@
 /*
- * tls.c: OpenSSL 3 contexts for TLS termination and HTTPS checks.
+ * tls.c: OpenSSL 3 contexts for TLS termination (and the loading helpers
+ * the member side shares), client certificate requests, failure names.
  *
  * The default certificate lives in the context handed to the listener; each
  * SNI certificate gets its own context built with the same settings. The
@@ -43,6 +44,8 @@
 #include "lbproxy/tls.h"
 #include "lbproxy/util.h"
 
+#include "tls_int.h"
+
 /* Mozilla "intermediate" (v5.7) without the DHE suites: ECDHE + AEAD only. */
 #define TLS_CIPHERS \
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
@@ -58,21 +61,6 @@
 #define TLS_TICKET_KEYS		3	/* current + previous two */
 #define TLS_TICKET_NAME_LEN	16
 #define TLS_ALPN_HTTP11		"http/1.1"
-
-#define TLS_OPTIONS \
-	(SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF)
-/*
- * Partial writes and moving buffers are what libevent's openssl bufferevent
- * expects. Released buffers: an idle keep-alive connection does not hold
- * its record buffers (measured: 33 KB less per idle server connection, 2000
- * in-memory connections), for an allocation per read.
- * SSL_OP_IGNORE_UNEXPECTED_EOF: a peer closing without close_notify reads
- * as EOF (SSL_ERROR_ZERO_RETURN), not SSL_ERROR_SSL, so libevent reports
- * BEV_EVENT_EOF; HTTP framing catches truncated messages.
- */
-#define TLS_MODES \
-	(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | \
-	 SSL_MODE_RELEASE_BUFFERS)
 
 struct tls_ticket_key {
 	unsigned char	name[TLS_TICKET_NAME_LEN];
@@ -123,9 +111,8 @@ data_of(const SSL_CTX *ctx)
 	return SSL_CTX_get_ex_data(ctx, tls_idx);
 }
 
-/* Record one configuration error, or log it when there is no diag. */
-static void LB_PRINTF(2, 3)
-tls_error(struct lb_diag *diag, const char *fmt, ...)
+void
+lb_tls_diag_err(struct lb_diag *diag, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*s;
@@ -141,14 +128,9 @@ tls_error(struct lb_diag *diag, const char *fmt, ...)
 	free(s);
 }
 
-/*
- * Drain OpenSSL's error queue into one short reason: the system error if
- * there was one ("No such file or directory"), else the reason of the last
- * error. nopem, if not NULL, replaces PEM's "no start line" (no PEM block
- * of the wanted kind) wherever it is in the queue.
- */
-static const char *
-ssl_reason(const char *nopem)
+/* "No such file or directory", or the last error's reason; see tls_int.h. */
+const char *
+lb_tls_ssl_reason(const char *nopem)
 {
 	unsigned long	 e, last = 0, sys = 0;
 	const char	*r;
@@ -486,12 +468,12 @@ ctx_settings(SSL_CTX *ctx, const struct lb_tls_conf *tc, struct tls_ring *ring,
 	d->ring = ring_ref(ring);
 	if (SSL_CTX_set_ex_data(ctx, tls_idx, d) != 1) {
 		data_free(NULL, d, NULL, 0, 0, NULL);
-		tls_error(diag, "vip.tls: %s", ssl_reason(NULL));
+		lb_tls_diag_err(diag, "vip.tls: %s", lb_tls_ssl_reason(NULL));
 		return -1;
 	}
 
-	SSL_CTX_set_options(ctx, TLS_OPTIONS);
-	SSL_CTX_set_mode(ctx, TLS_MODES);
+	SSL_CTX_set_options(ctx, LB_TLS_OPTIONS);
+	SSL_CTX_set_mode(ctx, LB_TLS_MODES);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_sess_set_cache_size(ctx, TLS_SESS_CACHE_SIZE);
 	SSL_CTX_set_timeout(ctx, TLS_SESS_TIMEOUT);
@@ -501,23 +483,25 @@ ctx_settings(SSL_CTX *ctx, const struct lb_tls_conf *tc, struct tls_ring *ring,
 	if (SSL_CTX_set_session_id_context(ctx, (const unsigned char *)TLS_SID_CTX,
 	    sizeof(TLS_SID_CTX) - 1) != 1 ||
 	    SSL_CTX_set1_groups_list(ctx, TLS_GROUPS) != 1) {
-		tls_error(diag, "vip.tls: %s", ssl_reason(NULL));
+		lb_tls_diag_err(diag, "vip.tls: %s", lb_tls_ssl_reason(NULL));
 		rc = -1;
 	}
 
 	if (minv < TLS1_VERSION || minv > TLS1_3_VERSION ||
 	    SSL_CTX_set_min_proto_version(ctx, minv) != 1) {
 		ERR_clear_error();
-		tls_error(diag, "vip.tls.min_version: 0x%04x is not a supported TLS version",
+		lb_tls_diag_err(diag, "vip.tls.min_version: 0x%04x is not a supported TLS version",
 		    (unsigned)minv);
 		rc = -1;
 	}
 	if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1) {
-		tls_error(diag, "vip.tls.ciphers: \"%s\": %s", ciphers, ssl_reason(NULL));
+		lb_tls_diag_err(diag, "vip.tls.ciphers: \"%s\": %s", ciphers,
+		    lb_tls_ssl_reason(NULL));
 		rc = -1;
 	}
 	if (SSL_CTX_set_ciphersuites(ctx, suites) != 1) {
-		tls_error(diag, "vip.tls.ciphersuites: \"%s\": %s", suites, ssl_reason(NULL));
+		lb_tls_diag_err(diag, "vip.tls.ciphersuites: \"%s\": %s", suites,
+		    lb_tls_ssl_reason(NULL));
 		rc = -1;
 	}
 	return rc;
@@ -539,25 +523,22 @@ key_load(const char *jpath, const char *path, struct lb_diag *diag)
 	bool		 encrypted = false;
 
 	if ((bio = BIO_new_file(path, "r")) == NULL) {
-		tls_error(diag, "%s: %s: %s", jpath, path, ssl_reason(NULL));
+		lb_tls_diag_err(diag, "%s: %s: %s", jpath, path, lb_tls_ssl_reason(NULL));
 		return NULL;
 	}
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, &encrypted);
 	BIO_free(bio);
 	if (pkey == NULL) {
 		ERR_clear_error();
-		tls_error(diag, "%s: %s: %s", jpath, path, encrypted ?
+		lb_tls_diag_err(diag, "%s: %s: %s", jpath, path, encrypted ?
 		    "encrypted private keys are not supported" : "no private key found");
 	}
 	return pkey;
 }
 
-/*
- * Load certificate chain + key into ctx. jpath names the JSON field for
- * errors; keyfile NULL means the key is in certfile.
- */
-static int
-ctx_load_cert(SSL_CTX *ctx, const char *jpath, const char *certfile,
+/* Certificate chain + key into ctx (see tls_int.h). */
+int
+lb_tls_load_cert(SSL_CTX *ctx, const char *jpath, const char *certfile,
     const char *kjpath, const char *keyfile, struct lb_diag *diag)
 {
 	EVP_PKEY	*pkey = NULL;
@@ -566,12 +547,12 @@ ctx_load_cert(SSL_CTX *ctx, const char *jpath, const char *certfile,
 
 	ERR_clear_error();
 	if (certfile == NULL) {
-		tls_error(diag, "%s: a certificate is required to terminate TLS", jpath);
+		lb_tls_diag_err(diag, "%s: a certificate is required to terminate TLS", jpath);
 		goto out;
 	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, certfile) != 1) {
-		tls_error(diag, "%s: %s: %s", jpath, certfile,
-		    ssl_reason("no certificate found"));
+		lb_tls_diag_err(diag, "%s: %s: %s", jpath, certfile,
+		    lb_tls_ssl_reason("no certificate found"));
 		goto out;
 	}
 	x509 = SSL_CTX_get0_certificate(ctx);
@@ -590,10 +571,10 @@ ctx_load_cert(SSL_CTX *ctx, const char *jpath, const char *certfile,
 	    SSL_CTX_check_private_key(ctx) != 1) {
 		ERR_clear_error();
 		if (keyfile == certfile)
-			tls_error(diag, "%s: %s: private key does not match the certificate",
+			lb_tls_diag_err(diag, "%s: %s: private key does not match the certificate",
 			    jpath, certfile);
 		else
-			tls_error(diag, "%s: %s: private key does not match the certificate "
+			lb_tls_diag_err(diag, "%s: %s: private key does not match the certificate "
 			    "in %s", kjpath, keyfile, certfile);
 		goto out;
 	}
@@ -680,11 +661,11 @@ server_ctx_new(const struct lb_tls_conf *tc, struct tls_ring *ring,
 	int	 rc;
 
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		tls_error(diag, "vip.tls: %s", ssl_reason(NULL));
+		lb_tls_diag_err(diag, "vip.tls: %s", lb_tls_ssl_reason(NULL));
 		return NULL;
 	}
 	rc = ctx_settings(ctx, tc, ring, sdiag);
-	if (ctx_load_cert(ctx, jpath, certfile, "vip.tls.private_key_file",
+	if (lb_tls_load_cert(ctx, jpath, certfile, "vip.tls.private_key_file",
 	    keyfile, diag) == -1)
 		rc = -1;
 	if (rc == -1) {
@@ -708,7 +689,7 @@ lb_tls_server_new(const struct lb_tls_conf *tc, struct lb_diag *diag)
 	pthread_once(&tls_once, idx_init);
 	if (tls_idx == -1 || (ring = ring_new()) == NULL) {
 		ERR_clear_error();
-		tls_error(diag, "vip.tls: cannot initialise session ticket keys");
+		lb_tls_diag_err(diag, "vip.tls: cannot initialise session ticket keys");
 		return NULL;
 	}
 
@@ -753,26 +734,299 @@ lb_tls_server_new(const struct lb_tls_conf *tc, struct lb_diag *diag)
 	return ctx;
 }
 
-/* ---- client context ------------------------------------------------------ */
+/* ---- trusted CAs and CRLs (both directions) ------------------------------ */
 
-SSL_CTX *
-lb_tls_client_new(void)
+/* Every PEM object of path; returns a new stack (maybe empty) or NULL, reported. */
+static STACK_OF(X509_INFO) *
+pem_infos(const char *jpath, const char *path, struct lb_diag *diag)
 {
-	static const unsigned char	 alpn[] = "\x08" TLS_ALPN_HTTP11;
-	SSL_CTX				*ctx;
+	STACK_OF(X509_INFO)	*infos;
+	BIO			*bio;
+	bool			 encrypted = false;
 
-	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-		goto fail;
-	SSL_CTX_set_options(ctx, TLS_OPTIONS);
-	SSL_CTX_set_mode(ctx, TLS_MODES);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	/* SSL_CTX_set_alpn_protos returns 0 on success. */
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1) != 0)
-		goto fail;
-	return ctx;
+	ERR_clear_error();
+	if ((bio = BIO_new_file(path, "r")) == NULL) {
+		lb_tls_diag_err(diag, "%s: %s: %s", jpath, path, lb_tls_ssl_reason(NULL));
+		return NULL;
+	}
+	infos = PEM_X509_INFO_read_bio(bio, NULL, pass_cb, &encrypted);
+	BIO_free(bio);
+	if (infos == NULL)
+		lb_tls_diag_err(diag, "%s: %s: %s", jpath, path, lb_tls_ssl_reason(NULL));
+	ERR_clear_error();
+	return infos;
+}
+
+/* Add path's certificates (crl false) or CRLs to store; 0 or -1 (reported). */
+static int
+store_add(X509_STORE *store, const char *jpath, const char *path, bool crl,
+    struct lb_diag *diag)
+{
+	STACK_OF(X509_INFO)	*infos;
+	X509_INFO		*xi;
+	int			 i, n = 0, rc = -1;
+
+	if ((infos = pem_infos(jpath, path, diag)) == NULL)
+		return -1;
+	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
+		xi = sk_X509_INFO_value(infos, i);
+		if (crl && xi->crl != NULL) {
+			if (X509_STORE_add_crl(store, xi->crl) != 1)
+				goto fail;
+			if (X509_cmp_current_time(X509_CRL_get0_nextUpdate(xi->crl)) < 0 &&
+			    diag != NULL)
+				lb_diag_warn(diag, "%s: %s: CRL has expired (every certificate "
+				    "it covers will fail to verify)", jpath, path);
+			n++;
+		} else if (!crl && xi->x509 != NULL) {
+			if (X509_STORE_add_cert(store, xi->x509) != 1)
+				goto fail;
+			n++;
+		}
+	}
+	if (n == 0)
+		lb_tls_diag_err(diag, "%s: %s: %s", jpath, path,
+		    crl ? "no CRL found" : "no certificate found");
+	else
+		rc = 0;
+	goto out;
 fail:
-	lb_err("tls: cannot create the health check context: %s", ssl_reason(NULL));
-	SSL_CTX_free(ctx);
-	return NULL;
+	lb_tls_diag_err(diag, "%s: %s: %s", jpath, path, lb_tls_ssl_reason(NULL));
+out:
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+lb_tls_load_verify(SSL_CTX *ctx, const char *ca_jpath, const char *ca_file,
+    const char *crl_jpath, const char *crl_file, struct lb_diag *diag)
+{
+	X509_STORE	*store = SSL_CTX_get_cert_store(ctx);
+	int		 rc = 0;
+
+	if (ca_file != NULL && store_add(store, ca_jpath, ca_file, false, diag) == -1)
+		rc = -1;
+	if (crl_file != NULL) {
+		if (store_add(store, crl_jpath, crl_file, true, diag) == -1)
+			rc = -1;
+		/* as HAProxy's crl-file: every certificate of the chain, not only the leaf */
+		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+	}
+	return rc;
+}
+
+/* ---- client certificates on terminating listeners ------------------------ */
+
+const char *const lb_tls_client_auth_names[] = {
+	[LB_TLS_AUTH_NONE] = "NONE",
+	[LB_TLS_AUTH_OPTIONAL] = "OPTIONAL",
+	[LB_TLS_AUTH_MANDATORY] = "MANDATORY",
+};
+
+/* Hash the bytes of path (and their count) into md; -1 if it cannot be read. */
+static int
+digest_file(EVP_MD_CTX *md, const char *path)
+{
+	unsigned char	 buf[4096];
+	uint64_t	 total = 0;
+	size_t		 n;
+	FILE		*fp;
+	int		 rc = 0;
+
+	if (path == NULL)
+		return EVP_DigestUpdate(md, &total, sizeof(total)) == 1 ? 0 : -1;
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		if (EVP_DigestUpdate(md, buf, n) != 1)
+			rc = -1;
+		total += n;
+	}
+	if (ferror(fp) || EVP_DigestUpdate(md, &total, sizeof(total)) != 1)
+		rc = -1;
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * The session id context of a listener verifying clients: SHA-256 of the
+ * mode and the CA and CRL files, so sessions (cached or in tickets)
+ * verified under other settings are not resumed.
+ */
+static int
+auth_sid_ctx(const struct lb_tls_auth_params *p, unsigned char sid[SSL_MAX_SID_CTX_LENGTH])
+{
+	static const char	 tag[] = "lbproxy client auth";
+	unsigned char		 mode = (unsigned char)p->mode;
+	unsigned int		 len = 0;
+	EVP_MD_CTX		*md;
+	int			 rc = -1;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, tag, sizeof(tag)) == 1 &&
+	    EVP_DigestUpdate(md, &mode, 1) == 1 &&
+	    digest_file(md, p->ca_file) == 0 && digest_file(md, p->crl_file) == 0 &&
+	    EVP_DigestFinal_ex(md, sid, &len) == 1 && len == SSL_MAX_SID_CTX_LENGTH)
+		rc = 0;
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return rc;
+}
+
+/* Client certificate settings on one context but its session id context; 0 or -1 (reported). */
+static int
+ctx_client_auth(SSL_CTX *ctx, const struct lb_tls_auth_params *p, const char *ca_jpath,
+    const char *crl_jpath, struct lb_diag *diag)
+{
+	STACK_OF(X509_NAME)	*names;
+	int			 verify = SSL_VERIFY_PEER;
+
+	if (p->mode == LB_TLS_AUTH_MANDATORY)
+		verify |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	if (lb_tls_load_verify(ctx, ca_jpath, p->ca_file, crl_jpath, p->crl_file, diag) == -1)
+		return -1;
+	/* the CAs named in the CertificateRequest, as HAProxy's ca-file sends them */
+	if ((names = SSL_load_client_CA_file(p->ca_file)) == NULL) {
+		lb_tls_diag_err(diag, "%s: %s: %s", ca_jpath, p->ca_file,
+		    lb_tls_ssl_reason("no certificate found"));
+		return -1;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);
+	SSL_CTX_set_verify(ctx, verify, NULL);
+	return 0;
+}
+
+int
+lb_tls_server_set_client_auth(SSL_CTX *ctx, const struct lb_tls_auth_params *p,
+    struct lb_diag *diag)
+{
+	struct lb_diag		 quiet = { 0 };
+	struct tls_data		*d = data_of(ctx);
+	const char		*jp = p->jpath != NULL ? p->jpath : "listener";
+	unsigned char		 sid[SSL_MAX_SID_CTX_LENGTH];
+	char			 ca_jpath[128], crl_jpath[128];
+	size_t			 i;
+	int			 rc = 0;
+
+	if (p->mode == LB_TLS_AUTH_NONE)
+		return 0;
+	snprintf(ca_jpath, sizeof(ca_jpath), "%s.tls.client_ca_file", jp);
+	snprintf(crl_jpath, sizeof(crl_jpath), "%s.tls.client_crl_file", jp);
+	if (p->mode != LB_TLS_AUTH_OPTIONAL && p->mode != LB_TLS_AUTH_MANDATORY) {
+		lb_tls_diag_err(diag, "%s.client_authentication: unknown mode %d", jp,
+		    (int)p->mode);
+		return -1;
+	}
+	if (p->ca_file == NULL) {
+		lb_tls_diag_err(diag, "%s: required with client_authentication %s", ca_jpath,
+		    lb_tls_client_auth_names[p->mode]);
+		return -1;
+	}
+	if (d == NULL) {
+		lb_tls_diag_err(diag, "%s: not a listener context", jp);
+		return -1;
+	}
+	rc = ctx_client_auth(ctx, p, ca_jpath, crl_jpath, diag);
+	/* after SNI the handshake verifies with the chosen context's store */
+	for (i = 0; rc == 0 && i < d->n_sni; i++)
+		rc = ctx_client_auth(d->sni[i], p, ca_jpath, crl_jpath, &quiet);
+	if (quiet.n > 0)
+		lb_tls_diag_err(diag, "%s", quiet.msgs[0]);
+	lb_diag_fini(&quiet);
+	if (rc == -1)
+		return -1;
+	if (auth_sid_ctx(p, sid) == -1) {
+		lb_tls_diag_err(diag, "%s: %s: cannot read the CA or CRL file", ca_jpath,
+		    p->ca_file);
+		return -1;
+	}
+	for (i = 0; rc == 0 && i <= d->n_sni; i++)
+		if (SSL_CTX_set_session_id_context(i == 0 ? ctx : d->sni[i - 1], sid,
+		    sizeof(sid)) != 1) {
+			lb_tls_diag_err(diag, "%s: %s", ca_jpath, lb_tls_ssl_reason(NULL));
+			rc = -1;
+		}
+	return rc;
+}
+
+/* ---- naming failed handshakes -------------------------------------------- */
+
+const char *const lb_tls_result_names[] = {
+	[LB_TLS_OK] = "OK",
+	[LB_TLS_VERIFY] = "VERIFY",
+	[LB_TLS_NO_CERT] = "NO_CERT",
+	[LB_TLS_HANDSHAKE] = "HANDSHAKE",
+	[LB_TLS_CLOSED] = "CLOSED",
+	[LB_TLS_IO] = "IO",
+};
+
+void
+lb_tls_error_get(const SSL *ssl, int ssl_err, int sys_errno, struct lb_tls_error *e)
+{
+	unsigned long	e1, first = 0;
+	bool		verify = false, no_cert = false, eof = false;
+	int		reason;
+
+	memset(e, 0, sizeof(*e));
+	while ((e1 = ERR_get_error()) != 0) {
+		if (first == 0)
+			first = e1;
+		if (ERR_GET_LIB(e1) != ERR_LIB_SSL)
+			continue;
+		reason = ERR_GET_REASON(e1);
+		if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED)
+			verify = true;
+		else if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+			no_cert = true;
+		else if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			eof = true;
+	}
+	e->err = first;
+	if (verify && SSL_get_verify_result(ssl) != X509_V_OK) {
+		e->result = LB_TLS_VERIFY;
+		e->code = (int)SSL_get_verify_result(ssl);
+	} else if (no_cert)
+		e->result = LB_TLS_NO_CERT;
+	else if (eof || ssl_err == SSL_ERROR_ZERO_RETURN ||
+	    (ssl_err == SSL_ERROR_SYSCALL && first == 0 && sys_errno == 0))
+		e->result = LB_TLS_CLOSED;
+	else if (ssl_err == SSL_ERROR_SYSCALL && first == 0) {
+		e->result = LB_TLS_IO;
+		e->code = sys_errno;
+	} else
+		e->result = LB_TLS_HANDSHAKE;
+}
+
+const char *
+lb_tls_error_text(const struct lb_tls_error *e, char *buf, size_t size)
+{
+	const char *r;
+
+	switch (e->result) {
+	case LB_TLS_OK:
+		snprintf(buf, size, "no TLS error");
+		break;
+	case LB_TLS_VERIFY:
+		snprintf(buf, size, "TLS handshake failed: certificate verify failed: %s",
+		    X509_verify_cert_error_string(e->code));
+		break;
+	case LB_TLS_NO_CERT:
+		snprintf(buf, size, "TLS handshake failed: peer did not return a certificate");
+		break;
+	case LB_TLS_CLOSED:
+		snprintf(buf, size, "connection closed during TLS handshake");
+		break;
+	case LB_TLS_IO:
+		snprintf(buf, size, "TLS handshake failed: %s", strerror(e->code));
+		break;
+	case LB_TLS_HANDSHAKE:
+	default:
+		r = e->err != 0 ? ERR_reason_error_string(e->err) : NULL;
+		snprintf(buf, size, "TLS handshake failed: %s", r != NULL ? r : "protocol error");
+		break;
+	}
+	return buf;
 }

@@ -20,9 +20,12 @@
 
 #include <openssl/ssl.h>
 
+#include "lbproxy/tls.h"
+
 struct event_base;
 struct evbuffer;
 struct lb_conn;
+struct lb_tls_sess_cache;
 
 /* Result of one I/O step (conn.c's reads and splices); a byte count goes in an out-parameter. */
 enum lb_io {
@@ -61,6 +64,33 @@ struct lb_conn *lb_conn_new(struct event_base *base, int fd, SSL *ssl);
  * could be made.
  */
 struct lb_conn *lb_conn_connect(struct event_base *base, const struct sockaddr *addr, socklen_t len);
+/*
+ * TLS towards a member (tls_client.h): borrowed for the call, but sessions
+ * must live as long as the connection.
+ */
+struct lb_conn_tls {
+	SSL_CTX				*ctx;		/* the pool's: lb_tls_client_new */
+	const char			*sni;		/* NULL: the context's name, if any */
+	struct lb_tls_sess_cache	*sessions;	/* this thread's; NULL: never resume */
+	uint64_t			 member_uid;	/* the member's key in sessions */
+};
+/*
+ * lb_conn_connect, then the TLS client handshake over the same read/write
+ * path as plain connections (no splice). LB_CONN_CONNECTED follows once the
+ * handshake completes, resumed from tls->sessions when the member's last
+ * session allows; the member's newest session is saved there after the
+ * first read (TLS 1.3 tickets come after the handshake). A failed connect
+ * or handshake is LB_CONN_ERROR, and lb_conn_tls_error names a handshake
+ * failure. Output queued meanwhile goes out after the handshake. Returns
+ * NULL with errno set if no socket or SSL object could be made.
+ */
+struct lb_conn *lb_conn_connect_tls(struct event_base *base, const struct sockaddr *addr,
+    socklen_t len, const struct lb_conn_tls *tls);
+/*
+ * Why c's TLS handshake (client or server side) failed: result LB_TLS_OK
+ * while it has not (lb_tls_error_text words it). Borrowed from c.
+ */
+const struct lb_tls_error *lb_conn_tls_error(const struct lb_conn *c);
 /* Close: TLS close_notify if the handshake finished, then the descriptor. Accepts NULL. */
 void lb_conn_free(struct lb_conn *c);
 

@@ -752,7 +752,7 @@ hm_required(void **state LB_UNUSED)
 	    "healthmonitors[0].max_retries: missing (required)", NULL);
 	invalid(BASE ", 'healthmonitors': [{'type': 'UDP', 'delay': 0, "
 	    "'timeout': 0, 'max_retries': 1}]",
-	    "healthmonitors[0].type: \"UDP\" is not one of PING, TCP, HTTP, HTTPS",
+	    "healthmonitors[0].type: \"UDP\" is not one of PING, TCP, HTTP, HTTPS, TLS-HELLO",
 	    "healthmonitors[0].delay: 0 is out of range 1..86400",
 	    "healthmonitors[0].timeout: 0 is out of range 1..86400", NULL);
 }

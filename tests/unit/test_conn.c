@@ -1,9 +1,14 @@
-/* test_conn.c: the data plane's connection layer over real sockets. */
+/*
+ * test_conn.c: the data plane's connection layer over real sockets, plain
+ * and TLS (member side against in-process TLS servers made of lb_conn
+ * server connections, with tls_helpers.c's PKI).
+ */
 #include "config.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,9 +19,16 @@
 #include <cmocka.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
 
+#include "lbproxy/config.h"
 #include "lbproxy/conn.h"
+#include "lbproxy/tls.h"
+#include "lbproxy/tls_client.h"
 #include "lbproxy/util.h"
+
+#include "tls_helpers.h"
 
 struct probe {
 	struct event_base	*base;
@@ -294,6 +306,332 @@ test_read_max_resume(void **state)
 	event_base_free(p.base);
 }
 
+/* ---- TLS towards members ------------------------------------------------- */
+
+#define TSRV_CONNS	8
+
+/* An in-process TLS server: lb_conn server connections that echo. */
+struct tsrv {
+	struct event_base	*base;
+	SSL_CTX			*ctx;
+	int			 lfd;
+	struct event		*ev;
+	struct sockaddr_in	 sin;
+	struct lb_conn		*conns[TSRV_CONNS];
+	int			 raw[TSRV_CONNS];	/* mute: accepted, never answered */
+	int			 n, nraw;
+	bool			 mute;
+	bool			 hangup;	/* read the hello, then close */
+	int			 handshakes;
+	int			 resumed;
+	char			 sni[64];
+	char			 peer_cn[64];
+	struct lb_tls_error	 err;		/* of the last failed server handshake */
+};
+
+static void
+tsrv_read_cb(struct lb_conn *c, void *arg LB_UNUSED)
+{
+	evbuffer_add_buffer(lb_conn_output(c), lb_conn_input(c));
+	lb_conn_flush(c);
+}
+
+static void
+tsrv_event_cb(struct lb_conn *c, short what, void *arg)
+{
+	struct tsrv	*t = arg;
+	SSL		*ssl = lb_conn_ssl(c);
+	X509		*x;
+	const char	*name;
+
+	if (what & LB_CONN_CONNECTED) {
+		t->handshakes++;
+		t->resumed += SSL_session_reused(ssl) == 1;
+		if ((name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) != NULL)
+			snprintf(t->sni, sizeof(t->sni), "%s", name);
+		if ((x = SSL_get0_peer_certificate(ssl)) != NULL)
+			X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+			    t->peer_cn, sizeof(t->peer_cn));
+		return;
+	}
+	if (lb_conn_tls_error(c)->result != LB_TLS_OK)
+		t->err = *lb_conn_tls_error(c);
+}
+
+static void
+tsrv_hangup_cb(evutil_socket_t fd, short what LB_UNUSED, void *arg LB_UNUSED)
+{
+	char buf[4096];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	shutdown(fd, SHUT_WR);
+}
+
+static void
+tsrv_accept_cb(evutil_socket_t lfd, short what LB_UNUSED, void *arg)
+{
+	struct tsrv	*t = arg;
+	int		 fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd == -1)
+		return;
+	if (t->mute || t->hangup) {
+		assert_true(t->nraw < TSRV_CONNS);
+		t->raw[t->nraw++] = fd;
+		if (t->hangup)
+			event_base_once(t->base, fd, EV_READ, tsrv_hangup_cb, t, NULL);
+		return;
+	}
+	assert_true(t->n < TSRV_CONNS);
+	t->conns[t->n] = lb_conn_new(t->base, fd, SSL_new(t->ctx));
+	assert_non_null(t->conns[t->n]);
+	lb_conn_setcb(t->conns[t->n], tsrv_read_cb, NULL, tsrv_event_cb, t);
+	lb_conn_read_start(t->conns[t->n]);
+	t->n++;
+}
+
+/* Serve server (a PKI bundle) on a free loopback port; auth MANDATORY if asked. */
+static void
+tsrv_start(struct tsrv *t, struct event_base *base, enum pki_file server, bool mandatory)
+{
+	struct lb_tls_conf tc = { .min_version = TLS1_2_VERSION };
+	struct lb_tls_auth_params ap = { .mode = LB_TLS_AUTH_MANDATORY,
+	    .ca_file = pki_path(PKI_CA) };
+	socklen_t len = sizeof(t->sin);
+
+	memset(t, 0, sizeof(*t));
+	t->base = base;
+	tc.certificate_file = (char *)pki_path(server);
+	t->ctx = lb_tls_server_new(&tc, NULL);
+	assert_non_null(t->ctx);
+	if (mandatory)
+		assert_int_equal(lb_tls_server_set_client_auth(t->ctx, &ap, NULL), 0);
+	t->sin.sin_family = AF_INET;
+	t->sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	t->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(t->lfd, (struct sockaddr *)&t->sin, sizeof(t->sin)), 0);
+	assert_int_equal(listen(t->lfd, 8), 0);
+	assert_int_equal(getsockname(t->lfd, (struct sockaddr *)&t->sin, &len), 0);
+	t->ev = event_new(base, t->lfd, EV_READ | EV_PERSIST, tsrv_accept_cb, t);
+	event_add(t->ev, NULL);
+}
+
+static void
+tsrv_stop(struct tsrv *t)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		lb_conn_free(t->conns[i]);
+	for (i = 0; i < t->nraw; i++)
+		close(t->raw[i]);
+	event_free(t->ev);
+	close(t->lfd);
+	SSL_CTX_free(t->ctx);
+}
+
+/* The member side: what one client connection saw. */
+struct tcli {
+	struct event_base	*base;
+	short			 events;
+	size_t			 got;
+	bool			 resumed;
+	struct lb_tls_error	 err;
+	int			 sys;	/* errno at the error */
+};
+
+static void
+tcli_read_cb(struct lb_conn *c, void *arg)
+{
+	struct tcli *k = arg;
+
+	k->got += lb_conn_input_len(c);
+	evbuffer_drain(lb_conn_input(c), lb_conn_input_len(c));
+	if (k->got >= 4)
+		event_base_loopexit(k->base, NULL);
+}
+
+static void
+tcli_event_cb(struct lb_conn *c, short what, void *arg)
+{
+	struct tcli *k = arg;
+
+	k->events |= what;
+	if (what & LB_CONN_CONNECTED) {
+		k->resumed = SSL_session_reused(lb_conn_ssl(c)) == 1;
+		return;
+	}
+	k->sys = errno;
+	k->err = *lb_conn_tls_error(c);
+	event_base_loopexit(k->base, NULL);
+}
+
+/* Connect through tls to t, send "ping" at once (before the handshake), run. */
+static struct lb_conn *
+tcli_run(struct tcli *k, struct tsrv *t, const struct lb_conn_tls *tls, int ms)
+{
+	struct lb_conn *c;
+
+	memset(k, 0, sizeof(*k));
+	k->base = t->base;
+	c = lb_conn_connect_tls(t->base, (struct sockaddr *)&t->sin, sizeof(t->sin), tls);
+	assert_non_null(c);
+	lb_conn_setcb(c, tcli_read_cb, NULL, tcli_event_cb, k);
+	lb_conn_set_timeouts(c, 0, ms);
+	evbuffer_add(lb_conn_output(c), "ping", 4);
+	lb_conn_flush(c);
+	lb_conn_read_start(c);
+	run(t->base, ms + 2000);
+	return c;
+}
+
+static SSL_CTX *
+pool_ctx(const struct lb_tls_client_params *p)
+{
+	SSL_CTX *ctx = lb_tls_client_new(p, NULL);
+
+	assert_non_null(ctx);
+	return ctx;
+}
+
+/* Verified, SNI sent, data both ways; the second connection resumes. */
+static void
+test_tls_member(void **state LB_UNUSED)
+{
+	struct lb_tls_client_params	 p = { .ca_file = pki_path(PKI_CA) };
+	struct lb_tls_sess_cache	*sc = lb_tls_sess_cache_new();
+	struct lb_conn_tls		 tls = { .sni = "member.test", .sessions = sc,
+					    .member_uid = 42 };
+	struct event_base		*base = event_base_new();
+	struct lb_conn			*c;
+	struct tsrv			 t;
+	struct tcli			 k;
+
+	tls.ctx = pool_ctx(&p);
+	tsrv_start(&t, base, PKI_SERVER, false);
+	c = tcli_run(&k, &t, &tls, 2000);
+	assert_int_equal(k.events, LB_CONN_CONNECTED);
+	assert_int_equal(k.got, 4);
+	assert_false(k.resumed);
+	assert_int_equal(lb_conn_tls_error(c)->result, LB_TLS_OK);
+	assert_string_equal(t.sni, "member.test");
+	assert_int_equal(lb_tls_sess_count(sc), 1);
+	lb_conn_free(c);
+
+	c = tcli_run(&k, &t, &tls, 2000);
+	assert_int_equal(k.events, LB_CONN_CONNECTED);
+	assert_int_equal(k.got, 4);
+	assert_true(k.resumed);
+	assert_int_equal(t.resumed, 1);
+	lb_conn_free(c);
+	tsrv_stop(&t);
+	SSL_CTX_free(tls.ctx);
+	lb_tls_sess_cache_free(sc);
+	event_base_free(base);
+}
+
+/* A member whose certificate does not verify: LB_CONN_ERROR named VERIFY, nothing sent. */
+static void
+test_tls_member_verify_fails(void **state LB_UNUSED)
+{
+	struct lb_tls_client_params	 p = { .ca_file = pki_path(PKI_CA) };
+	struct lb_tls_sess_cache	*sc = lb_tls_sess_cache_new();
+	struct lb_conn_tls		 tls = { .sni = "member.test", .sessions = sc,
+					    .member_uid = 1 };
+	struct event_base		*base = event_base_new();
+	struct lb_conn			*c;
+	struct tsrv			 t;
+	struct tcli			 k;
+	char				 why[128];
+
+	tls.ctx = pool_ctx(&p);
+	tsrv_start(&t, base, PKI_SERVER_SELF, false);
+	c = tcli_run(&k, &t, &tls, 2000);
+	assert_true(k.events & LB_CONN_ERROR);
+	assert_false(k.events & LB_CONN_CONNECTED);
+	assert_int_equal(k.got, 0);
+	assert_int_equal(k.err.result, LB_TLS_VERIFY);
+	assert_int_equal(k.err.code, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+	assert_string_equal(lb_tls_error_text(lb_conn_tls_error(c), why, sizeof(why)),
+	    "TLS handshake failed: certificate verify failed: self-signed certificate");
+	assert_int_equal(lb_tls_sess_count(sc), 0);
+	lb_conn_free(c);
+	tsrv_stop(&t);
+	SSL_CTX_free(tls.ctx);
+	lb_tls_sess_cache_free(sc);
+	event_base_free(base);
+}
+
+/* Our client certificate towards a member that requires one; without, the member refuses. */
+static void
+test_tls_member_client_cert(void **state LB_UNUSED)
+{
+	struct lb_tls_client_params	 p = { .certificate_file = pki_path(PKI_CLIENT) };
+	struct lb_conn_tls		 tls = { 0 };
+	struct event_base		*base = event_base_new();
+	struct lb_conn			*c;
+	struct tsrv			 t;
+	struct tcli			 k;
+
+	tls.ctx = pool_ctx(&p);
+	tsrv_start(&t, base, PKI_SERVER, true);
+	c = tcli_run(&k, &t, &tls, 2000);
+	assert_int_equal(k.events, LB_CONN_CONNECTED);
+	assert_int_equal(k.got, 4);
+	assert_string_equal(t.peer_cn, "client one");
+	lb_conn_free(c);
+	SSL_CTX_free(tls.ctx);
+
+	memset(&p, 0, sizeof(p));
+	tls.ctx = pool_ctx(&p);
+	c = tcli_run(&k, &t, &tls, 2000);
+	assert_true(k.events & LB_CONN_ERROR);
+	assert_int_equal(k.got, 0);
+	/* the member names it; TLS 1.3 tells our side only after its Finished */
+	assert_int_equal(t.err.result, LB_TLS_NO_CERT);
+	lb_conn_free(c);
+	SSL_CTX_free(tls.ctx);
+	tsrv_stop(&t);
+	event_base_free(base);
+}
+
+/* A member that closes instead of answering, and one that never answers. */
+static void
+test_tls_member_closed_timeout(void **state LB_UNUSED)
+{
+	struct lb_tls_client_params	 p = { 0 };
+	struct lb_conn_tls		 tls = { 0 };
+	struct event_base		*base = event_base_new();
+	struct lb_conn			*c;
+	struct tsrv			 t;
+	struct tcli			 k;
+	char				 why[128];
+	uint64_t			 t0;
+
+	tls.ctx = pool_ctx(&p);
+	tsrv_start(&t, base, PKI_SERVER, false);
+	t.hangup = true;
+	c = tcli_run(&k, &t, &tls, 2000);
+	assert_true(k.events & LB_CONN_ERROR);
+	assert_int_equal(k.err.result, LB_TLS_CLOSED);
+	assert_string_equal(lb_tls_error_text(&k.err, why, sizeof(why)),
+	    "connection closed during TLS handshake");
+	lb_conn_free(c);
+
+	t.hangup = false;
+	t.mute = true;
+	t0 = lb_now_ms();
+	c = tcli_run(&k, &t, &tls, 300);
+	assert_int_equal(k.events, LB_CONN_TIMEOUT | LB_CONN_WRITING);
+	assert_in_range(lb_now_ms() - t0, 250, 1500);
+	assert_int_equal(lb_conn_tls_error(c)->result, LB_TLS_OK);
+	lb_conn_free(c);
+	tsrv_stop(&t);
+	SSL_CTX_free(tls.ctx);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -306,9 +644,16 @@ main(void)
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_connect),
 		cmocka_unit_test(test_read_max_resume),
+		cmocka_unit_test(test_tls_member),
+		cmocka_unit_test(test_tls_member_verify_fails),
+		cmocka_unit_test(test_tls_member_client_cert),
+		cmocka_unit_test(test_tls_member_closed_timeout),
 	};
 
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);	/* as lbproxy: a peer's close is an error, not a signal */
+	rc = cmocka_run_group_tests(tests, pki_setup, pki_teardown);
 
 	lb_conn_cache_free();
 	return rc;

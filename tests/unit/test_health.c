@@ -47,6 +47,14 @@
 typedef struct lb_check *(*start_fn)(struct event_base *, const struct lb_member *,
     const struct lb_hm_conf *, int, lb_check_done_cb, void *);
 
+/* HTTP(S) checks with the shared context (test_tls_check.c gives them others). */
+static struct lb_check *
+http_start(struct event_base *base, const struct lb_member *m, const struct lb_hm_conf *hm,
+    int timeout_ms, lb_check_done_cb done, void *arg)
+{
+	return lb_check_http_start(base, m, hm, NULL, timeout_ms, done, arg);
+}
+
 /* --- helpers ------------------------------------------------------------ */
 
 static struct lb_member *
@@ -600,7 +608,7 @@ http_case(struct event_base *base, enum lb_hm_type type, struct srv *s, int time
 	struct lb_hm_conf hm = hm_conf(type);
 	struct lb_member *m = member_new("m1", "127.0.0.1", s->port);
 
-	run_check(base, lb_check_http_start, m, &hm, timeout_ms, w);
+	run_check(base, http_start, m, &hm, timeout_ms, w);
 	lb_member_unref(m);
 }
 
@@ -650,14 +658,14 @@ test_http_status(void **state)
 	hm.n_codes = 2;
 	srv_start(&s, base, "HTTP/1.0 204 No Content\r\n\r\n");
 	m = member_new("m1", "127.0.0.1", s.port);
-	run_check(base, lb_check_http_start, m, &hm, 1000, &w);
+	run_check(base, http_start, m, &hm, 1000, &w);
 	assert_true(w.r.ok);
 	assert_int_equal(w.r.code, 204);
 	srv_stop(&s);
 	srv_start(&s, base, "HTTP/1.1 302 Found\r\n\r\n");
 	lb_member_unref(m);
 	m = member_new("m1", "127.0.0.1", s.port);
-	run_check(base, lb_check_http_start, m, &hm, 1000, &w);
+	run_check(base, http_start, m, &hm, 1000, &w);
 	assert_false(w.r.ok);
 	assert_string_equal(w.r.desc, "HTTP status 302, expected 200-204,301");
 	srv_stop(&s);
@@ -740,7 +748,7 @@ test_http_refused(void **state)
 	struct lb_member *m = member_new("m1", "127.0.0.1", sock_port(fd));
 	struct waiter w;
 
-	run_check(base, lb_check_http_start, m, &hm, 1000, &w);
+	run_check(base, http_start, m, &hm, 1000, &w);
 	assert_int_equal(w.r.status, LB_CHK_L4CON);
 	assert_string_equal(w.r.desc, "connection refused");
 	close(fd);
@@ -834,7 +842,7 @@ test_cancel(void **state)
 	srv_start(&s, base, NULL);
 	m = member_new("m1", "127.0.0.1", s.port);
 	/* in flight: connected, request sent, waiting */
-	c = lb_check_http_start(base, m, &hm, 1000, never_done, NULL);
+	c = http_start(base, m, &hm, 1000, never_done, NULL);
 	assert_non_null(c);
 	run_for(base, 50);
 	assert_int_equal(s.accepted, 1);
@@ -870,7 +878,7 @@ test_no_address(void **state)
 	m->addrlen = m->check_addrlen = 0;
 	run_check(base, lb_check_tcp_start, m, &hm, 1000, &w);
 	assert_int_equal(w.r.status, LB_CHK_SOCKERR);
-	run_check(base, lb_check_http_start, m, &hm, 1000, &w);
+	run_check(base, http_start, m, &hm, 1000, &w);
 	assert_int_equal(w.r.status, LB_CHK_SOCKERR);
 	run_check(base, lb_check_icmp_start, m, &hm, 1000, &w);
 	assert_int_equal(w.r.status, LB_CHK_SOCKERR);

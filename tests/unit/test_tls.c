@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -26,6 +27,9 @@
 #include "lbproxy/config.h"
 #include "lbproxy/diag.h"
 #include "lbproxy/tls.h"
+#include "lbproxy/tls_client.h"
+
+#include "tls_helpers.h"
 
 static char	tmpdir[] = "/tmp/lbproxy-test-tls.XXXXXX";
 
@@ -914,7 +918,7 @@ test_client(LB_UNUSED void **state)
 	struct copts		 o = { 0 };
 	struct cres		 r;
 
-	o.cctx = lb_tls_client_new();
+	o.cctx = lb_tls_client_new(NULL, NULL);
 	assert_non_null(o.cctx);
 	assert_int_equal(SSL_CTX_get_verify_mode(o.cctx), SSL_VERIFY_NONE);
 	assert_int_equal(SSL_CTX_get_min_proto_version(o.cctx), TLS1_2_VERSION);
@@ -925,6 +929,305 @@ test_client(LB_UNUSED void **state)
 	cres_fini(&r);
 	SSL_CTX_free(o.cctx);
 	SSL_CTX_free(ctx);
+}
+
+/* ---- client certificates (tls_helpers.c's PKI) ---------------------------- */
+
+/* A terminating context for PKI_SERVER (and sni.test) asking per mode/ca/crl; NULL if refused. */
+static SSL_CTX *
+auth_ctx(enum lb_tls_client_auth mode, const char *ca, const char *crl, struct lb_diag *diag)
+{
+	struct lb_tls_conf		 tc = { .min_version = TLS1_2_VERSION };
+	struct lb_tls_auth_params	 p = { .jpath = "listeners[0]", .mode = mode,
+					    .ca_file = ca, .crl_file = crl };
+	char				*sni[] = { (char *)pki_path(PKI_SERVER_SNI) };
+	SSL_CTX				*ctx;
+
+	tc.certificate_file = (char *)pki_path(PKI_SERVER);
+	tc.sni_certificate_files = sni;
+	tc.n_sni = 1;
+	ctx = lb_tls_server_new(&tc, diag);
+	assert_non_null(ctx);
+	if (lb_tls_server_set_client_auth(ctx, &p, diag) == -1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* What the server made of one client connection presenting cert (NOTHING: none). */
+struct auth_res {
+	bool			ok;
+	bool			resumed;
+	bool			peer;		/* the server holds a client certificate */
+	long			verify;
+	struct lb_tls_error	err;		/* the server's failure */
+	SSL_SESSION		*sess;		/* the client's, new reference */
+};
+
+#define NOTHING	PKI_MAX
+
+static void
+auth_connect(SSL_CTX *sctx, enum pki_file cert, const char *sni, SSL_SESSION *resume,
+    struct auth_res *r)
+{
+	SSL_CTX	*cctx = SSL_CTX_new(TLS_client_method());
+	SSL	*c, *s;
+	BIO	*cb, *sb;
+	char	 byte;
+	int	 i, rc, cdone = 0, sdone = 0, e;
+
+	memset(r, 0, sizeof(*r));
+	assert_non_null(cctx);
+	if (cert != NOTHING) {
+		assert_int_equal(SSL_CTX_use_certificate_file(cctx, pki_path(cert),
+		    SSL_FILETYPE_PEM), 1);
+		assert_int_equal(SSL_CTX_use_PrivateKey_file(cctx, pki_path(cert),
+		    SSL_FILETYPE_PEM), 1);
+	}
+	c = SSL_new(cctx);
+	s = SSL_new(sctx);
+	assert_int_equal(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
+	SSL_set_bio(c, cb, cb);
+	SSL_set_bio(s, sb, sb);
+	SSL_set_connect_state(c);
+	SSL_set_accept_state(s);
+	if (sni != NULL)
+		SSL_set_tlsext_host_name(c, sni);
+	if (resume != NULL)
+		SSL_set_session(c, resume);
+	for (i = 0; i < 32 && !(cdone && sdone); i++) {
+		if (!cdone && (rc = SSL_do_handshake(c)) == 1)
+			cdone = 1;
+		else if (!cdone && !want_io(c, rc))
+			break;
+		if (!sdone) {
+			ERR_clear_error();
+			rc = SSL_do_handshake(s);
+			if (rc == 1)
+				sdone = 1;
+			else if (!want_io(s, rc)) {
+				e = SSL_get_error(s, rc);
+				lb_tls_error_get(s, e, 0, &r->err);
+				break;
+			}
+		}
+	}
+	r->verify = SSL_get_verify_result(s);
+	r->peer = SSL_get0_peer_certificate(s) != NULL;
+	if (cdone && sdone) {
+		assert_int_equal(SSL_write(s, "s", 1), 1);
+		assert_int_equal(SSL_read(c, &byte, 1), 1);
+		r->ok = true;
+		r->resumed = SSL_session_reused(s) == 1;
+		SSL_shutdown(c);
+		SSL_shutdown(s);
+		SSL_shutdown(c);
+		r->sess = SSL_get1_session(c);
+	}
+	SSL_free(c);
+	SSL_free(s);
+	SSL_CTX_free(cctx);
+	ERR_clear_error();
+}
+
+static void
+expect_refused(SSL_CTX *sctx, enum pki_file cert, enum lb_tls_result res, long verify,
+    const char *text)
+{
+	struct auth_res	r;
+	char		why[160];
+
+	auth_connect(sctx, cert, NULL, NULL, &r);
+	assert_false(r.ok);
+	assert_int_equal(r.err.result, res);
+	assert_int_equal(r.verify, verify);
+	assert_string_equal(lb_tls_error_text(&r.err, why, sizeof(why)), text);
+}
+
+static void
+test_auth_none(LB_UNUSED void **state)
+{
+	SSL_CTX		*ctx = auth_ctx(LB_TLS_AUTH_NONE, pki_path(PKI_CA), NULL, NULL);
+	struct auth_res	 r;
+
+	/* not even asked: the certificate is never sent */
+	auth_connect(ctx, PKI_CLIENT, NULL, NULL, &r);
+	assert_true(r.ok);
+	assert_false(r.peer);
+	assert_int_equal(SSL_CTX_get_verify_mode(ctx), SSL_VERIFY_NONE);
+	SSL_SESSION_free(r.sess);
+	SSL_CTX_free(ctx);
+}
+
+static void
+test_auth_optional(LB_UNUSED void **state)
+{
+	SSL_CTX		*ctx = auth_ctx(LB_TLS_AUTH_OPTIONAL, pki_path(PKI_CA), pki_path(PKI_CRL),
+			    NULL);
+	struct auth_res	 r;
+	const char	*sni[] = { NULL, "sni.test" };
+	size_t		 i;
+
+	assert_non_null(ctx);
+	/* the same on the default and on an SNI context */
+	for (i = 0; i < LB_ARRAY_SIZE(sni); i++) {
+		auth_connect(ctx, NOTHING, sni[i], NULL, &r);
+		assert_true(r.ok);
+		assert_false(r.peer);
+		assert_int_equal(r.verify, X509_V_OK);
+		SSL_SESSION_free(r.sess);
+		auth_connect(ctx, PKI_CLIENT, sni[i], NULL, &r);
+		assert_true(r.ok);
+		assert_true(r.peer);
+		assert_int_equal(r.verify, X509_V_OK);
+		SSL_SESSION_free(r.sess);
+		auth_connect(ctx, PKI_CLIENT_REVOKED, sni[i], NULL, &r);
+		assert_false(r.ok);
+		assert_int_equal(r.verify, X509_V_ERR_CERT_REVOKED);
+	}
+	/* a certificate that does not verify fails the handshake, as HAProxy's verify optional */
+	expect_refused(ctx, PKI_CLIENT_EXPIRED, LB_TLS_VERIFY, X509_V_ERR_CERT_HAS_EXPIRED,
+	    "TLS handshake failed: certificate verify failed: certificate has expired");
+	expect_refused(ctx, PKI_CLIENT_REVOKED, LB_TLS_VERIFY, X509_V_ERR_CERT_REVOKED,
+	    "TLS handshake failed: certificate verify failed: certificate revoked");
+	expect_refused(ctx, PKI_CLIENT_WRONG, LB_TLS_VERIFY,
+	    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+	    "TLS handshake failed: certificate verify failed: unable to get local issuer "
+	    "certificate");
+	SSL_CTX_free(ctx);
+}
+
+static void
+test_auth_mandatory(LB_UNUSED void **state)
+{
+	SSL_CTX		*ctx = auth_ctx(LB_TLS_AUTH_MANDATORY, pki_path(PKI_CA), NULL, NULL);
+	struct auth_res	 r;
+
+	assert_non_null(ctx);
+	auth_connect(ctx, PKI_CLIENT, NULL, NULL, &r);
+	assert_true(r.ok);
+	assert_true(r.peer);
+	SSL_SESSION_free(r.sess);
+	/* no CRL given: the revoked certificate is just a certificate */
+	auth_connect(ctx, PKI_CLIENT_REVOKED, "sni.test", NULL, &r);
+	assert_true(r.ok);
+	SSL_SESSION_free(r.sess);
+	expect_refused(ctx, NOTHING, LB_TLS_NO_CERT, X509_V_OK,
+	    "TLS handshake failed: peer did not return a certificate");
+	expect_refused(ctx, PKI_CLIENT_WRONG, LB_TLS_VERIFY,
+	    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+	    "TLS handshake failed: certificate verify failed: unable to get local issuer "
+	    "certificate");
+	SSL_CTX_free(ctx);
+}
+
+static void
+expect_auth_error(enum lb_tls_client_auth mode, const char *ca, const char *crl,
+    const char *want)
+{
+	struct lb_diag	 diag = { 0 };
+
+	assert_null(auth_ctx(mode, ca, crl, &diag));
+	assert_int_equal(diag.n, 1);
+	assert_string_equal(diag.msgs[0], want);
+	assert_int_equal(ERR_peek_error(), 0);
+	lb_diag_fini(&diag);
+}
+
+static void
+test_auth_errors(LB_UNUSED void **state)
+{
+	char want[512];
+
+	expect_auth_error(LB_TLS_AUTH_OPTIONAL, NULL, NULL,
+	    "listeners[0].tls.client_ca_file: required with client_authentication OPTIONAL");
+	expect_auth_error(LB_TLS_AUTH_MANDATORY, "/nonexistent.pem", NULL,
+	    "listeners[0].tls.client_ca_file: /nonexistent.pem: No such file or directory");
+	snprintf(want, sizeof(want), "listeners[0].tls.client_ca_file: %s: no certificate found",
+	    pki_path(PKI_GARBAGE));
+	expect_auth_error(LB_TLS_AUTH_MANDATORY, pki_path(PKI_GARBAGE), NULL, want);
+	snprintf(want, sizeof(want), "listeners[0].tls.client_crl_file: %s: no CRL found",
+	    pki_path(PKI_CA));
+	expect_auth_error(LB_TLS_AUTH_MANDATORY, pki_path(PKI_CA), pki_path(PKI_CA), want);
+	expect_auth_error((enum lb_tls_client_auth)7, pki_path(PKI_CA), NULL,
+	    "listeners[0].client_authentication: unknown mode 7");
+	assert_string_equal(lb_tls_client_auth_names[LB_TLS_AUTH_MANDATORY], "MANDATORY");
+}
+
+/*
+ * The reload path: a context rebuilt from the files keeps the tickets; a
+ * session resumes while the CA and CRL are the same, and not once the CRL
+ * changed, so a client revoked meanwhile has to verify again and fails.
+ */
+static void
+test_auth_reload_crl(LB_UNUSED void **state)
+{
+	const char	*crl = pki_tmp(0);
+	SSL_CTX		*old, *same, *renewed;
+	struct auth_res	 r0, r;
+
+	pki_copy(pki_path(PKI_CRL_EMPTY), crl);
+	old = auth_ctx(LB_TLS_AUTH_OPTIONAL, pki_path(PKI_CA), crl, NULL);
+	auth_connect(old, PKI_CLIENT, NULL, NULL, &r0);
+	assert_true(r0.ok);
+	assert_non_null(r0.sess);
+	auth_connect(old, PKI_CLIENT, NULL, r0.sess, &r);
+	assert_true(r.resumed);
+	SSL_SESSION_free(r.sess);
+
+	/* reload, nothing changed: resumes */
+	same = auth_ctx(LB_TLS_AUTH_OPTIONAL, pki_path(PKI_CA), crl, NULL);
+	lb_tls_keep_tickets(same, old);
+	auth_connect(same, PKI_CLIENT, NULL, r0.sess, &r);
+	assert_true(r.ok);
+	assert_true(r.resumed);
+	assert_true(r.peer);
+	SSL_SESSION_free(r.sess);
+
+	/* reload with a CRL that revokes the client: no resumption, refused */
+	pki_copy(pki_path(PKI_CRL_VALID), crl);
+	renewed = auth_ctx(LB_TLS_AUTH_OPTIONAL, pki_path(PKI_CA), crl, NULL);
+	lb_tls_keep_tickets(renewed, same);
+	auth_connect(renewed, PKI_CLIENT, NULL, r0.sess, &r);
+	assert_false(r.ok);
+	assert_false(r.resumed);
+	assert_int_equal(r.err.result, LB_TLS_VERIFY);
+	assert_int_equal(r.verify, X509_V_ERR_CERT_REVOKED);
+	/* and another client is still welcome */
+	auth_connect(renewed, NOTHING, NULL, NULL, &r);
+	assert_true(r.ok);
+	SSL_SESSION_free(r.sess);
+
+	SSL_SESSION_free(r0.sess);
+	SSL_CTX_free(old);
+	SSL_CTX_free(same);
+	SSL_CTX_free(renewed);
+}
+
+/* Failures named from the error queue, and worded. */
+static void
+test_error_names(LB_UNUSED void **state)
+{
+	struct lb_tls_error	e = { 0 };
+	char			buf[128];
+
+	assert_string_equal(lb_tls_result_names[LB_TLS_CLOSED], "CLOSED");
+	assert_string_equal(lb_tls_error_text(&e, buf, sizeof(buf)), "no TLS error");
+	e.result = LB_TLS_CLOSED;
+	assert_string_equal(lb_tls_error_text(&e, buf, sizeof(buf)),
+	    "connection closed during TLS handshake");
+	e.result = LB_TLS_IO;
+	e.code = ECONNRESET;
+	assert_string_equal(lb_tls_error_text(&e, buf, sizeof(buf)),
+	    "TLS handshake failed: Connection reset by peer");
+	e.result = LB_TLS_HANDSHAKE;
+	e.err = ERR_PACK(ERR_LIB_SSL, 0, SSL_R_TLSV1_ALERT_UNKNOWN_CA);
+	assert_string_equal(lb_tls_error_text(&e, buf, sizeof(buf)),
+	    "TLS handshake failed: tlsv1 alert unknown ca");
+	e.err = 0;
+	assert_string_equal(lb_tls_error_text(&e, buf, sizeof(buf)),
+	    "TLS handshake failed: protocol error");
 }
 
 int
@@ -950,5 +1253,18 @@ main(void)
 		cmocka_unit_test(test_client),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	const struct CMUnitTest auth_tests[] = {
+		cmocka_unit_test(test_auth_none),
+		cmocka_unit_test(test_auth_optional),
+		cmocka_unit_test(test_auth_mandatory),
+		cmocka_unit_test(test_auth_errors),
+		cmocka_unit_test(test_auth_reload_crl),
+		cmocka_unit_test(test_error_names),
+	};
+	int rc;
+
+	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+	rc |= cmocka_run_group_tests_name("client certificates", auth_tests, pki_setup,
+	    pki_teardown);
+	return rc;
 }
