@@ -122,6 +122,7 @@ struct lb_check_connect {
 	int		 fd;
 	struct event	*ev;
 	void		(*connected)(struct lb_check *, int fd);
+	int		 send_proxy;	/* hm->send_proxy: a PROXY header first (1 v1, 2 v2) */
 };
 void lb_check_connect(struct lb_check *c, struct lb_check_connect *cc,
     const struct sockaddr *sa, socklen_t salen, void (*connected)(struct lb_check *, int));

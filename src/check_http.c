@@ -311,6 +311,7 @@ lb_check_http_start(struct event_base *base, const struct lb_member *m,
 		hc->ctx = ctx;
 	}
 	host_header(m, hm, hc->tls, hc->host, sizeof(hc->host));
+	hc->cc.send_proxy = hm->send_proxy;
 	lb_check_connect(&hc->c, &hc->cc, (const struct sockaddr *)&m->check_addr, m->check_addrlen,
 	    http_connected);
 	return &hc->c;

@@ -14,6 +14,7 @@
 #include "lbproxy/config.h"
 #include "lbproxy/member.h"
 
+#include "lbproxy/proxy_proto.h"
 #include "check.h"
 
 struct tcp_check {
@@ -33,6 +34,21 @@ connect_failed(struct lb_check *c, int err)
 		lb_check_finish(c, false, LB_CHK_L4CON, 0, "connect: %s", strerror(err));
 }
 
+/* Write a PROXY header that carries no client: v2 LOCAL, or v1 "UNKNOWN". */
+static int
+send_local(int fd, int version)
+{
+	static const char v1[] = "PROXY UNKNOWN\r\n";
+	unsigned char v2[16];
+	int n;
+
+	if (version == 1)
+		return send(fd, v1, sizeof(v1) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(v1) - 1 ? 0 : -1;
+	if ((n = lb_proxy_proto_v2_local(v2, sizeof(v2))) < 0)
+		return -1;
+	return send(fd, v2, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -1;
+}
+
 /* The socket became writable: the connect finished one way or the other. */
 static void
 connect_cb(evutil_socket_t fd, short what LB_UNUSED, void *arg)
@@ -45,6 +61,11 @@ connect_cb(evutil_socket_t fd, short what LB_UNUSED, void *arg)
 		err = errno;
 	if (err != 0) {
 		connect_failed(cc->c, err);
+		return;
+	}
+	/* a member behind a PROXY pool reads a header first: ours says LOCAL (a check) */
+	if (cc->send_proxy != 0 && send_local(fd, cc->send_proxy) == -1) {
+		connect_failed(cc->c, errno);
 		return;
 	}
 	/* hand the descriptor over; the event was one-shot and is done */
@@ -116,7 +137,7 @@ tcp_connected(struct lb_check *c, int fd)
 
 struct lb_check *
 lb_check_tcp_start(struct event_base *base, const struct lb_member *m,
-    const struct lb_hm_conf *hm LB_UNUSED, int timeout_ms, lb_check_done_cb done, void *arg)
+    const struct lb_hm_conf *hm, int timeout_ms, lb_check_done_cb done, void *arg)
 {
 	struct tcp_check *tc;
 
@@ -125,6 +146,7 @@ lb_check_tcp_start(struct event_base *base, const struct lb_member *m,
 	if (tc == NULL)
 		return NULL;
 	tc->cc.fd = -1;
+	tc->cc.send_proxy = hm->send_proxy;
 	lb_check_connect(&tc->c, &tc->cc, (const struct sockaddr *)&m->check_addr, m->check_addrlen,
 	    tcp_connected);
 	return &tc->c;

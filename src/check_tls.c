@@ -205,6 +205,7 @@ lb_check_tls_start(struct event_base *base, const struct lb_member *m,
 	tc->cc.fd = -1;
 	tc->ct.fd = -1;
 	tc->ct.key = lb_check_tls_key(m);
+	tc->cc.send_proxy = hm->send_proxy;
 	if (ctx != NULL) {
 		(void)SSL_CTX_up_ref(ctx);
 		tc->ctx = ctx;

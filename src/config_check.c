@@ -1009,6 +1009,10 @@ check_pool(struct lb_parse *p, size_t j)
 	check_pool_tls(p, r);
 	check_members(p, r);
 	check_monitors(p, r);
+	/* members of a PROXY pool read a header on every connection, checks too */
+	if (r->c.hm != NULL)
+		r->c.hm->send_proxy = r->c.protocol == LB_PROTO_PROXY ? 1 :
+		    r->c.protocol == LB_PROTO_PROXYV2 ? 2 : 0;
 }
 
 void

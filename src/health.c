@@ -48,32 +48,33 @@ struct lb_health {
 	struct lb_hm_conf	 hm;		/* own deep copy; checks borrow it */
 	int			 jitter_pct;
 	uint64_t		 rng;
+	SSL_CTX			*tls;		/* the pool's context towards members (referenced), or NULL */
 };
 
+/* Every probe type started alike; ctx is the pool's TLS context towards members, or NULL. */
 typedef struct lb_check *(*check_start_fn)(struct event_base *, const struct lb_member *,
-    const struct lb_hm_conf *, int, lb_check_done_cb, void *);
+    const struct lb_hm_conf *, SSL_CTX *, int, lb_check_done_cb, void *);
 
-/* HTTPS and TLS-HELLO with the shared encrypt-only context until pools bring theirs. */
 static struct lb_check *
-http_start(struct event_base *base, const struct lb_member *m, const struct lb_hm_conf *hm,
-    int timeout_ms, lb_check_done_cb done, void *arg)
+tcp_start(struct event_base *base, const struct lb_member *m, const struct lb_hm_conf *hm,
+    SSL_CTX *ctx, int timeout_ms, lb_check_done_cb done, void *arg)
 {
-	return lb_check_http_start(base, m, hm, NULL, timeout_ms, done, arg);
+	return lb_check_tcp_start(base, m, hm, timeout_ms, done, arg);
 }
 
 static struct lb_check *
-tls_hello_start(struct event_base *base, const struct lb_member *m,
-    const struct lb_hm_conf *hm, int timeout_ms, lb_check_done_cb done, void *arg)
+icmp_start(struct event_base *base, const struct lb_member *m, const struct lb_hm_conf *hm,
+    SSL_CTX *ctx, int timeout_ms, lb_check_done_cb done, void *arg)
 {
-	return lb_check_tls_start(base, m, hm, NULL, timeout_ms, done, arg);
+	return lb_check_icmp_start(base, m, hm, timeout_ms, done, arg);
 }
 
 static const check_start_fn check_start[] = {
-	[LB_HM_PING] = lb_check_icmp_start,
-	[LB_HM_TCP] = lb_check_tcp_start,
-	[LB_HM_HTTP] = http_start,
-	[LB_HM_HTTPS] = http_start,
-	[LB_HM_TLS_HELLO] = tls_hello_start,
+	[LB_HM_PING] = icmp_start,
+	[LB_HM_TCP] = tcp_start,
+	[LB_HM_HTTP] = lb_check_http_start,
+	[LB_HM_HTTPS] = lb_check_http_start,
+	[LB_HM_TLS_HELLO] = lb_check_tls_start,
 };
 
 static void entry_timer_cb(evutil_socket_t, short, void *);
@@ -208,7 +209,8 @@ static bool
 hm_probe_changed(const struct lb_hm_conf *a, const struct lb_hm_conf *b)
 {
 	if (a->type != b->type || a->delay != b->delay || a->timeout != b->timeout ||
-	    a->http_version != b->http_version || !str_equal(a->domain_name, b->domain_name))
+	    a->http_version != b->http_version || !str_equal(a->domain_name, b->domain_name) ||
+	    a->send_proxy != b->send_proxy)
 		return true;
 	if (!str_equal(a->http_method, b->http_method) || !str_equal(a->url_path, b->url_path) ||
 	    !str_equal(a->expected_codes, b->expected_codes))
@@ -313,7 +315,8 @@ entry_timer_cb(evutil_socket_t fd LB_UNUSED, short what LB_UNUSED, void *arg)
 	if ((size_t)h->hm.type >= LB_ARRAY_SIZE(check_start))
 		lb_err("health monitor %s: unknown type %d", h->hm.id, (int)h->hm.type);
 	else
-		e->chk = check_start[h->hm.type](h->base, e->m, &h->hm, timeout_ms, check_done, e);
+		e->chk = check_start[h->hm.type](h->base, e->m, &h->hm, h->tls, timeout_ms,
+		    check_done, e);
 	if (e->chk == NULL) {
 		lb_warn("member %s (%s): cannot start health check", e->m->id, e->m->name);
 		entry_arm(e, e->next_ms - lb_now_ms());
@@ -343,6 +346,8 @@ lb_health_free(struct lb_health *h)
 		entry_free(h->v[i]);
 	free(h->v);
 	hm_clear(&h->hm);
+	if (h->tls != NULL)
+		SSL_CTX_free(h->tls);
 	free(h);
 	lb_check_http_cleanup();
 }
@@ -599,4 +604,16 @@ lb_check_cancel(struct lb_check *c)
 	event_free(c->ev_deadline);
 	event_free(c->ev_done);
 	free(c);
+}
+
+void
+lb_health_set_tls(struct lb_health *h, SSL_CTX *ctx)
+{
+	if (ctx == h->tls)
+		return;
+	if (ctx != NULL)
+		SSL_CTX_up_ref(ctx);
+	if (h->tls != NULL)
+		SSL_CTX_free(h->tls);
+	h->tls = ctx;
 }

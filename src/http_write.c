@@ -123,6 +123,9 @@ fwd_skip(const struct lb_http_hdr *h, const struct lb_http_fwd *fwd)
 {
 	if (fwd == NULL)
 		return false;
+	/* a client cannot pass its own certificate headers for lbproxy's */
+	if (fwd->extra != NULL && h->name_len > 6 && ci_eq(h->name, 6, "x-ssl-"))
+		return true;
 	switch (h->name_len) {
 	case 15:
 		return fwd->client_ip != NULL && ci_eq(h->name, 15, "x-forwarded-for");
@@ -168,6 +171,7 @@ lb_http_write_request(struct evbuffer *out, const struct lb_http_msg *m,
 			size += strlen(fwd->proto) + 21;
 		if (fwd->port != 0)
 			size += 32;
+		size += fwd->extra_len;
 	}
 	/* no Host field: an absolute-form target's authority, or fwd's */
 	if (!host && m->host != NULL) {
@@ -245,6 +249,8 @@ lb_http_write_request(struct evbuffer *out, const struct lb_http_msg *m,
 		put_u64(&w, (uint64_t)(unsigned)fwd->port);
 		PUTS(&w, "\r\n");
 	}
+	if (fwd != NULL && fwd->extra != NULL)
+		put(&w, fwd->extra, fwd->extra_len);
 	PUTS(&w, "\r\n");
 	return wbuf_commit(out, &vec, &w);
 }

@@ -169,7 +169,8 @@ load_checked(const char *path)
 
 		if (conf->listeners[i].tls_mode != LB_TLS_TERMINATE)
 			continue;
-		if ((ctx = lb_tls_server_new(&conf->listeners[i].tls, &diag)) == NULL) {
+		if ((ctx = lb_tls_listener_new(&conf->listeners[i].tls,
+		    conf->listeners[i].path, &diag)) == NULL) {
 			lb_config_free(conf);
 			conf = NULL;
 		} else

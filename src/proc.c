@@ -23,6 +23,7 @@
 #include "lbproxy/proc.h"
 #include "lbproxy/snapshot.h"
 #include "lbproxy/tls.h"
+#include "lbproxy/tls_client.h"
 #include "lbproxy/worker.h"
 
 struct lb_proc lb_proc;
@@ -301,13 +302,41 @@ listener_tls(struct lb_snap_listener *sl, struct lb_diag *diag)
 
 	if (sl->conf->tls_mode != LB_TLS_TERMINATE)
 		return 0;
-	if ((sl->tls = lb_tls_server_new(&sl->conf->tls, diag)) == NULL)
+	if ((sl->tls = lb_tls_listener_new(&sl->conf->tls, sl->conf->path, diag)) == NULL)
 		return -1;
 	for (i = 0; cur != NULL && i < cur->n_listeners; i++)
 		if (cur->listeners[i].tls != NULL &&
 		    strcmp(cur->listeners[i].conf->id, sl->conf->id) == 0)
 			lb_tls_keep_tickets(sl->tls, cur->listeners[i].tls);
 	return 0;
+}
+
+/* The TLS context of a re-encrypting pool (SPEC 11): verification, our certificate, ALPN. */
+static int
+pool_tls(struct lb_snap_pool *sp, struct lb_diag *diag)
+{
+	const struct lb_pool_tls_conf *t = &sp->conf->tls;
+	const char *alpn[LB_ALPN_MAX];
+	struct lb_tls_client_params cp;
+	size_t i;
+
+	if (!sp->conf->tls_enabled)
+		return 0;
+	for (i = 0; i < t->n_alpn; i++)
+		alpn[i] = lb_alpn_names[t->alpn[i]];
+	memset(&cp, 0, sizeof(cp));
+	cp.jpath = sp->conf->path;
+	cp.ca_file = t->ca_file;
+	cp.crl_file = t->crl_file;
+	cp.certificate_file = t->certificate_file;
+	cp.private_key_file = t->private_key_file;
+	cp.min_version = t->min_version;
+	cp.max_version = t->max_version;
+	cp.ciphers = t->ciphers;
+	cp.ciphersuites = t->ciphersuites;
+	cp.alpn = alpn;
+	cp.n_alpn = t->n_alpn;
+	return (sp->tls = lb_tls_client_new(&cp, diag)) == NULL ? -1 : 0;
 }
 
 /* Whether old's socket l is still listed by snap. */
@@ -346,6 +375,7 @@ apply_health(const struct lb_snapshot *snap)
 			v[n].pool_id = lb_xstrdup(sp->conf->id);
 			v[n].h = lb_health_new(lb_proc.base);
 		}
+		lb_health_set_tls(v[n].h, sp->tls);
 		lb_health_apply(v[n++].h, snap->conf, sp->conf, sp->members, sp->n);
 	}
 	for (i = 0; i < lb_proc.n_health; i++) {
@@ -388,6 +418,9 @@ lb_proc_apply(struct lb_config *conf, struct lb_diag *diag)
 			goto fail_config;
 		}
 	}
+	for (i = 0; i < snap->n_pools; i++)
+		if (pool_tls(&snap->pools[i], diag) == -1)
+			goto fail_config;
 	for (i = 0; i < snap->n_listeners; i++)
 		if (listener_sockets(&snap->listeners[i], conf->admin_state_up, diag) == -1)
 			goto fail_runtime;

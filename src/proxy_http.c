@@ -26,6 +26,7 @@
 #include "lbproxy/http_parse.h"
 #include "lbproxy/http_write.h"
 #include "lbproxy/l7.h"
+#include "lbproxy/tls_cert.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/persist.h"
@@ -59,6 +60,8 @@ struct lb_idle_pool {
 
 struct lb_http_state {
 	struct evbuffer		*head;		/* regenerated request head (from the worker's cache) */
+	char			*ssl_hdrs;	/* X-SSL-* lines of this TLS connection, made once */
+	size_t			 ssl_hdrs_len;
 	struct lb_http_body	 reqb;
 	struct lb_http_body	 rspb;
 	enum lb_http_method	 method;
@@ -165,7 +168,14 @@ idle_put(struct lb_session *s)
 		p->nslots = sid + 1;
 	}
 	sl = &p->slots[sid];
-	if (w->draining || !atomic_load_explicit(&m->in_config, memory_order_relaxed) ||
+	/*
+	 * A connection that began with a PROXY header carries its client: it is
+	 * the client's alone (HAProxy makes send-proxy connections private). With
+	 * http_reuse "never" no connection is kept at all.
+	 */
+	if (s->pool->conf->protocol == LB_PROTO_PROXY || s->pool->conf->protocol ==
+	    LB_PROTO_PROXYV2 || s->snap->conf->http_reuse == LB_REUSE_NEVER ||
+	    w->draining || !atomic_load_explicit(&m->in_config, memory_order_relaxed) ||
 	    sl->n >= IDLE_MAX_MEMBER || p->total >= IDLE_MAX_TOTAL ||
 	    lb_conn_input_len(s->sc) > 0) {
 		lb_conn_free(s->sc);
@@ -611,6 +621,23 @@ reply_redirect(struct lb_session *s, const struct lb_l7policy_conf *pc, const st
 	close_after_flush(s);
 }
 
+/* TLS to members: the SNI is the request's host without its port (SPEC 11). */
+static void
+sni_of(struct lb_session *s, const struct lb_http_msg *m)
+{
+	const char *c;
+	size_t n = 0;
+
+	if (m->host != NULL && m->host_len > 0 && m->host[0] != '[') {
+		c = memchr(m->host, ':', m->host_len);
+		n = c != NULL ? (size_t)(c - m->host) : m->host_len;
+	}
+	if (n >= sizeof(s->sni))
+		n = 0;
+	memcpy(s->sni, m->host != NULL ? m->host : "", n);
+	s->sni[n] = '\0';
+}
+
 /*
  * Route a validated request: the listener's L7 policies in order (REJECT,
  * redirects, then REDIRECT_TO_POOL), else its default pool. Returns whether
@@ -643,7 +670,46 @@ route_request(struct lb_session *s, const struct lb_http_msg *m)
 		reply_error(s, 503, "no pool for this request");
 		return false;
 	}
+	if (s->pool->tls != NULL)
+		sni_of(s, m);
 	return true;
+}
+
+/*
+ * The X-SSL-* headers insert_headers asks for, with the values Octavia's
+ * HAProxy template puts there (tls_cert.c), made once per client connection:
+ * the certificate does not change between its requests.
+ */
+static int
+ssl_headers(struct lb_session *s, unsigned ins)
+{
+	struct lb_http_state *h = s->http;
+	struct lb_tls_cert_values *v;
+	SSL *ssl = lb_conn_ssl(s->cc);
+	size_t cap, n = 0;
+	int i, k;
+
+	if (h->ssl_hdrs != NULL)
+		return 0;
+	if (ssl == NULL || (v = malloc(sizeof(*v))) == NULL)
+		return -1;
+	lb_tls_cert_values(ssl, v);
+	cap = LB_TLS_HDR_MAX * 32 + sizeof(*v);
+	if ((h->ssl_hdrs = malloc(cap)) == NULL) {
+		free(v);
+		return -1;
+	}
+	for (i = 0; i < LB_TLS_HDR_MAX; i++) {
+		if ((ins & (LB_HDR_SSL_VERIFY << i)) == 0)
+			continue;
+		k = snprintf(h->ssl_hdrs + n, cap - n, "%s: %s\r\n", lb_tls_hdr_names[i],
+		    lb_tls_cert_value(v, (enum lb_tls_hdr)i));
+		if (k > 0 && (size_t)k < cap - n)
+			n += (size_t)k;
+	}
+	h->ssl_hdrs_len = n;
+	free(v);
+	return 0;
 }
 
 /* Parse and validate the request head; then start forwarding it. */
@@ -715,6 +781,10 @@ handle_head(struct lb_session *s)
 	fwd.client_ip = ins & LB_HDR_XFF ? s->peer_host : NULL;
 	fwd.proto = ins & LB_HDR_XFPROTO ? (s->sl->tls != NULL ? "https" : "http") : NULL;
 	fwd.port = ins & LB_HDR_XFPORT ? s->sl->conf->port : 0;
+	if ((ins & LB_HDR_SSL_ALL) != 0 && ssl_headers(s, ins) == 0) {
+		fwd.extra = h->ssl_hdrs;
+		fwd.extra_len = h->ssl_hdrs_len;
+	}
 	if (lb_http_write_request(head_get(s), &m, &fwd) == -1) {
 		reply_error(s, 500, "cannot build the request head");
 		return;
@@ -767,6 +837,7 @@ request_connected(struct lb_session *s, struct lb_conn *bev)
 		return;
 	}
 	s->http->reused = false;
+	lb_session_send_proxy(s, bev);
 	attach_server(s, bev);
 }
 
@@ -785,7 +856,16 @@ send_request(struct lb_session *s)
 		reply_error(s, 503, "no member available");
 		return;
 	}
-	bev = idle_get(s->w, m);
+	/*
+	 * lbproxy.http_reuse, HAProxy's meanings: "safe" gives a client's first
+	 * request a connection of its own (a reused one may have been closed by
+	 * the member meanwhile, and only later requests are known retryable by
+	 * the client); "always" takes any idle one; "never" keeps none.
+	 */
+	bev = NULL;
+	if (s->snap->conf->http_reuse == LB_REUSE_ALWAYS ||
+	    (s->snap->conf->http_reuse == LB_REUSE_SAFE && s->http->nreq > 1))
+		bev = idle_get(s->w, m);
 	if (bev != NULL) {
 		lb_session_use_member(s, m);
 		s->http->reused = true;
@@ -1204,6 +1284,7 @@ http_fini(struct lb_session *s)
 		return;
 	head_put(s);
 	free(h->logreq);
+	free(h->ssl_hdrs);
 	free(h);
 	s->http = NULL;
 }

@@ -165,6 +165,7 @@ tcp_connected(struct lb_session *s, struct lb_conn *sc)
 		return;
 	}
 	s->sc = sc;
+	lb_session_send_proxy(s, sc);
 	lb_proxy_tunnel(s);
 }
 

@@ -14,9 +14,14 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include <event2/buffer.h>
+#include <openssl/ssl.h>
+
 #include "lbproxy/balance.h"
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
+#include "lbproxy/proxy_proto.h"
+#include "lbproxy/tls_client.h"
 #include "lbproxy/frontend.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
@@ -359,7 +364,17 @@ connect_member(struct lb_session *s)
 	int e;
 
 	s->t_connect_ms = lb_now_ms();
-	conn = lb_conn_connect(s->w->base, (struct sockaddr *)&m->addr, m->addrlen);
+	if (s->pool->tls != NULL) {
+		struct lb_conn_tls t = {
+			.ctx = s->pool->tls,
+			.sni = s->sni[0] != '\0' ? s->sni : NULL,
+			.sessions = s->w->tls_sessions,
+			.member_uid = (uint64_t)m->sid,
+		};
+
+		conn = lb_conn_connect_tls(s->w->base, (struct sockaddr *)&m->addr, m->addrlen, &t);
+	} else
+		conn = lb_conn_connect(s->w->base, (struct sockaddr *)&m->addr, m->addrlen);
 	if (conn == NULL) {
 		e = errno;
 		if (wait_for_fd(s) == 0)
@@ -374,6 +389,58 @@ connect_member(struct lb_session *s)
 	lb_conn_setcb(conn, NULL, NULL, connect_event_cb, s);
 	lb_conn_set_timeouts(conn, 0, s->sl->conf->timeouts.connect);
 	s->connecting = conn;
+}
+
+void
+lb_session_send_proxy(struct lb_session *s, struct lb_conn *sc)
+{
+	enum lb_proto proto = s->pool->conf->protocol;
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	struct lb_pp_tlvs t;
+	char buf[LB_PP_HEADER_MAX];
+	const unsigned char *alpn;
+	unsigned alpn_len = 0;
+	char alpn_s[64];
+	SSL *ssl;
+	int n;
+
+	if (proto != LB_PROTO_PROXY && proto != LB_PROTO_PROXYV2)
+		return;
+	/* the destination is the VIP address the client reached */
+	if (getsockname(lb_conn_fd(s->cc), (struct sockaddr *)&local, &len) == -1)
+		local.ss_family = AF_UNSPEC;
+	if (proto == LB_PROTO_PROXY) {
+		n = lb_proxy_proto_v1_build(buf, sizeof(buf), &s->peer.sa,
+		    (struct sockaddr *)&local);
+	} else {
+		memset(&t, 0, sizeof(t));
+		if ((ssl = lb_conn_ssl(s->cc)) != NULL) {
+			/* a terminated listener tells what the client negotiated, as send-proxy-v2-ssl */
+			SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+			if (alpn_len > 0 && alpn_len < sizeof(alpn_s)) {
+				memcpy(alpn_s, alpn, alpn_len);
+				alpn_s[alpn_len] = '\0';
+				t.alpn = alpn_s;
+			}
+			t.authority = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+			t.ssl = 1;
+			t.ssl_client = LB_PP_CLIENT_SSL;
+			if (SSL_get0_peer_certificate(ssl) != NULL)
+				t.ssl_client |= LB_PP_CLIENT_CERT_CONN;
+			t.ssl_verify = (uint32_t)SSL_get_verify_result(ssl);
+			t.ssl_version = SSL_get_version(ssl);
+			t.ssl_cipher = SSL_get_cipher_name(ssl);
+		}
+		n = lb_proxy_proto_v2_build(buf, sizeof(buf), &s->peer.sa,
+		    (struct sockaddr *)&local, &t);
+	}
+	if (n > 0) {
+		/* out first, before any spliced client byte can overtake it */
+		evbuffer_add(lb_conn_output(sc), buf, (size_t)n);
+		lb_conn_flush(sc);
+	} else
+		lb_session_log(s, LB_LOG_WARN, "cannot build the PROXY header");
 }
 
 void

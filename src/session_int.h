@@ -25,6 +25,7 @@ struct lb_http_state;
 struct lb_http_hdr;
 struct lb_idle_pool;
 struct lb_acceptor;
+struct lb_tls_sess_cache;
 struct lb_frontend;
 
 /* Most members one client connection tries before giving up (1 + retries). */
@@ -85,6 +86,7 @@ struct lb_worker {
 	struct lb_pick		*picks;		/* one per pool of snap (lb_snap_pool.idx) */
 	size_t			 n_picks;
 	void			*l7_scratch;	/* regex match data for L7 rules */
+	struct lb_tls_sess_cache *tls_sessions;	/* TLS sessions to members, this thread's */
 	struct lb_idle_pool	*idle;		/* HTTP keep-alive member connections */
 	struct lb_http_hdr	*hdrs;		/* header scratch for the head being parsed */
 	size_t			 hdr_cap;
@@ -133,6 +135,7 @@ struct lb_session {
 	uint64_t		 bytes_in, bytes_out;
 
 	struct lb_http_state	*http;
+	char			 sni[256];	/* TLS to members: the request's host, or "" */
 	bool			 between_requests; /* HTTP keep-alive, a response already sent */
 };
 
@@ -145,6 +148,8 @@ void lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int 
 void lb_session_close(struct lb_session *s, enum lb_close_reason why);
 /* Pick a member (s->prefer first) and connect with retries; cb gets the result. */
 void lb_session_connect(struct lb_session *s, lb_connect_cb cb);
+/* A PROXY or PROXYV2 pool: queue the header (the client, the VIP, TLS facts) on sc. */
+void lb_session_send_proxy(struct lb_session *s, struct lb_conn *sc);
 /* Forget the member of the current connection/request (active--, unref). */
 void lb_session_release_member(struct lb_session *s);
 /* Worker hook: a session ended, maybe resume accepting. */

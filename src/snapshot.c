@@ -62,6 +62,8 @@ lb_snapshot_unref(struct lb_snapshot *s)
 		for (j = 0; j < s->pools[i].n; j++)
 			lb_member_unref(s->pools[i].members[j]);
 		free(s->pools[i].members);
+		if (s->pools[i].tls != NULL)
+			SSL_CTX_free(s->pools[i].tls);
 		lb_backend_unref(s->pools[i].be);
 	}
 	free(s->pools);

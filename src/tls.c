@@ -1030,3 +1030,24 @@ lb_tls_error_text(const struct lb_tls_error *e, char *buf, size_t size)
 	}
 	return buf;
 }
+
+SSL_CTX *
+lb_tls_listener_new(const struct lb_tls_conf *tc, const char *jpath, struct lb_diag *diag)
+{
+	struct lb_tls_auth_params ap = {
+		.jpath = jpath,
+		.mode = (enum lb_tls_client_auth)tc->client_auth,
+		.ca_file = tc->client_ca_file,
+		.crl_file = tc->client_crl_file,
+	};
+	SSL_CTX *ctx;
+
+	if ((ctx = lb_tls_server_new(tc, diag)) == NULL)
+		return NULL;
+	if (tc->client_auth != LB_CLIENT_AUTH_NONE &&
+	    lb_tls_server_set_client_auth(ctx, &ap, diag) == -1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}

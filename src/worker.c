@@ -20,6 +20,7 @@
 #include "lbproxy/conn.h"
 #include "lbproxy/frontend.h"
 #include "lbproxy/l7.h"
+#include "lbproxy/tls_client.h"
 #include "lbproxy/listener.h"
 #include "lbproxy/mempool.h"
 #include "lbproxy/log.h"
@@ -438,6 +439,7 @@ lb_worker_new(int id)
 	event_add(w->wake, NULL);
 	w->resume_ev = evtimer_new(w->base, resume_cb, w);
 	w->l7_scratch = lb_l7_scratch_new();
+	w->tls_sessions = lb_tls_sess_cache_new();
 	w->drain_ev = evtimer_new(w->base, drain_removed_cb, w);
 	return w;
 }
@@ -508,6 +510,7 @@ lb_worker_join(struct lb_worker *w)
 		lb_pick_fini(&w->picks[i]);
 	free(w->picks);
 	lb_l7_scratch_free(w->l7_scratch);
+	lb_tls_sess_cache_free(w->tls_sessions);
 	lb_idle_pool_free(w->idle);
 	free(w->hdrs);
 	free(w->acc);

@@ -221,6 +221,7 @@ struct lb_hm_conf {
 	size_t			 n_codes;
 	int			 http_version;	/* 10 or 11 */
 	char			*domain_name;	/* Host of HTTP checks; NULL: the member address */
+	int			 send_proxy;	/* the pool's PROXY version (1, 2) checks send first, or 0 */
 	bool			 admin_state_up;
 };
 

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <openssl/ssl.h>
+
 #include "lbproxy/member.h"
 
 struct event_base;
@@ -46,5 +48,11 @@ void lb_health_free(struct lb_health *h);
  */
 void lb_health_apply(struct lb_health *h, const struct lb_config *conf,
     const struct lb_pool_conf *pool, struct lb_member **members, size_t n);
+
+/*
+ * HTTPS and TLS-HELLO checks of h use ctx (the pool's TLS context towards
+ * its members, referenced) from the next check on; NULL: encrypt only.
+ */
+void lb_health_set_tls(struct lb_health *h, SSL_CTX *ctx);
 
 #endif

@@ -15,6 +15,8 @@ struct lb_http_fwd {
 	const char	*proto;		/* X-Forwarded-Proto value, or NULL */
 	int		 port;		/* X-Forwarded-Port value, or 0 */
 	const char	*default_host;	/* Host sent when the client sent none (1.0), or NULL */
+	const char	*extra;		/* whole "Name: value\r\n" lines to add (X-SSL-*), or NULL; */
+	size_t		 extra_len;	/* ... the client's own X-SSL-* fields are dropped then */
 };
 
 /*

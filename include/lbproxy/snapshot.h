@@ -32,6 +32,7 @@ struct lb_snap_pool {
 	size_t			 n;
 	size_t			 idx;		/* in the snapshot: per-worker scratch index */
 	bool			 has_backup;
+	SSL_CTX			*tls;		/* owned: tls_enabled, TLS towards members; else NULL */
 	/* ROUND_ROBIN: one cursor shared by all workers over their WRR cycles */
 	_Atomic uint64_t	 rr_cursor;
 };

@@ -65,6 +65,11 @@ struct lb_tls_auth_params {
  */
 int lb_tls_server_set_client_auth(SSL_CTX *ctx, const struct lb_tls_auth_params *p,
     struct lb_diag *diag);
+/*
+ * A terminating listener's context: lb_tls_server_new, then the client
+ * authentication tc asks for (jpath names the listener in messages).
+ */
+SSL_CTX *lb_tls_listener_new(const struct lb_tls_conf *tc, const char *jpath, struct lb_diag *diag);
 /* Rotate ticket keys if due (call from a timer on the main thread). */
 void lb_tls_rotate(SSL_CTX *ctx);
 /*
