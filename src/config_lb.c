@@ -701,6 +701,30 @@ check_policies(struct lb_parse *p, size_t li)
 	free(keep);
 }
 
+/*
+ * A PROMETHEUS listener is the metrics endpoint (metrics.c serves one
+ * address): its first VIP address, unless lbproxy.metrics.listen names one.
+ */
+static void
+prometheus(struct lb_parse *p, struct lb_listener_raw *l)
+{
+	struct lb_config *c = &p->conf;
+	char a[LB_ADDRSTRLEN];
+
+	if (!l->c.admin_state_up || l->c.n_addrs == 0)
+		return;
+	if (c->metrics_listen != NULL) {
+		lb_cwarn(p, l->c.path, "not served: lbproxy.metrics.listen is the "
+		    "metrics endpoint");
+		return;
+	}
+	if (l->c.n_addrs > 1)
+		lb_cwarn(p, l->c.path, "metrics are served on the first VIP address only");
+	c->metrics_listen = lb_xstrdup(lb_addr_fmt((const struct sockaddr *)&l->c.addrs[0].ss,
+	    a, sizeof(a)));
+	c->metrics_addr = l->c.addrs[0];
+}
+
 void
 lb_check_listeners(struct lb_parse *p)
 {
@@ -738,6 +762,8 @@ lb_check_listeners(struct lb_parse *p)
 				break;
 			}
 		}
+		if (l->c.protocol == LB_PROTO_PROMETHEUS && l->proto_ok)
+			prometheus(p, l);
 		lb_cpath(path, l->c.path, l->default_pool_raw != -1 ?
 		    "default_pool" : "default_pool_id");
 		l->c.default_pool = use_pool(p, i, path, l->default_pool_id,

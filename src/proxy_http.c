@@ -72,6 +72,7 @@ struct lb_http_state {
 	bool			 rsp_sent_any;	/* any response byte reached the client */
 	bool			 reused;	/* member connection came from the idle pool */
 	bool			 retryable;	/* idempotent, bodiless: may retry on a fresh connection */
+	unsigned		 redispatches;	/* of this request, after a member closed unanswered */
 	bool			 srv_keepalive;
 	bool			 upgrade;
 	bool			 srv_eof;
@@ -765,6 +766,7 @@ handle_head(struct lb_session *s)
 	    m.method == LB_HTTP_OPTIONS || m.method == LB_HTTP_PUT || m.method == LB_HTTP_DELETE ||
 	    m.method == LB_HTTP_TRACE);
 	h->rsp_head_done = h->rsp_sent_any = h->srv_eof = h->abort = false;
+	h->redispatches = 0;
 	h->rsp_bytes = 0;
 	h->status = 0;
 	set_logreq(h, &m);
@@ -1080,13 +1082,31 @@ retry_on_fresh(struct lb_session *s)
 {
 	struct lb_http_state *h = s->http;
 
-	if (!h->reused || !h->retryable || h->rsp_sent_any ||
-	    lb_conn_input_len(s->sc) > 0)
+	const struct lb_config *c = s->snap->conf;
+
+	if (!h->retryable || h->rsp_sent_any || lb_conn_input_len(s->sc) > 0)
 		return false;
-	lb_session_log(s, LB_LOG_DEBUG, "idle member connection closed: retrying on a new one");
+	if (h->reused) {
+		lb_session_log(s, LB_LOG_DEBUG, "idle member connection closed: retrying "
+		    "on a new one");
+		s->prefer = s->member;
+	} else {
+		/*
+		 * A fresh connection closed before any answer: the member is dying.
+		 * Count it as passive evidence and redispatch the request to another
+		 * member (SPEC 3), as HAProxy's retry-on and redispatch do.
+		 */
+		if (!c->redispatch || h->redispatches >= (unsigned)c->retries)
+			return false;
+		h->redispatches++;
+		lb_member_connect_failed(s->member);
+		lb_session_log(s, LB_LOG_INFO, "member %s closed without answering: "
+		    "redispatching", s->member->name);
+		s->prefer = NULL;
+		s->avoid = s->member;
+	}
 	lb_conn_free(s->sc);
 	s->sc = NULL;
-	s->prefer = s->member;
 	lb_session_release_member(s);
 	h->reused = false;
 	h->srv_eof = false;

@@ -449,6 +449,12 @@ lb_session_connect(struct lb_session *s, lb_connect_cb cb)
 	s->connect_cb = cb;
 	s->ntried = 0;
 	s->attempts = 0;
+	/* a member that just failed this request is not picked again for it */
+	if (s->avoid != NULL) {
+		s->tried[s->ntried++] = s->avoid;
+		s->attempts++;
+		s->avoid = NULL;
+	}
 	lb_session_set_state(s, LB_SS_CONNECTING);
 	try_connect(s);
 }

@@ -122,6 +122,7 @@ struct lb_session {
 	struct lb_conn		*connecting;
 	lb_connect_cb		 connect_cb;
 	struct lb_member	*prefer;	/* persistence: try this one first (borrowed from snap) */
+	struct lb_member	*avoid;		/* redispatch: not this one (borrowed from snap) */
 	struct lb_member	*tried[LB_MAX_TRIES];
 	unsigned		 ntried;
 	unsigned		 attempts;
