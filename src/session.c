@@ -155,12 +155,7 @@ lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int fd,
 	s->fe = sl->fe;
 	s->pool = sl->pool;
 	atomic_fetch_add_explicit(&s->fe->conns, 1, memory_order_relaxed);
-	if (len > sizeof(s->peer))
-		len = sizeof(s->peer);
-	memcpy(&s->peer, sa, len);
-	s->peerlen = len;
-	lb_addr_host(sa, s->peer_host, sizeof(s->peer_host));
-	s->client_hash = lb_balance_client_hash(sa);
+	lb_session_set_peer(s, sa, len);
 	s->t_accept_ms = lb_now_ms();
 	s->ops = sl->conf->http ? &lb_proxy_http_ops : &lb_proxy_tcp_ops;
 	TAILQ_INSERT_TAIL(&w->sessions, s, link);
@@ -168,6 +163,32 @@ lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int fd,
 
 	atomic_fetch_add_explicit(&s->fe->c.stot, 1, memory_order_relaxed);
 	track_max(&s->fe->c.smax, atomic_load_explicit(&s->fe->conns, memory_order_relaxed));
+
+	/* a trusted upstream (lbproxy.accept_proxy) names the client in a PROXY header */
+	if (snap->conf->n_accept_proxy > 0 && lb_cidr_match(snap->conf->accept_proxy,
+	    snap->conf->n_accept_proxy, sa)) {
+		lb_proxy_accept(s, fd);
+		return;
+	}
+	lb_session_begin(s, fd);
+}
+
+void
+lb_session_set_peer(struct lb_session *s, const struct sockaddr *sa, socklen_t len)
+{
+	if (len > sizeof(s->peer))
+		len = sizeof(s->peer);
+	memcpy(&s->peer, sa, len);
+	s->peerlen = len;
+	lb_addr_host(sa, s->peer_host, sizeof(s->peer_host));
+	s->client_hash = lb_balance_client_hash(sa);
+}
+
+void
+lb_session_begin(struct lb_session *s, int fd)
+{
+	const struct lb_snap_listener *sl = s->sl;
+	struct lb_worker *w = s->w;
 
 	if (sl->tls != NULL) {
 		int hs_ms = sl->conf->timeouts.tls_handshake;
@@ -244,6 +265,10 @@ lb_session_close(struct lb_session *s, enum lb_close_reason why)
 		s->ops->fini(s);
 	timer_stop(s);
 	fdwait_end(s);
+	if (s->pp_ev != NULL) {
+		event_free(s->pp_ev);
+		close(s->pp_fd);
+	}
 	lb_conn_free(s->connecting);
 	lb_conn_free(s->sc);
 	lb_conn_free(s->cc);

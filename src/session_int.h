@@ -128,6 +128,9 @@ struct lb_session {
 	unsigned		 attempts;
 	uint64_t		 t_connect_ms;
 	uint64_t		 t_fdwait_ms;	/* out of descriptors since (0: not waiting) */
+	struct event		*pp_ev;		/* waiting for a PROXY header (proxy_accept.c) */
+	int			 pp_fd;
+	bool			 pp_partial;	/* part of it arrived */
 
 	/* TCP relay */
 	bool			 c_eof, s_eof;	/* FIN received from that side */
@@ -145,6 +148,12 @@ void lb_session_set_state(struct lb_session *s, enum lb_session_state st);
 /* Start a session for an accepted client descriptor (takes ownership of fd). */
 void lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int fd,
     const struct sockaddr *sa, socklen_t len);
+/* Start the session on fd, its client side (TLS handshake or the protocol). */
+void lb_session_begin(struct lb_session *s, int fd);
+/* Read the PROXY header a trusted upstream sends first, then lb_session_begin (proxy_accept.c). */
+void lb_proxy_accept(struct lb_session *s, int fd);
+/* Set the client address of s (accept, or a PROXY header). */
+void lb_session_set_peer(struct lb_session *s, const struct sockaddr *sa, socklen_t len);
 /* End the session, the one exit for every path; frees s. */
 void lb_session_close(struct lb_session *s, enum lb_close_reason why);
 /* Pick a member (s->prefer first) and connect with retries; cb gets the result. */
