@@ -1177,6 +1177,23 @@ client_read_cb(struct lb_conn *bev, void *arg)
 	}
 }
 
+/*
+ * How long a keep-alive client may stay idle: http_keep_alive, or at most
+ * STOP_IDLE_MS once a stop or a takeover has begun. A busy client gets one
+ * more response (with Connection: close) instead of a connection cut under
+ * its next request; an idle one goes soon.
+ */
+#define STOP_IDLE_MS	1000
+static int
+keepalive_ms(const struct lb_session *s)
+{
+	int ms = s->sl->conf->timeouts.http_keep_alive;
+
+	if (atomic_load_explicit(&lb_proc.stopping, memory_order_relaxed) && ms > STOP_IDLE_MS)
+		ms = STOP_IDLE_MS;
+	return ms;
+}
+
 /* Client output drained: close if we were only flushing, else resume the member's reading. */
 static void
 client_write_cb(struct lb_conn *bev, void *arg)
@@ -1189,7 +1206,7 @@ client_write_cb(struct lb_conn *bev, void *arg)
 		return;
 	}
 	if (s->state == LB_SS_HTTP_IDLE && !timer_armed(s))
-		arm_timer(s, s->sl->conf->timeouts.http_keep_alive);
+		arm_timer(s, keepalive_ms(s));
 	if (s->sc != NULL && !lb_conn_reading(s->sc))
 		lb_conn_read_start(s->sc);
 }
@@ -1257,21 +1274,29 @@ deadline_passed(struct lb_session *s)
 	lb_session_close(s, LB_CLOSE_DONE);	/* the lingering close is over */
 }
 
+void
+lb_proxy_http_wind_down(struct lb_session *s)
+{
+	if (s->http != NULL && s->state == LB_SS_HTTP_IDLE && s->between_requests &&
+	    timer_armed(s))
+		arm_timer(s, keepalive_ms(s));
+}
+
 /* Wait for (or start on already buffered) the next request of this client. */
 static void
 next_request(struct lb_session *s)
 {
-	const struct lb_config *c = s->snap->conf;
+	const struct lb_timeouts *c = &s->sl->conf->timeouts;
 
 	lb_session_set_state(s, LB_SS_HTTP_IDLE);
 	s->prefer = NULL;
 	s->between_requests = s->http->nreq > 0;
-	lb_conn_set_timeouts(s->cc, 0, c->timeouts.client);
+	lb_conn_set_timeouts(s->cc, 0, c->client);
 	/* the keep-alive idle time starts once the last response is out */
 	if (s->http->nreq > 0 && lb_conn_output_len(s->cc) > 0)
 		lb_conn_want_drain(s->cc);
 	else
-		arm_timer(s, s->http->nreq == 0 ? c->timeouts.http_request : c->timeouts.http_keep_alive);
+		arm_timer(s, s->http->nreq == 0 ? c->http_request : keepalive_ms(s));
 	lb_conn_read_start(s->cc);
 	if (lb_conn_input_len(s->cc) > 0)
 		handle_head(s);

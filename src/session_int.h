@@ -183,6 +183,8 @@ void lb_proxy_tunnel(struct lb_session *s);
 /* Make m the session's current member (counted active until released). */
 void lb_session_use_member(struct lb_session *s, struct lb_member *m);
 
+/* A stop began: an idle keep-alive client of s goes after a short idle time (proxy_http.c). */
+void lb_proxy_http_wind_down(struct lb_session *s);
 /* HTTP idle member connections (proxy_http.c). */
 void lb_idle_pool_free(struct lb_idle_pool *p);
 

@@ -322,18 +322,18 @@ close_all(struct lb_worker *w)
 		lb_session_close(s, LB_CLOSE_SHUTDOWN);
 }
 
-/* Graceful stop: keep-alive clients between requests are closed now, the rest finish. */
+/*
+ * Graceful stop: every session finishes; keep-alive clients between requests
+ * get a short idle time (proxy_http.c), the others a last response with
+ * Connection: close.
+ */
 static void
 close_idle(struct lb_worker *w)
 {
-	struct lb_session *s, *next;
+	struct lb_session *s;
 
-	for (s = TAILQ_FIRST(&w->sessions); s != NULL; s = next) {
-		next = TAILQ_NEXT(s, link);
-		/* a fresh connection may still send its first request: let it */
-		if (s->state == LB_SS_HTTP_IDLE && s->between_requests)
-			lb_session_close(s, LB_CLOSE_DONE);
-	}
+	TAILQ_FOREACH(s, &w->sessions, link)
+		lb_proxy_http_wind_down(s);
 }
 
 /* Drain deadline for members a reload removed: their connections end now. */

@@ -43,9 +43,19 @@ for b in ("b1", "b2"):
           "%s: X-Conn-Req does not increase: %s" % (b, mine))
 check(not c.closed(0.3), "client connection closed after keep-alive responses")
 PY
-# a new client connection takes an idle member connection too
+# http_reuse "safe" (the default): a new client's first request gets a member
+# connection of its own; "always": it takes an idle one
 reqs=$(http_headers "http://127.0.0.1:$vip/" | sed -n 's/^X-Conn-Req: //p')
-[ "${reqs:-0}" -gt 1 ] || fail "new client connection did not reuse an idle member connection (X-Conn-Req $reqs)"
+assert_eq 1 "${reqs:-0}" "safe: a new client's first request on a fresh member connection"
+stop_lbproxy
+LB_EXTRA='"insert_headers": {"X-Forwarded-Port": true}, "log": {"access_log": true},
+	"timeouts_ms": {"http_keep_alive": 1000}, "http_reuse": "always"' \
+	write_pool "$T/pool.json" "$vip" HTTP ROUND_ROBIN "m1:$p1" "m2:$p2"
+start_lbproxy "$T/pool.json" -w 1
+http_get "http://127.0.0.1:$vip/" >/dev/null
+http_get "http://127.0.0.1:$vip/" >/dev/null
+reqs=$(http_headers "http://127.0.0.1:$vip/" | sed -n 's/^X-Conn-Req: //p')
+[ "${reqs:-0}" -gt 1 ] || fail "always: new client connection did not reuse an idle member connection (X-Conn-Req $reqs)"
 
 note "keep-alive: bodiless POST, half-closed client, idle timeout"
 http_py "$vip" <<'PY' || fail "keep-alive"
