@@ -195,7 +195,7 @@ workers_idle(void)
 {
 	int i;
 
-	for (i = 0; i < lb_proc.n_workers; i++)
+	for (i = 0; i < lb_proc.limits.n_workers; i++)
 		if (lb_worker_sessions(lb_proc.workers[i]) > 0)
 			return false;
 	return true;
@@ -209,10 +209,10 @@ drain_check_cb(evutil_socket_t fd, short what, void *arg)
 	int i;
 
 	/* close the listening socket once no worker watches it: new clients are refused */
-	for (i = 0; i < lb_proc.n_workers; i++)
+	for (i = 0; i < lb_proc.limits.n_workers; i++)
 		if (!lb_worker_accept_closed(lb_proc.workers[i]))
 			break;
-	if (i == lb_proc.n_workers)
+	if (i == lb_proc.limits.n_workers)
 		for (j = 0; j < lb_proc.snap->n_listeners; j++)
 			for (k = 0; k < lb_proc.snap->listeners[j].n_socks; k++)
 				lb_listener_close(lb_proc.snap->listeners[j].socks[k]);
@@ -237,7 +237,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	switch (sig) {
 	case SIGHUP:
 	case SIGUSR2:
-		if (!atomic_load(&lb_proc.stopping))
+		if (!atomic_load(&lb_proc.limits.stopping))
 			lb_proc_reload();
 		break;
 	case SIGUSR1:
@@ -326,7 +326,7 @@ log_started(const struct lb_snapshot *snap)
 			    &sl->socks[k]->addr, a, sizeof(a)));
 	}
 	lb_notice("lbproxy %s started: %s, %zu members, %d workers, maxconn %d",
-	    PACKAGE_VERSION, line, snap->n_members, lb_proc.n_workers, lb_proc.maxconn);
+	    PACKAGE_VERSION, line, snap->n_members, lb_proc.limits.n_workers, lb_proc.limits.maxconn);
 }
 
 static int
@@ -360,7 +360,7 @@ teardown(struct event **sigev, size_t nsig, char *pidfile)
 	size_t i;
 	int n;
 
-	for (n = 0; n < lb_proc.n_workers; n++)
+	for (n = 0; n < lb_proc.limits.n_workers; n++)
 		if (lb_proc.workers[n] != NULL)
 			lb_worker_join(lb_proc.workers[n]);
 	for (i = 0; i < nsig; i++)
@@ -435,10 +435,10 @@ main(int argc, char **argv)
 	 * descriptors each), as HAProxy's maxpipes; with maxconn given, pipes
 	 * get only the descriptors connections leave.
 	 */
-	lb_proc.maxconn = conf->maxconn > 0 ? conf->maxconn :
+	lb_proc.limits.maxconn = conf->maxconn > 0 ? conf->maxconn :
 	    nofile > 104 ? (int)((nofile - 64) * 2 / 5) : 16;
-	spare = (long long)nofile - 64 - 2LL * lb_proc.maxconn;
-	max_pipes = (lb_proc.maxconn + 3) / 4;
+	spare = (long long)nofile - 64 - 2LL * lb_proc.limits.maxconn;
+	max_pipes = (lb_proc.limits.maxconn + 3) / 4;
 	if (max_pipes > spare / 2)
 		max_pipes = spare > 0 ? (int)(spare / 2) : 0;
 	lb_conn_set_max_pipes((unsigned)max_pipes);
@@ -498,15 +498,15 @@ main(int argc, char **argv)
 
 	n = default_workers(conf, o.workers);
 	lb_proc.workers = lb_xcalloc((size_t)n, sizeof(*lb_proc.workers));
-	for (lb_proc.n_workers = 0; lb_proc.n_workers < n; lb_proc.n_workers++) {
-		struct lb_worker *w = lb_worker_new(lb_proc.n_workers);
+	for (lb_proc.limits.n_workers = 0; lb_proc.limits.n_workers < n; lb_proc.limits.n_workers++) {
+		struct lb_worker *w = lb_worker_new(lb_proc.limits.n_workers, &lb_proc.limits);
 
 		if (w == NULL || lb_worker_start(w) == -1) {
-			lb_err("worker %d: cannot start", lb_proc.n_workers);
+			lb_err("worker %d: cannot start", lb_proc.limits.n_workers);
 			lb_proc_stop_now();
 			goto out;
 		}
-		lb_proc.workers[lb_proc.n_workers] = w;
+		lb_proc.workers[lb_proc.limits.n_workers] = w;
 		lb_worker_post_snapshot(w, lb_proc.snap);
 	}
 	lb_proc_health_start();

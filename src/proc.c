@@ -44,10 +44,10 @@ retire_cb(evutil_socket_t fd, short what, void *arg)
 	int w;
 
 	while (i < n_retired) {
-		for (w = 0; w < lb_proc.n_workers; w++)
+		for (w = 0; w < lb_proc.limits.n_workers; w++)
 			if (lb_worker_generation(lb_proc.workers[w]) < retired[i].gen)
 				break;
-		if (w < lb_proc.n_workers) {
+		if (w < lb_proc.limits.n_workers) {
 			i++;
 			continue;
 		}
@@ -445,7 +445,7 @@ lb_proc_apply(struct lb_config *conf, struct lb_diag *diag)
 		for (k = 0; k < old->listeners[i].n_socks; k++)
 			if (!socket_in(snap, old->listeners[i].socks[k]))
 				retire_listener(old->listeners[i].socks[k], snap->gen);
-	for (wi = 0; wi < lb_proc.n_workers; wi++)
+	for (wi = 0; wi < lb_proc.limits.n_workers; wi++)
 		lb_worker_post_snapshot(lb_proc.workers[wi], snap);
 	if (lb_proc.health_on)
 		apply_health(snap);
@@ -496,8 +496,8 @@ lb_proc_stop_graceful(void)
 {
 	int i;
 
-	atomic_store(&lb_proc.stopping, true);
-	for (i = 0; i < lb_proc.n_workers; i++)
+	atomic_store(&lb_proc.limits.stopping, true);
+	for (i = 0; i < lb_proc.limits.n_workers; i++)
 		lb_worker_post_stop(lb_proc.workers[i], true);
 }
 
@@ -506,8 +506,8 @@ lb_proc_stop_now(void)
 {
 	int i;
 
-	atomic_store(&lb_proc.stopping, true);
-	for (i = 0; i < lb_proc.n_workers; i++)
+	atomic_store(&lb_proc.limits.stopping, true);
+	for (i = 0; i < lb_proc.limits.n_workers; i++)
 		lb_worker_post_stop(lb_proc.workers[i], false);
 }
 

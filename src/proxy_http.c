@@ -30,7 +30,6 @@
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/persist.h"
-#include "lbproxy/proc.h"
 #include "lbproxy/metrics.h"
 #include "session_int.h"
 
@@ -759,7 +758,7 @@ handle_head(struct lb_session *s)
 	atomic_fetch_add_explicit(&s->fe->c.req_tot, 1, memory_order_relaxed);
 	h->method = m.method;
 	h->cli_minor = m.minor;
-	h->cli_keepalive = m.keep_alive && !atomic_load(&lb_proc.stopping);
+	h->cli_keepalive = m.keep_alive && !atomic_load(&s->w->lim->stopping);
 	h->upgrade = m.upgrade;
 	h->req_done = m.body == LB_BODY_NONE || (m.body == LB_BODY_LENGTH && m.content_length == 0);
 	h->retryable = h->req_done && (m.method == LB_HTTP_GET || m.method == LB_HTTP_HEAD ||
@@ -996,7 +995,7 @@ handle_response_head(struct lb_session *s)
 		return;
 	}
 	/* a stop or takeover began: this response says so, the client reconnects cleanly */
-	if (atomic_load_explicit(&lb_proc.stopping, memory_order_relaxed))
+	if (atomic_load_explicit(&s->w->lim->stopping, memory_order_relaxed))
 		h->cli_keepalive = false;
 	extra[0] = '\0';
 	/* HTTP_COOKIE: tell the client its member, also when the one it named failed over */
@@ -1189,7 +1188,7 @@ keepalive_ms(const struct lb_session *s)
 {
 	int ms = s->sl->conf->timeouts.http_keep_alive;
 
-	if (atomic_load_explicit(&lb_proc.stopping, memory_order_relaxed) && ms > STOP_IDLE_MS)
+	if (atomic_load_explicit(&s->w->lim->stopping, memory_order_relaxed) && ms > STOP_IDLE_MS)
 		ms = STOP_IDLE_MS;
 	return ms;
 }

@@ -17,7 +17,6 @@
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/persist.h"
-#include "lbproxy/proc.h"
 #include "session_int.h"
 
 static void relay_read_cb(struct lb_conn *src, void *arg);

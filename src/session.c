@@ -26,7 +26,6 @@
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/persist.h"
-#include "lbproxy/proc.h"
 #include "session_int.h"
 
 const char *const lb_session_state_names[] = {

@@ -16,6 +16,7 @@
 
 #include "lbproxy/session.h"
 #include "lbproxy/snapshot.h"
+#include "lbproxy/worker.h"
 
 struct event;
 struct lb_conn;
@@ -61,6 +62,7 @@ typedef void (*lb_connect_cb)(struct lb_session *s, struct lb_conn *c);
 
 struct lb_worker {
 	int			 id;
+	struct lb_limits	*lim;		/* borrowed: maxconn, stopping, conns */
 	pthread_t		 thr;
 	struct event_base	*base;
 	int			 wakefd;	/* eventfd: main thread -> worker */

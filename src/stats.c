@@ -250,8 +250,8 @@ listener_limit(const struct lb_snapshot *snap, const struct lb_snap_listener *sl
 {
 	if (sl != NULL && sl->conf->connection_limit > 0)
 		return (uint64_t)sl->conf->connection_limit;
-	if (lb_proc.maxconn > 0)
-		return (uint64_t)lb_proc.maxconn;
+	if (lb_proc.limits.maxconn > 0)
+		return (uint64_t)lb_proc.limits.maxconn;
 	return snap->conf->maxconn > 0 ? (uint64_t)snap->conf->maxconn : 0;
 }
 
@@ -310,7 +310,7 @@ frontend_row(struct stat_row *r, const struct lb_snapshot *snap, const struct px
 	int http = sl->conf->http;
 	const char *status = "OPEN";
 
-	if (sl->n_socks == 0 || LD(lb_proc.stopping))
+	if (sl->n_socks == 0 || LD(lb_proc.limits.stopping))
 		status = "STOP";
 	else if (sl->conf->connection_limit > 0 && scur >= limit)
 		status = "FULL";
@@ -819,7 +819,7 @@ lb_stats_show_info(char **args LB_UNUSED, int nargs LB_UNUSED, struct evbuffer *
 #else
 	evbuffer_add_printf(out, "Release_date: \n");
 #endif
-	evbuffer_add_printf(out, "Nbthread: %d\n", lb_proc.n_workers);
+	evbuffer_add_printf(out, "Nbthread: %d\n", lb_proc.limits.n_workers);
 	evbuffer_add_printf(out, "Nbproc: 1\n");
 	evbuffer_add_printf(out, "Process_num: 1\n");
 	evbuffer_add_printf(out, "Pid: %ld\n", (long)(lb_proc.pid != 0 ? lb_proc.pid : getpid()));
@@ -828,21 +828,21 @@ lb_stats_show_info(char **args LB_UNUSED, int nargs LB_UNUSED, struct evbuffer *
 	evbuffer_add_printf(out, "Uptime_sec: %" PRIu64 "\n", up);
 	evbuffer_add_printf(out, "Start_time_sec: %" PRId64 "\n", lb_proc.start_wall);
 	evbuffer_add_printf(out, "Ulimit-n: %llu\n", (unsigned long long)rl.rlim_cur);
-	evbuffer_add_printf(out, "Maxconn: %d\n", lb_proc.maxconn);
-	evbuffer_add_printf(out, "Hard_maxconn: %d\n", lb_proc.maxconn);
+	evbuffer_add_printf(out, "Maxconn: %d\n", lb_proc.limits.maxconn);
+	evbuffer_add_printf(out, "Hard_maxconn: %d\n", lb_proc.limits.maxconn);
 	lb_conn_splice_stats(&sp);
 	evbuffer_add_printf(out, "Maxpipes: %u\n", sp.max_pipes);
 	evbuffer_add_printf(out, "PipesUsed: %u\n", sp.pipes_used);
 	evbuffer_add_printf(out, "PipesFree: %u\n", sp.pipes_free);
 	evbuffer_add_printf(out, "SplicedBytes: %" PRIu64 "\n", sp.bytes);
-	evbuffer_add_printf(out, "CurrConns: %u\n", LD(lb_proc.conns));
+	evbuffer_add_printf(out, "CurrConns: %u\n", LD(lb_proc.limits.conns));
 	for (i = 0; i < lb_proc.n_frontends; i++) {
 		conns += LD(lb_proc.frontends[i]->c.stot);
 		reqs += LD(lb_proc.frontends[i]->c.req_tot);
 	}
 	evbuffer_add_printf(out, "CumConns: %" PRIu64 "\n", conns);
 	evbuffer_add_printf(out, "CumReq: %" PRIu64 "\n", reqs);
-	evbuffer_add_printf(out, "Stopping: %d\n", LD(lb_proc.stopping) ? 1 : 0);
+	evbuffer_add_printf(out, "Stopping: %d\n", LD(lb_proc.limits.stopping) ? 1 : 0);
 	evbuffer_add_printf(out, "Reloads: %" PRIu64 "\n", lb_proc.reloads);
 	evbuffer_add_printf(out, "Generation: %" PRIu64 "\n", lb_proc.generation);
 	if (snap != NULL && snap->conf->dialect != LB_DIALECT_V2 && snap->n_listeners > 0 &&

@@ -24,7 +24,6 @@
 #include "lbproxy/listener.h"
 #include "lbproxy/mempool.h"
 #include "lbproxy/log.h"
-#include "lbproxy/proc.h"
 #include "lbproxy/worker.h"
 #include "session_int.h"
 
@@ -48,9 +47,9 @@ struct lb_acceptor {
 
 /* Connections the process may admit in total (maxconn). */
 static unsigned
-proc_limit(void)
+proc_limit(const struct lb_worker *w)
 {
-	return lb_proc.maxconn > 0 ? (unsigned)lb_proc.maxconn : ~0u;
+	return w->lim->maxconn > 0 ? (unsigned)w->lim->maxconn : ~0u;
 }
 
 static void
@@ -179,9 +178,9 @@ resume_cb(evutil_socket_t fd, short what, void *arg)
 static bool
 overloaded(const struct lb_worker *w)
 {
-	unsigned n = (unsigned)lb_proc.n_workers;
+	unsigned n = (unsigned)w->lim->n_workers;
 	unsigned mine = atomic_load_explicit(&w->nsessions, memory_order_relaxed);
-	unsigned total = atomic_load_explicit(&lb_proc.conns, memory_order_relaxed);
+	unsigned total = atomic_load_explicit(&w->lim->conns, memory_order_relaxed);
 
 	/* at a connection limit some workers do not accept: no balancing then */
 	if (n < 2 || atomic_load_explicit(&limit_paused, memory_order_relaxed) > 0)
@@ -217,7 +216,7 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 	int cl = sl->conf->connection_limit;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	unsigned lim = proc_limit();
+	unsigned lim = proc_limit(w);
 	int i, cfd;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
@@ -227,15 +226,15 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 			limit_pause(w, a);
 			return;
 		}
-		if (atomic_fetch_add(&lb_proc.conns, 1) >= lim) {
-			atomic_fetch_sub(&lb_proc.conns, 1);
+		if (atomic_fetch_add(&w->lim->conns, 1) >= lim) {
+			atomic_fetch_sub(&w->lim->conns, 1);
 			limit_pause(w, NULL);
 			return;
 		}
 		len = sizeof(ss);
 		cfd = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd == -1) {
-			atomic_fetch_sub(&lb_proc.conns, 1);
+			atomic_fetch_sub(&w->lim->conns, 1);
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (lb_errno_out_of_fds(errno))
@@ -246,7 +245,7 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 		if (sl->conf->n_allowed > 0 && !lb_cidr_match(sl->conf->allowed,
 		    sl->conf->n_allowed, (struct sockaddr *)&ss)) {
 			atomic_fetch_add_explicit(&fe->c.dcon, 1, memory_order_relaxed);
-			atomic_fetch_sub(&lb_proc.conns, 1);
+			atomic_fetch_sub(&w->lim->conns, 1);
 			close(cfd);
 			continue;
 		}
@@ -305,7 +304,7 @@ lb_worker_fdwait(struct lb_worker *w, bool waiting)
 void
 lb_worker_session_gone(struct lb_worker *w)
 {
-	atomic_fetch_sub(&lb_proc.conns, 1);
+	atomic_fetch_sub(&w->lim->conns, 1);
 	if (w->limit_paused)
 		limit_resume(w);
 	if (w->draining && TAILQ_EMPTY(&w->sessions))
@@ -411,12 +410,13 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct lb_worker *
-lb_worker_new(int id)
+lb_worker_new(int id, struct lb_limits *lim)
 {
 	struct lb_worker *w = lb_xcalloc(1, sizeof(*w));
 	struct event_config *cfg = event_config_new();
 
 	w->id = id;
+	w->lim = lim;
 	/* one thread per base: no locking inside libevent on the hot path */
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
 	/*

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "lbproxy/member.h"
+#include "lbproxy/worker.h"
 
 struct event_base;
 struct lb_snapshot;
@@ -52,15 +53,12 @@ struct lb_proc {
 	struct lb_pool_health	*health;	/* one checker per pool */
 	size_t			 n_health;
 	bool			 health_on;	/* checks run (lb_proc_health_start) */
-	_Atomic unsigned	 conns;		/* current client connections, all workers */
-	int			 maxconn;
 	struct lb_worker	**workers;
-	int			 n_workers;
+	struct lb_limits	 limits;	/* maxconn, stopping, conns, workers: read by workers */
 	struct lb_cli		*cli;		/* the stats socket */
 	pid_t			 pid;
 	int64_t			 start_wall;
 	uint64_t		 start_ms;
-	_Atomic bool		 stopping;	/* graceful stop: no longer accepting */
 	uint64_t		 reloads;
 	uint64_t		 generation;
 	const char		*config_path;

@@ -10,11 +10,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stdatomic.h>
+
 struct lb_worker;
 struct lb_snapshot;
 
-/* New worker (not started); returns NULL on failure. */
-struct lb_worker *lb_worker_new(int id);
+/*
+ * The process-wide limits every worker reads, written by the main thread
+ * (maxconn, stopping) or counted by the workers (conns). Passed to each
+ * worker at creation: the data plane reads no process global.
+ */
+struct lb_limits {
+	_Atomic unsigned	 conns;		/* current client connections, all workers */
+	int			 maxconn;	/* 0: no limit */
+	int			 n_workers;
+	_Atomic bool		 stopping;	/* graceful stop: no longer accepting */
+};
+
+/* New worker (not started) reading lim (borrowed, outlives it); NULL on failure. */
+struct lb_worker *lb_worker_new(int id, struct lb_limits *lim);
 int lb_worker_start(struct lb_worker *w);
 /* Hand a new snapshot to w (takes a reference of its own). */
 void lb_worker_post_snapshot(struct lb_worker *w, struct lb_snapshot *snap);

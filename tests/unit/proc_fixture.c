@@ -106,8 +106,8 @@ fx_setup(void **state)
 	lb_proc.n_frontends = 1;
 	lb_proc.backends = &fx_be;
 	lb_proc.n_backends = 1;
-	lb_proc.maxconn = 1000;
-	lb_proc.n_workers = 4;
+	lb_proc.limits.maxconn = 1000;
+	lb_proc.limits.n_workers = 4;
 	lb_proc.pid = getpid();
 	lb_proc.start_ms = lb_now_ms() - 62500;
 	lb_proc.start_wall = lb_wall_s() - 62;
@@ -132,7 +132,7 @@ fx_setup(void **state)
 	mem[2]->check_code = 200;
 
 	/* traffic */
-	atomic_store(&lb_proc.conns, 3);
+	atomic_store(&lb_proc.limits.conns, 3);
 	atomic_store(&fx_fe->conns, 3);
 	atomic_store(&fx_fe->c.stot, 10);
 	atomic_store(&fx_fe->c.bin, 1000);

@@ -202,7 +202,7 @@ test_frontend_status(void **state)
 	struct fx_csv c;
 
 	(void)state;
-	atomic_store(&lb_proc.conns, 100);
+	atomic_store(&lb_proc.limits.conns, 100);
 	atomic_store(&fx_fe->conns, 100);	/* the listener's own count decides */
 	reply = fx_run("show stat -1 1 -1");
 	fx_csv_parse(&c, reply);
@@ -211,7 +211,7 @@ test_frontend_status(void **state)
 	free(reply);
 
 	/* the VIP is admin down: nothing listens */
-	atomic_store(&lb_proc.conns, 3);
+	atomic_store(&lb_proc.limits.conns, 3);
 	atomic_store(&fx_fe->conns, 3);
 	{
 		size_t ns = lb_proc.snap->listeners[0].n_socks;
@@ -230,7 +230,7 @@ test_frontend_status(void **state)
 	fx_csv_free(&c);
 	free(reply);
 
-	atomic_store(&lb_proc.stopping, true);
+	atomic_store(&lb_proc.limits.stopping, true);
 	reply = fx_run("show stat -1 1 -1");
 	fx_csv_parse(&c, reply);
 	assert_string_equal(fx_cell(&c, 1, "status"), "STOP");
