@@ -3,15 +3,18 @@
 # retries accept() every 100 ms for as long as it lasts; the log must not
 # get a line per pause and worker (up to 20 a second with two workers) but
 # at most one every 5 s for the whole process, counting the pauses since
-# the previous line (issue 15 item 18). The EMFILE setup is t_tcp_limits's.
+# the previous line (issue 15 item 18). The listener is HTTP and the clients
+# send nothing, so accept() is the only call that takes descriptors: with a
+# TCP listener each client also takes a member socket, and which of the two
+# calls runs out first would depend on the workers' interleaving.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 e2e_init
 need_cmd python3 prlimit
 
-start_backend b1 0 tcp; p1=$BACKEND_PORT
+start_backend b1 0; p1=$BACKEND_PORT
 vip=$(free_port)
-LB_EXTRA='"maxconn": 1000' write_pool "$T/mf.json" "$vip" TCP ROUND_ROBIN "m1:$p1"
+LB_EXTRA='"maxconn": 1000' write_pool "$T/mf.json" "$vip" HTTP ROUND_ROBIN "m1:$p1"
 start_lbproxy "$T/mf.json" -w 2
 n0=$(wc -l <"$T/lbproxy.log")
 prlimit --pid "$LB_PID" --nofile=48:48 || fail "prlimit failed"
@@ -39,6 +42,6 @@ if [ "$lines" -eq 2 ]; then
 	assert_between "$n" 10 1000 "pauses counted in the second line"
 fi
 # still serving once descriptors are back
-assert_contains "$(tcp_exchange "$vip" "x")" "hello b1" "served after the pause"
+assert_eq 200 "$(http_code "http://127.0.0.1:$vip/")" "served after the pause"
 stop_lbproxy
 assert_eq 0 "$LB_STATUS" "exit status"
