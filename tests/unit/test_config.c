@@ -2902,6 +2902,255 @@ v2_errors_accumulate(void **state LB_UNUSED)
 	    "lbproxy.retries: -1 is out of range 0..100", NULL);
 }
 
+/* ------------------------------------------------------------ Contrail as written (15) */
+
+/* Contrail's vip v1 on 127.0.0.1:port (with extra JSON members). */
+#define CVIP(port, proto, extra) "'vip': {'id': 'v1', 'address': '127.0.0.1', " \
+	"'port': " #port ", 'protocol': '" proto "'" extra "}"
+
+/* "ssl-crt": "" is written for every pool when the agent has no certificate (15.1). */
+static void
+contrail_empty_ssl_crt(void **state LB_UNUSED)
+{
+	struct lb_config *c;
+
+	c = valid(CONTRAIL_POOL ", 'ssl-crt': '', " CVIP(80, "HTTP", ""));
+	assert_int_equal(c->dialect, LB_DIALECT_CONTRAIL);
+	assert_null(c->listeners[0].tls.certificate_file);
+	assert_false(c->listeners[0].has_tls);
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_NONE);
+	lb_config_free(c);
+	/* HTTPS without a certificate: passthrough */
+	c = valid("'pool': {'id': 'p1', 'protocol': 'HTTPS', 'method': 'ROUND_ROBIN'}, "
+	    "'ssl-crt': '', " CVIP(443, "HTTPS", ""));
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_PASSTHROUGH);
+	lb_config_free(c);
+	invalid(CONTRAIL_POOL ", 'ssl-crt': 5, " CVIP(80, "HTTP", ""),
+	    "ssl-crt: expected a string, got integer", NULL);
+}
+
+/* An HTTP VIP on port 443 with a certificate terminates TLS, elsewhere not (15.1). */
+static void
+contrail_http_443(void **state LB_UNUSED)
+{
+	struct lb_config *c;
+
+	c = valid(CONTRAIL_POOL ", 'ssl-crt': 'cert.pem', " CVIP(443, "HTTP", ""));
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_TERMINATE);
+	assert_true(c->listeners[0].http);
+	assert_string_equal(c->listeners[0].tls.certificate_file, tmpfile_path("cert.pem"));
+	assert_int_equal(c->pools[0].protocol, LB_PROTO_HTTP);
+	lb_config_free(c);
+	c = warned(CONTRAIL_POOL ", 'ssl-crt': 'cert.pem', " CVIP(8443, "HTTP", ""),
+	    "ssl-crt: ignored: an HTTP VIP terminates TLS only on port 443 (use "
+	    "protocol HTTPS)");
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_NONE);
+	lb_config_free(c);
+}
+
+/* A TCP or PING monitor made through the API carries "" for the HTTP fields (15.2). */
+static void
+contrail_monitor_empty_fields(void **state LB_UNUSED)
+{
+	struct lb_config *c = valid(CONTRAIL_POOL ", " CVIP(80, "HTTP", "") ", "
+	    "'healthmonitors': [{'id': 'h1', 'type': 'TCP', 'delay': 5, 'timeout': 2, 'max-retries': 3, "
+	    "'http-method': '', 'url': '', 'expected-codes': '', 'admin-state': true}]");
+
+	assert_non_null(c->pools[0].hm);
+	assert_int_equal(c->pools[0].hm->type, LB_HM_TCP);
+	assert_string_equal(c->pools[0].hm->http_method, "GET");
+	assert_string_equal(c->pools[0].hm->url_path, "/");
+	assert_string_equal(c->pools[0].hm->expected_codes, "200");
+	lb_config_free(c);
+}
+
+/* Contrail's defaults (300 s, maxconn 65000); keep-alive falls back to client (15.3). */
+static void
+contrail_defaults(void **state LB_UNUSED)
+{
+	struct lb_config *c;
+
+	c = valid(CONTRAIL_POOL ", " CVIP(80, "HTTP", ""));
+	assert_int_equal(c->dialect, LB_DIALECT_CONTRAIL);
+	assert_int_equal(c->timeouts.client, 300000);
+	assert_int_equal(c->timeouts.server, 300000);
+	assert_int_equal(c->maxconn, 65000);
+	assert_int_equal(c->timeouts.http_request, 10000);
+	assert_int_equal(c->timeouts.http_keep_alive, 300000);
+	assert_int_equal(c->listeners[0].timeouts.http_keep_alive, 300000);
+	lb_config_free(c);
+
+	c = valid(CONTRAIL_POOL ", " CVIP(80, "HTTP", "") ", 'custom-attributes': "
+	    "{'client_timeout': '2000', 'server_timeout': '', 'max_conn': ''}");
+	assert_int_equal(c->timeouts.client, 2000);
+	assert_int_equal(c->timeouts.http_request, 2000);
+	assert_int_equal(c->timeouts.http_keep_alive, 2000);
+	assert_int_equal(c->listeners[0].timeouts.http_keep_alive, 2000);
+	assert_int_equal(c->timeouts.server, 300000);	/* "" is not set */
+	assert_int_equal(c->maxconn, 65000);
+	lb_config_free(c);
+
+	/* v1 (Neutron) keeps lbproxy's defaults, and the same fallback */
+	c = valid(BASE ", 'lbproxy': {'timeouts_ms': {'client': 2000}}");
+	assert_int_equal(c->dialect, LB_DIALECT_V1);
+	assert_int_equal(c->maxconn, 0);
+	assert_int_equal(c->timeouts.server, 50000);
+	assert_int_equal(c->timeouts.http_keep_alive, 2000);
+	lb_config_free(c);
+	c = valid(BASE ", 'lbproxy': {'timeouts_ms': {'client': 60000, "
+	    "'http_request': 3000}}");
+	assert_int_equal(c->timeouts.http_keep_alive, 3000);
+	lb_config_free(c);
+}
+
+/* custom-attributes.tls_container: the PEM Contrail wrote beside conf.json (15.4). */
+static void
+contrail_tls_container(void **state LB_UNUSED)
+{
+	struct lb_diag d = { 0 };
+	struct lb_config *c;
+	char want[512];
+
+	write_file("p1.crtbundle.pem", "not parsed here\n");
+	c = valid(CONTRAIL_POOL ", 'ssl-crt': 'cert.pem', " CVIP(443, "HTTPS", "") ", "
+	    "'custom-attributes': {'tls_container': 'https://barbican/containers/1'}");
+	assert_int_equal(c->listeners[0].tls_mode, LB_TLS_TERMINATE);
+	assert_string_equal(c->listeners[0].tls.certificate_file,
+	    tmpfile_path("p1.crtbundle.pem"));
+	lb_config_free(c);
+	unlink(tmpfile_path("p1.crtbundle.pem"));
+
+	assert_null(load(CONTRAIL_POOL ", " CVIP(443, "HTTPS", "") ", "
+	    "'custom-attributes': {'tls_container': 'ref'}", &d));
+	snprintf(want, sizeof(want), "vip.tls.certificate_file: %s: No such file or "
+	    "directory", tmpfile_path("p1.crtbundle.pem"));
+	assert_err(&d, want);
+	assert_int_equal(d.n, 1);
+	lb_diag_fini(&d);
+}
+
+/* json (' for ") loaded as tmpdir/name must get the stats socket tmpdir/want. */
+static void
+socket_for(const char *name, const char *json, const char *want)
+{
+	struct lb_diag d = { 0 };
+	struct lb_config *c;
+	char *s, *path, *q;
+
+	s = lb_asprintf("{%s}", json);
+	for (q = s; *q != '\0'; q++)
+		if (*q == '\'')
+			*q = '"';
+	path = lb_asprintf("%s/%s", tmpdir, name);
+	c = lb_config_parse(s, strlen(s), path, &d);
+	if (c == NULL) {
+		dump(&d);
+		fail_msg("%s does not load", name);
+	}
+	assert_string_equal(c->stats_socket, tmpfile_path(want));
+	lb_config_free(c);
+	lb_diag_fini(&d);
+	free(path);
+	free(s);
+}
+
+/* <id>.conf.json: the stats socket is <id>.haproxy.sock beside it, never shared (15.5). */
+static void
+contrail_stats_socket(void **state LB_UNUSED)
+{
+	static const char conf[] = CONTRAIL_POOL ", " CVIP(80, "HTTP", "");
+
+	socket_for("0a1b2c.conf.json", conf, "0a1b2c.haproxy.sock");
+	socket_for("0a1b2d.conf.json", conf, "0a1b2d.haproxy.sock");
+	socket_for(".conf.json", conf, "sock");
+	socket_for("conf.json", conf, "sock");
+	socket_for("pool.json", conf, "sock");
+	socket_for("lb.json", lbfile(V2_HTTP(""), V2_WEB), "sock");
+	socket_for("0a1b2c.conf.json", CONTRAIL_POOL ", " CVIP(80, "HTTP", "") ", "
+	    "'lbproxy': {'stats_socket': 'mine.sock'}", "mine.sock");
+}
+
+/* Contrail accepted timeout > delay: warned and clamped there, refused in v1 (15.7). */
+static void
+contrail_timeout_over_delay(void **state LB_UNUSED)
+{
+	struct lb_config *c = warned(CONTRAIL_POOL ", " CVIP(80, "HTTP", "") ", "
+	    "'healthmonitors': [{'type': 'TCP', 'delay': 5, 'timeout': 10, 'max-retries': 3}]",
+	    "healthmonitors[0].timeout: 10 exceeds delay (5); using 5");
+
+	assert_int_equal(c->pools[0].hm->timeout, 5);
+	assert_int_equal(c->pools[0].hm->delay, 5);
+	lb_config_free(c);
+	invalid(BASE ", 'healthmonitors': [{'type': 'TCP', 'delay': 5, "
+	    "'timeout': 10, 'max_retries': 3}]",
+	    "healthmonitors[0].timeout: 10 must not exceed delay (5)", NULL);
+}
+
+/* Contrail accepted APP_COOKIE without a cookie name: warned and ignored (15.7). */
+static void
+contrail_app_cookie_without_name(void **state LB_UNUSED)
+{
+	struct lb_config *c;
+
+	c = warned(CONTRAIL_POOL ", " CVIP(80, "HTTP", ", 'persistence-type': "
+	    "'APP_COOKIE', 'persistence-cookie-name': ''"),
+	    "vip.persistence-cookie-name: missing for APP_COOKIE; persistence "
+	    "ignored, as Contrail's HAProxy did");
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_NONE);
+	lb_config_free(c);
+	c = warned(CONTRAIL_POOL ", " CVIP(80, "HTTP", ", 'persistence-type': "
+	    "'APP_COOKIE'"),
+	    "vip.persistence-cookie-name: missing for APP_COOKIE; persistence "
+	    "ignored, as Contrail's HAProxy did");
+	assert_int_equal(c->pools[0].persist.type, LB_PERSIST_NONE);
+	lb_config_free(c);
+}
+
+/* ------------------------------------------------------------ Neutron as it is (15.8) */
+
+/* A logical device as Neutron's LBaaS v1 plugin hands it to its HAProxy driver. */
+static void
+neutron_logical_device(void **state LB_UNUSED)
+{
+	struct lb_config *c = valid(
+	    "'pool': {'id': 'p1', 'tenant_id': 't1', 'vip_id': 'v1', 'name': 'web', "
+	    "'description': '', 'subnet_id': 's1', 'protocol': 'HTTP', "
+	    "'lb_method': 'ROUND_ROBIN', 'members': ['m1', 'm2'], "
+	    "'health_monitors': ['h1'], 'health_monitors_status': [{'monitor_id': "
+	    "'h1', 'status': 'ACTIVE', 'status_description': null}], "
+	    "'provider': 'haproxy', 'admin_state_up': true, 'status': 'ACTIVE', "
+	    "'status_description': null}, "
+	    "'vip': {'id': 'v1', 'tenant_id': 't1', 'name': 'vip', 'description': '', "
+	    "'subnet_id': 's1', 'address': '127.0.0.1', 'port_id': 'port1', "
+	    "'protocol_port': 8080, 'protocol': 'HTTP', 'pool_id': 'p1', "
+	    "'session_persistence': null, 'connection_limit': -1, "
+	    "'admin_state_up': true, 'status': 'ACTIVE', 'status_description': null, "
+	    "'port': {'id': 'port1', 'name': 'vip-v1', 'network_id': 'n1', "
+	    "'mac_address': 'fa:16:3e:00:00:01', 'admin_state_up': true, "
+	    "'status': 'ACTIVE', 'device_owner': 'neutron:LOADBALANCER', "
+	    "'fixed_ips': [{'subnet_id': 's1', 'ip_address': '127.0.0.1', "
+	    "'subnet': {'id': 's1', 'cidr': '127.0.0.0/8', 'gateway_ip': null}}]}}, "
+	    "'members': [{'id': 'm1', 'tenant_id': 't1', 'pool_id': 'p1', "
+	    "'address': '127.0.0.1', 'protocol_port': 8081, 'weight': 1, "
+	    "'admin_state_up': true, 'status': 'ACTIVE', 'status_description': null}, "
+	    "{'id': 'm2', 'tenant_id': 't1', 'pool_id': 'p1', 'address': '127.0.0.2', "
+	    "'protocol_port': 8081, 'weight': 2, 'admin_state_up': true, "
+	    "'status': 'INACTIVE', 'status_description': null}], "
+	    "'healthmonitors': [{'id': 'h1', 'tenant_id': 't1', 'type': 'HTTP', "
+	    "'delay': 5, 'timeout': 3, 'max_retries': 3, 'http_method': 'GET', "
+	    "'url_path': '/', 'expected_codes': '200', 'admin_state_up': true, "
+	    "'status': 'ACTIVE', 'pools': [{'pool_id': 'p1', 'status': 'ACTIVE'}]}], "
+	    "'driver': 'haproxy'");
+
+	assert_int_equal(c->dialect, LB_DIALECT_V1);
+	assert_int_equal(c->listeners[0].port, 8080);
+	assert_int_equal(c->pools[0].n_members, 2);
+	assert_int_equal(c->pools[0].members[1].weight, 2);
+	assert_non_null(c->pools[0].hm);
+	assert_int_equal(c->timeouts.client, 50000);	/* not Contrail's 300 s */
+	lb_config_free(c);
+}
+
 /* ------------------------------------------------------------ files */
 
 static void
@@ -3088,6 +3337,15 @@ main(void)
 		cmocka_unit_test(v2_l7_order),
 		cmocka_unit_test(v2_l7_disabled),
 		cmocka_unit_test(v2_errors_accumulate),
+		cmocka_unit_test(contrail_empty_ssl_crt),
+		cmocka_unit_test(contrail_http_443),
+		cmocka_unit_test(contrail_monitor_empty_fields),
+		cmocka_unit_test(contrail_defaults),
+		cmocka_unit_test(contrail_tls_container),
+		cmocka_unit_test(contrail_stats_socket),
+		cmocka_unit_test(contrail_timeout_over_delay),
+		cmocka_unit_test(contrail_app_cookie_without_name),
+		cmocka_unit_test(neutron_logical_device),
 		cmocka_unit_test(load_file),
 		cmocka_unit_test(examples_load),
 	};
