@@ -3151,6 +3151,63 @@ neutron_logical_device(void **state LB_UNUSED)
 	lb_config_free(c);
 }
 
+/* ------------------------------------------------------------ size (15.17) */
+
+/* A v1 file with n members (new); dup: the last member repeats the first one's id and address. */
+static char *
+many_members(size_t n, bool dup)
+{
+	size_t cap = n * 96 + 512, len, i, k;
+	char *s = lb_xmalloc(cap);
+
+	len = (size_t)snprintf(s, cap, "{\"pool\": {\"id\": \"p1\", \"protocol\": "
+	    "\"TCP\", \"lb_method\": \"ROUND_ROBIN\"}, \"vip\": {\"id\": \"v1\", "
+	    "\"address\": \"127.0.0.1\", \"protocol_port\": 80, \"protocol\": "
+	    "\"TCP\"}, \"members\": [");
+	for (i = 0; i < n; i++) {
+		k = dup && i == n - 1 ? 0 : i;
+		len += (size_t)snprintf(s + len, cap - len, "%s{\"id\": \"m%zu\", "
+		    "\"address\": \"10.%zu.%zu.%zu\", \"protocol_port\": 80}",
+		    i > 0 ? ", " : "", k, k >> 16, (k >> 8) & 255, k & 255);
+	}
+	snprintf(s + len, cap - len, "]}");
+	return s;
+}
+
+/* 100,000 members validate in linear time: well under a second (a bound of 2 s here). */
+static void
+members_100k(void **state LB_UNUSED)
+{
+	struct lb_diag d = { 0 };
+	struct lb_config *c;
+	char *s = many_members(100000, false);
+	uint64_t t0, ms;
+
+	t0 = lb_now_ms();
+	c = lb_config_parse(s, strlen(s), conf_path, &d);
+	ms = lb_now_ms() - t0;
+	print_message("100000 members: loaded and checked in %llu ms\n",
+	    (unsigned long long)ms);
+	assert_non_null(c);
+	assert_int_equal(c->pools[0].n_members, 100000);
+	assert_true(ms < 2000);
+	lb_config_free(c);
+	free(s);
+
+	/* the uniqueness rules still see the last member */
+	s = many_members(100000, true);
+	t0 = lb_now_ms();
+	assert_null(lb_config_parse(s, strlen(s), conf_path, &d));
+	ms = lb_now_ms() - t0;
+	print_message("100000 members, one duplicate: refused in %llu ms\n",
+	    (unsigned long long)ms);
+	assert_err(&d, "members[99999].id: \"m0\" is already used by members[0]");
+	assert_int_equal(d.n, 1);
+	assert_true(ms < 2000);
+	lb_diag_fini(&d);
+	free(s);
+}
+
 /* ------------------------------------------------------------ files */
 
 static void
@@ -3346,6 +3403,7 @@ main(void)
 		cmocka_unit_test(contrail_timeout_over_delay),
 		cmocka_unit_test(contrail_app_cookie_without_name),
 		cmocka_unit_test(neutron_logical_device),
+		cmocka_unit_test(members_100k),
 		cmocka_unit_test(load_file),
 		cmocka_unit_test(examples_load),
 	};
