@@ -1788,6 +1788,43 @@ v2_unknown_pool(void **state LB_UNUSED)
 	    "(required for REDIRECT_TO_POOL)", NULL);
 }
 
+/* s must fail with one error about key (a JSON path) itself or a key under it, containing part. */
+static void
+invalid_at(const char *s, const char *key, const char *part)
+{
+	struct lb_diag d = { 0 };
+	struct lb_config *conf = load(s, &d);
+	size_t n = strlen(key);
+
+	if (conf != NULL) {
+		lb_config_free(conf);
+		fail_msg("expected an invalid config");
+	}
+	if (d.n != 1 || strncmp(d.msgs[0], key, n) != 0 || (d.msgs[0][n] != ':' &&
+	    d.msgs[0][n] != '.') || strstr(d.msgs[0], part) == NULL) {
+		dump(&d);
+		fail_msg("expected one error at %s (or under it) with \"%s\"", key, part);
+	}
+	lb_diag_fini(&d);
+}
+
+/*
+ * A reference written as {"name": ..} is reported where the user wrote it
+ * (default_pool, redirect_pool), not under a key the file does not have
+ * (default_pool_id, redirect_pool_id).
+ */
+static void
+v2_unknown_pool_by_name_path(void **state LB_UNUSED)
+{
+	invalid_at(lbfile("{'protocol': 'HTTP', 'protocol_port': 80, "
+	    "'default_pool': {'name': 'x'}}", V2_WEB),
+	    "loadbalancer.listeners[0].default_pool", "no pool \"x\"");
+	invalid_at(lbfile(V2_HTTP(", 'l7policies': [{'action': 'REDIRECT_TO_POOL', "
+	    "'redirect_pool': {'name': 'y'}, 'rules': [{'type': 'PATH', "
+	    "'compare_type': 'STARTS_WITH', 'value': '/api'}]}]"), V2_WEB),
+	    "loadbalancer.listeners[0].l7policies[0].redirect_pool", "no pool \"y\"");
+}
+
 static void
 v2_pool_l4_and_l7(void **state LB_UNUSED)
 {
@@ -3369,6 +3406,7 @@ main(void)
 		cmocka_unit_test(v2_lb_fields),
 		cmocka_unit_test(v2_default_pool_forms),
 		cmocka_unit_test(v2_unknown_pool),
+		cmocka_unit_test(v2_unknown_pool_by_name_path),
 		cmocka_unit_test(v2_pool_l4_and_l7),
 		cmocka_unit_test(v2_duplicates),
 		cmocka_unit_test(v2_protocols_fit),
