@@ -3328,6 +3328,44 @@ examples_load(void **state LB_UNUSED)
 	assert_true(n >= 8);
 }
 
+/* examples/octavia-lb.json: two listeners, three pools, L7 policies in order. */
+static void
+example_octavia(void **state LB_UNUSED)
+{
+	char *dir = examples_dir(), *path = lb_asprintf("%s/octavia-lb.json", dir);
+	struct lb_diag d = { 0 };
+	struct lb_config *c = lb_config_load(path, &d);
+	const struct lb_listener_conf *web;
+
+	if (c == NULL) {
+		lb_diag_print(&d, path, stderr);
+		fail_msg("%s does not load", path);
+	}
+	assert_int_equal(c->dialect, LB_DIALECT_V2);
+	assert_int_equal(c->n_listeners, 2);
+	assert_int_equal(c->n_pools, 3);
+	web = lb_config_listener(c, "web");
+	assert_non_null(web);
+	assert_true(web->http);
+	assert_int_equal(web->n_policies, 4);
+	assert_int_equal(web->policies[0].action, LB_L7_REJECT);
+	assert_int_equal(web->policies[1].action, LB_L7_REDIRECT_PREFIX);
+	assert_int_equal(web->policies[2].action, LB_L7_REDIRECT_TO_POOL);
+	assert_int_equal(web->policies[3].n_rules, 2);
+	assert_ptr_equal(&c->pools[web->policies[2].redirect_pool],
+	    lb_config_pool(c, "api-pool"));
+	assert_false(lb_config_listener(c, "db")->http);
+	assert_int_equal(lb_config_listener(c, "db")->n_allowed, 2);
+	assert_ptr_equal(&c->pools[lb_config_listener(c, "db")->default_pool],
+	    lb_config_pool(c, "db-pool"));
+	assert_true(lb_config_pool(c, "api-pool")->members[1].backup);
+	assert_int_equal(lb_config_pool(c, "web-pool")->hm->rise, 2);
+	lb_config_free(c);
+	lb_diag_fini(&d);
+	free(path);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -3444,6 +3482,7 @@ main(void)
 		cmocka_unit_test(members_100k),
 		cmocka_unit_test(load_file),
 		cmocka_unit_test(examples_load),
+		cmocka_unit_test(example_octavia),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
