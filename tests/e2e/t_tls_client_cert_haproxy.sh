@@ -27,52 +27,20 @@ haproxy -v 2>/dev/null | grep -q "version 2\.6\." ||
 LBTLS_FRONT=${LBTLS_FRONT:-./tests/tools/lbtls-front}
 [ -x "$LBTLS_FRONT" ] || fail "LBTLS_FRONT ($LBTLS_FRONT) is not built (make check builds it)"
 
-# --- a CA, certificates, a CRL (openssl ca keeps the revocation database) -----
+# --- a CA, certificates, a CRL (pki.sh: openssl ca keeps the revocation database) -----
 
-P=$T/pki
-mkdir -p "$P/db"
-: >"$P/db/index"
-echo 01 >"$P/db/serial"
-echo 01 >"$P/db/crlnumber"
-cat >"$P/ca.cnf" <<EOF
-[ca]
-default_ca = c
-[c]
-dir = $P
-database = $P/db/index
-serial = $P/db/serial
-crlnumber = $P/db/crlnumber
-new_certs_dir = $P/db
-certificate = $P/ca.pem
-private_key = $P/ca.key
-default_md = sha256
-default_crl_days = 30
-policy = p
-unique_subject = no
-[p]
-commonName = supplied
-[ext]
-basicConstraints = CA:FALSE
-EOF
-ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
-openssl req -x509 "${ec[@]}" -keyout "$P/ca.key" -out "$P/ca.pem" -days 30 \
-    -subj "/C=US/O=Test CA/CN=Test Root" >/dev/null 2>&1 || fail "CA"
-openssl req -x509 "${ec[@]}" -keyout "$P/ca2.key" -out "$P/ca2.pem" -days 30 \
-    -subj "/CN=Other Root" >/dev/null 2>&1 || fail "CA2"
-openssl req -x509 "${ec[@]}" -keyout "$P/srv.key" -out "$P/srv.crt" -days 30 \
-    -subj "/CN=localhost" >/dev/null 2>&1 || fail "server certificate"
-cat "$P/srv.crt" "$P/srv.key" >"$P/srv.pem"
+. "$TOP_SRCDIR/tests/e2e/pki.sh"
+P=$PKI
+pki_ca ca "/C=US/O=Test CA/CN=Test Root"
+pki_ca ca2 "/CN=Other Root"
+pki_issue ca2 srv "/CN=localhost"
 
 # client NAME SUBJECT START END [REQ-ARGS...]: NAME.pem/NAME.key signed by the CA
 client() {
 	local name=$1 subj=$2 start=$3 end=$4
 
 	shift 4
-	openssl req -new "${ec[@]}" -keyout "$P/$name.key" -out "$P/$name.csr" \
-	    -subj "$subj" "$@" >"$P/$name.req.log" 2>&1 || fail "req $name: $(cat "$P/$name.req.log")"
-	openssl ca -batch -config "$P/ca.cnf" -extensions ext -preserveDN -notext \
-	    -in "$P/$name.csr" -out "$P/$name.pem" -startdate "$start" -enddate "$end" \
-	    >"$P/$name.ca.log" 2>&1 || fail "ca $name: $(cat "$P/$name.ca.log")"
+	pki_issue ca "$name" "$subj" -s "$start" -e "$end" -- "$@"
 }
 client valid "/C=US/ST=CA/O=Example, Inc./OU=Eng/CN=client one/emailAddress=a@b.c" \
     20240101000000Z 20491231235959Z
@@ -82,10 +50,9 @@ client odd "/CN=a\"b%c"$'\t'"d"$'\x01'"e"$'\x7f'"f/CN=second/OU=x+O=y" \
 client utf8 "/CN=caf"$'\xc3\xa9'"/O=Z"$'\xc3\xbc'"rich" 20240101000000Z 20491231235959Z -utf8
 client expired "/CN=expired" 20200101000000Z 20210101000000Z
 client revoked "/CN=revoked" 20240101000000Z 20491231235959Z
-openssl ca -config "$P/ca.cnf" -revoke "$P/revoked.pem" >/dev/null 2>&1 || fail "revoke"
-openssl ca -config "$P/ca.cnf" -gencrl -out "$P/crl.pem" >/dev/null 2>&1 || fail "gencrl"
-openssl req -x509 "${ec[@]}" -keyout "$P/wrong.key" -out "$P/wrong.pem" -days 30 \
-    -subj "/CN=wrong" -CA "$P/ca2.pem" -CAkey "$P/ca2.key" >/dev/null 2>&1 || fail "wrong"
+pki_revoke ca revoked
+pki_crl ca "$P/crl.pem"
+pki_issue ca2 wrong "/CN=wrong"
 
 # --- HAProxy and lbtls-front, OPTIONAL and MANDATORY ---------------------------
 
@@ -102,10 +69,10 @@ LB_REQ=$(free_port)
 	echo "    timeout client 5s"
 	echo "    timeout server 5s"
 	echo "frontend opt"
-	echo "    bind 127.0.0.1:$HA_OPT ssl crt $P/srv.pem ca-file $P/ca.pem verify optional crl-file $P/crl.pem"
+	echo "    bind 127.0.0.1:$HA_OPT ssl crt $P/srv.full ca-file $P/ca.pem verify optional crl-file $P/crl.pem"
 	echo "    default_backend be"
 	echo "frontend req"
-	echo "    bind 127.0.0.1:$HA_REQ ssl crt $P/srv.pem ca-file $P/ca.pem verify required crl-file $P/crl.pem"
+	echo "    bind 127.0.0.1:$HA_REQ ssl crt $P/srv.full ca-file $P/ca.pem verify required crl-file $P/crl.pem"
 	echo "    default_backend be"
 	echo "backend be"
 	# Octavia's combined_listeners template, every insert_headers entry "true"
@@ -123,10 +90,10 @@ haproxy -c -f "$T/haproxy.cfg" >"$T/haproxy-check.log" 2>&1 ||
     fail "haproxy -c: $(cat "$T/haproxy-check.log")"
 bg_run haproxy haproxy -db -f "$T/haproxy.cfg"
 cp "$P/crl.pem" "$P/front-crl.pem"	# replaced for the reload test
-bg_run front-opt "$LBTLS_FRONT" -l "127.0.0.1:$LB_OPT" -c "$P/srv.pem" -a OPTIONAL \
+bg_run front-opt "$LBTLS_FRONT" -l "127.0.0.1:$LB_OPT" -c "$P/srv.full" -a OPTIONAL \
     -A "$P/ca.pem" -C "$P/front-crl.pem" -b "127.0.0.1:$B"
 FRONT_OPT=$BG_PID
-bg_run front-req "$LBTLS_FRONT" -l "127.0.0.1:$LB_REQ" -c "$P/srv.pem" -a MANDATORY \
+bg_run front-req "$LBTLS_FRONT" -l "127.0.0.1:$LB_REQ" -c "$P/srv.full" -a MANDATORY \
     -A "$P/ca.pem" -C "$P/crl.pem" -b "127.0.0.1:$B"
 for port in "$HA_OPT" "$HA_REQ" "$LB_OPT" "$LB_REQ"; do
 	wait_port "$port" 5 || fail "nothing listens on $port: $(cat "$T"/haproxy.log "$T"/front-*.log)"
@@ -231,8 +198,8 @@ assert_eq New "$(resume new)" "first connection"
 assert_eq Reused "$(resume again)" "second connection"
 reload_front 1	# same files: sessions stay good
 assert_eq Reused "$(resume again)" "after a reload with the same CRL"
-openssl ca -config "$P/ca.cnf" -revoke "$P/valid.pem" >/dev/null 2>&1 || fail "revoke valid"
-openssl ca -config "$P/ca.cnf" -gencrl -out "$P/front-crl.pem" >/dev/null 2>&1 || fail "gencrl 2"
+pki_revoke ca valid
+pki_crl ca "$P/front-crl.pem"
 reload_front 2	# the CRL now revokes "valid": its session must not bring it back
 assert_eq "" "$(resume again)" "after a reload with a CRL revoking the client"
 assert_eq "handshake failed: TLS handshake failed: certificate verify failed: certificate revoked" \
