@@ -21,6 +21,14 @@
 #   pki_revoke CA NAME		mark NAME (issued by CA) revoked
 #   pki_crl CA FILE		write CA's current CRL to FILE
 #   pki_serial NAME		print NAME's serial number (hex)
+#   pki_client_set CA OTHER_CA	the client certificates of the client
+#				certificate tests, all but "wrong" from CA:
+#				valid (every DN field Octavia's headers show,
+#				UTCTime dates), gentime (valid until 2051,
+#				GeneralizedTime), odd (control bytes, quotes,
+#				'%', two CNs, a multi-valued RDN), utf8,
+#				expired, revoked (in $PKI/crl.pem, CA's CRL),
+#				wrong (from OTHER_CA)
 
 pki_ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
 PKI=${PKI:-$T/pki}
@@ -99,4 +107,20 @@ pki_crl() {
 
 pki_serial() {
 	openssl x509 -in "$PKI/$1.pem" -noout -serial | sed 's/^serial=//'
+}
+
+pki_client_set() {
+	local ca=$1 y24=20240101000000Z y49=20491231235959Z
+
+	pki_issue "$ca" valid "/C=US/ST=CA/O=Example, Inc./OU=Eng/CN=client one/emailAddress=a@b.c" \
+	    -s "$y24" -e "$y49"
+	pki_issue "$ca" gentime "/CN=gentime" -s "$y24" -e 20510101000000Z
+	pki_issue "$ca" odd "/CN=a\"b%c"$'\t'"d"$'\x01'"e"$'\x7f'"f/CN=second/OU=x+O=y" \
+	    -s "$y24" -e "$y49"
+	pki_issue "$ca" utf8 "/CN=caf"$'\xc3\xa9'"/O=Z"$'\xc3\xbc'"rich" -s "$y24" -e "$y49" -- -utf8
+	pki_issue "$ca" expired "/CN=expired" -s 20200101000000Z -e 20210101000000Z
+	pki_issue "$ca" revoked "/CN=revoked" -s "$y24" -e "$y49"
+	pki_revoke "$ca" revoked
+	pki_crl "$ca" "$PKI/crl.pem"
+	pki_issue "$2" wrong "/CN=wrong"
 }
