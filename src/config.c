@@ -902,12 +902,13 @@ parse_pool_v2(struct lb_parse *p, json_t *v, const char *path)
 
 /*
  * A pool written where one is used (default_pool, redirect_pool): an object
- * naming one of "pools" stores the name in *ref; any other object defines the
- * pool in place (its raw index in *inline_idx).
+ * naming one of "pools" stores the name in *ref (and sets *by_object, so that
+ * errors about the name point here); any other object defines the pool in
+ * place (its raw index in *inline_idx).
  */
 static void
 parse_pool_use(struct lb_parse *p, json_t *v, const char *path, char **ref,
-    const char *ref_key, int *inline_idx)
+    const char *ref_key, int *inline_idx, bool *by_object)
 {
 	char other[PATH_MAX_LEN];
 	json_t *n;
@@ -936,6 +937,7 @@ parse_pool_use(struct lb_parse *p, json_t *v, const char *path, char **ref,
 		return;
 	}
 	*ref = lb_xstrdup(json_string_value(n));
+	*by_object = true;
 }
 
 /* insert_headers of a v2 listener: header name -> "true" / "false" (or a boolean). */
@@ -1016,13 +1018,14 @@ parse_policies(struct lb_parse *p, size_t li, json_t *arr, const char *path)
 		po->c.redirect_http_code = LB_UNSET;
 		po->c.redirect_pool = -1;
 		po->redirect_pool_raw = -1;
+		po->kept = -1;
 		po->admin_state_up = true;
 		po->order = i;
 		po->path = lb_xstrdup(sub);
 		parse_object(p, v, sub, policy_fields, (char *)po);
 		parse_pool_use(p, json_object_get(v, "redirect_pool"), join(rp,
 		    sizeof(rp), sub, "redirect_pool"), &po->redirect_pool_id,
-		    "redirect_pool_id", &po->redirect_pool_raw);
+		    "redirect_pool_id", &po->redirect_pool_raw, &po->redirect_pool_obj);
 		rules = get_array(p, json_object_get(v, "rules"),
 		    join(rp, sizeof(rp), sub, "rules"));
 		if (rules == NULL)
@@ -1112,7 +1115,8 @@ parse_v2(struct lb_parse *p, json_t *root)
 		    join(sub, sizeof(sub), path, "insert_headers"));
 		parse_pool_use(p, json_object_get(v, "default_pool"),
 		    join(sub, sizeof(sub), path, "default_pool"),
-		    &l->default_pool_id, "default_pool_id", &l->default_pool_raw);
+		    &l->default_pool_id, "default_pool_id", &l->default_pool_raw,
+		    &l->default_pool_obj);
 		parse_policies(p, p->n_listeners - 1, json_object_get(v,
 		    "l7policies"), join(sub, sizeof(sub), path, "l7policies"));
 	}

@@ -94,6 +94,8 @@ struct lb_policy_raw {
 	char			*action;
 	char			*redirect_pool_id;	/* redirect_pool_id, or redirect_pool {name|id} */
 	int			 redirect_pool_raw;	/* redirect_pool written inline: its raw index */
+	bool			 redirect_pool_obj;	/* redirect_pool_id came from redirect_pool {name|id} */
+	int			 kept;		/* index in the listener's policies, or -1 (off/invalid) */
 	bool			 admin_state_up;
 	struct lb_rule_raw	*rules;
 	size_t			 n_rules;
@@ -117,6 +119,7 @@ struct lb_listener_raw {
 	const char		*ref_key;
 	char			*default_pool_id;	/* default_pool_id, or default_pool {name|id} */
 	int			 default_pool_raw;	/* default_pool written inline: its raw index */
+	bool			 default_pool_obj;	/* default_pool_id came from default_pool {name|id} */
 	unsigned		 insert_given;	/* enum lb_hdr bits written in insert_headers */
 	unsigned		 insert_true;	/* ... and which of those were true */
 	int			 timeout_client_data;

@@ -610,7 +610,7 @@ check_policy(struct lb_parse *p, size_t li, struct lb_policy_raw *po)
 		lb_cerr(p, path, "%s is not an absolute http:// or https:// URL",
 		    lb_cquote(q, sizeof(q), c->redirect_prefix));
 	if (a == LB_L7_REDIRECT_TO_POOL) {
-		lb_cpath(path, po->path, po->redirect_pool_raw != -1 ?
+		lb_cpath(path, po->path, po->redirect_pool_raw != -1 || po->redirect_pool_obj ?
 		    "redirect_pool" : "redirect_pool_id");
 		if (po->redirect_pool_id == NULL && po->redirect_pool_raw == -1)
 			lb_cerr(p, path, "missing (required for REDIRECT_TO_POOL)");
@@ -686,6 +686,7 @@ check_policies(struct lb_parse *p, size_t li)
 	l->c.policies = lb_xcalloc(n > 0 ? n : 1, sizeof(*l->c.policies));
 	for (i = 0; i < n; i++) {
 		po = keep[i];
+		po->kept = (int)l->c.n_policies;
 		out = &l->c.policies[l->c.n_policies++];
 		*out = po->c;
 		out->rules = lb_xcalloc(po->n_rules, sizeof(*out->rules));
@@ -699,6 +700,20 @@ check_policies(struct lb_parse *p, size_t li)
 		memset(&po->c, 0, sizeof(po->c));
 	}
 	free(keep);
+}
+
+/* "a TCP pool does not fit an HTTP listener" */
+static const char *
+article(enum lb_proto pr)
+{
+	return strchr("AEFHILMNORSX", lb_proto_names[pr][0]) != NULL ? "an" : "a";
+}
+
+static void
+misfit(struct lb_parse *p, const char *path, enum lb_proto pool, enum lb_proto listener)
+{
+	lb_cerr(p, path, "%s %s pool does not fit %s %s listener", article(pool),
+	    lb_proto_names[pool], article(listener), lb_proto_names[listener]);
 }
 
 /*
@@ -764,7 +779,7 @@ lb_check_listeners(struct lb_parse *p)
 		}
 		if (l->c.protocol == LB_PROTO_PROMETHEUS && l->proto_ok)
 			prometheus(p, l);
-		lb_cpath(path, l->c.path, l->default_pool_raw != -1 ?
+		lb_cpath(path, l->c.path, l->default_pool_raw != -1 || l->default_pool_obj ?
 		    "default_pool" : "default_pool_id");
 		l->c.default_pool = use_pool(p, i, path, l->default_pool_id,
 		    l->default_pool_raw);
@@ -874,19 +889,27 @@ lb_check_uses(struct lb_parse *p)
 	}
 	for (i = 0; i < p->n_listeners; i++) {
 		l = &p->listeners[i];
+		if (l->c.protocol == LB_PROTO_PROMETHEUS)
+			continue;	/* its pools are refused by check_v2_listener */
 		if ((j = l->c.default_pool) != -1 && p->pools[j].proto_ok && l->proto_ok &&
 		    !fits(l->c.protocol, p->pools[j].c.protocol))
-			lb_cerr(p, lb_cpath(path, l->c.path, "default_pool"), "a %s "
-			    "pool does not fit a %s listener", lb_proto_names[
-			    p->pools[j].c.protocol], lb_proto_names[l->c.protocol]);
-		for (k = 0; k < l->c.n_policies; k++)
-			if ((j = l->c.policies[k].redirect_pool) != -1 &&
-			    l->c.policies[k].action == LB_L7_REDIRECT_TO_POOL &&
+			misfit(p, lb_cpath(path, l->c.path, l->default_pool_raw != -1 ||
+			    l->default_pool_obj ? "default_pool" : "default_pool_id"),
+			    p->pools[j].c.protocol, l->c.protocol);
+		for (k = 0; k < l->n_policies; k++) {
+			const struct lb_policy_raw *po = &l->policies[k];
+			const struct lb_l7policy_conf *pc;
+
+			if (po->kept == -1)
+				continue;
+			pc = &l->c.policies[po->kept];
+			if ((j = pc->redirect_pool) != -1 &&
+			    pc->action == LB_L7_REDIRECT_TO_POOL &&
 			    p->pools[j].proto_ok && l->proto_ok &&
 			    !fits(l->c.protocol, p->pools[j].c.protocol))
-				lb_cerr(p, l->c.path, "policy %s: a %s pool does not "
-				    "fit a %s listener", l->c.policies[k].id,
-				    lb_proto_names[p->pools[j].c.protocol],
-				    lb_proto_names[l->c.protocol]);
+				misfit(p, lb_cpath(path, po->path, po->redirect_pool_raw != -1 ||
+				    po->redirect_pool_obj ? "redirect_pool" : "redirect_pool_id"),
+				    p->pools[j].c.protocol, l->c.protocol);
+		}
 	}
 }
