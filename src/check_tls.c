@@ -69,7 +69,7 @@ lb_check_tls_done(SSL *ssl, uint64_t key, bool keep)
 			return;
 	}
 	if (!keep)
-		lb_tls_sess_forget(sessions, key);
+		lb_tls_sess_forget(sessions, key, ssl);
 }
 
 static void handshake_cb(evutil_socket_t, short, void *);
@@ -109,7 +109,7 @@ handshake_step(struct lb_check_tls *ct)
 	}
 	lb_tls_error_get(ct->ssl, e, sys, &te);
 	if (sessions != NULL)
-		lb_tls_sess_forget(sessions, ct->key);
+		lb_tls_sess_forget(sessions, ct->key, ct->ssl);
 	lb_check_finish(ct->c, false, LB_CHK_L6RSP, 0, "%s",
 	    lb_tls_error_text(&te, why, sizeof(why)));
 }

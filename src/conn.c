@@ -704,7 +704,7 @@ do_handshake(struct lb_conn *c)
 		lb_tls_error_get(c->ssl, e, sys, &c->tls_err);
 		/* the session may be why: the next connection starts afresh */
 		if (c->sessions != NULL)
-			lb_tls_sess_forget(c->sessions, c->uid);
+			lb_tls_sess_forget(c->sessions, c->uid, c->ssl);
 		report(c, LB_CONN_ERROR | LB_CONN_READING);
 	}
 }

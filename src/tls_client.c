@@ -214,8 +214,17 @@ lb_tls_client_verifies(const SSL_CTX *ctx)
 
 /* ---- the per-thread session cache ---------------------------------------- */
 
-struct sess_slot {
+/*
+ * A session is the member's (uid) for the SNI it was made with (sni, a hash
+ * of the name; 0: none), since it proves that name, no other.
+ */
+struct sess_key {
 	uint64_t	 uid;
+	uint64_t	 sni;
+};
+
+struct sess_slot {
+	struct sess_key	 key;
 	uint64_t	 ctx_id;	/* the context the session was made with */
 	SSL_SESSION	*sess;		/* NULL: free slot */
 };
@@ -255,10 +264,29 @@ lb_tls_sess_count(const struct lb_tls_sess_cache *sc)
 	return sc->n;
 }
 
+static struct sess_key
+sess_key(uint64_t uid, const SSL *ssl)
+{
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	struct sess_key k = { uid, 0 };
+
+	if (name != NULL)
+		k.sni = lb_hash64(name, strlen(name), 0) | 1;
+	return k;
+}
+
+static bool
+key_eq(struct sess_key a, struct sess_key b)
+{
+	return a.uid == b.uid && a.sni == b.sni;
+}
+
 static size_t
-slot_home(const struct lb_tls_sess_cache *sc, uint64_t uid)
+slot_home(const struct lb_tls_sess_cache *sc, struct sess_key k)
 {
 	/* uids may be hashes or small integers: mix them (splitmix64's finaliser) */
+	uint64_t uid = k.uid ^ k.sni;
+
 	uid ^= uid >> 30;
 	uid *= 0xbf58476d1ce4e5b9ULL;
 	uid ^= uid >> 27;
@@ -267,14 +295,14 @@ slot_home(const struct lb_tls_sess_cache *sc, uint64_t uid)
 	return (size_t)uid & (sc->cap - 1);
 }
 
-/* The slot holding uid, or NULL. */
+/* The slot holding k, or NULL. */
 static struct sess_slot *
-slot_find(struct lb_tls_sess_cache *sc, uint64_t uid)
+slot_find(struct lb_tls_sess_cache *sc, struct sess_key k)
 {
-	size_t i = slot_home(sc, uid);
+	size_t i = slot_home(sc, k);
 
 	while (sc->slots[i].sess != NULL) {
-		if (sc->slots[i].uid == uid)
+		if (key_eq(sc->slots[i].key, k))
 			return &sc->slots[i];
 		i = (i + 1) & (sc->cap - 1);
 	}
@@ -294,7 +322,7 @@ slot_clear(struct lb_tls_sess_cache *sc, struct sess_slot *s)
 		i = (i + 1) & (sc->cap - 1);
 		if (sc->slots[i].sess == NULL)
 			return;
-		home = slot_home(sc, sc->slots[i].uid);
+		home = slot_home(sc, sc->slots[i].key);
 		/* the entry at i may fill the hole if its home is not in (hole, i] */
 		if ((i > hole && (home <= hole || home > i)) ||
 		    (i < hole && home <= hole && home > i)) {
@@ -305,15 +333,15 @@ slot_clear(struct lb_tls_sess_cache *sc, struct sess_slot *s)
 	}
 }
 
-/* Place a new entry (uid is not in the table, and there is room). */
+/* Place a new entry (k is not in the table, and there is room). */
 static void
-slot_put(struct lb_tls_sess_cache *sc, uint64_t uid, uint64_t ctx_id, SSL_SESSION *sess)
+slot_put(struct lb_tls_sess_cache *sc, struct sess_key k, uint64_t ctx_id, SSL_SESSION *sess)
 {
-	size_t i = slot_home(sc, uid);
+	size_t i = slot_home(sc, k);
 
 	while (sc->slots[i].sess != NULL)
 		i = (i + 1) & (sc->cap - 1);
-	sc->slots[i].uid = uid;
+	sc->slots[i].key = k;
 	sc->slots[i].ctx_id = ctx_id;
 	sc->slots[i].sess = sess;
 	sc->n++;
@@ -348,7 +376,7 @@ cache_make_room(struct lb_tls_sess_cache *sc)
 	sc->n = 0;
 	for (i = 0; i < cap; i++)
 		if (old[i].sess != NULL)
-			slot_put(sc, old[i].uid, old[i].ctx_id, old[i].sess);
+			slot_put(sc, old[i].key, old[i].ctx_id, old[i].sess);
 	free(old);
 }
 
@@ -364,7 +392,7 @@ lb_tls_sess_save(struct lb_tls_sess_cache *sc, uint64_t uid, SSL *ssl)
 	sess = SSL_get0_session(ssl);
 	if (sess == NULL || !SSL_SESSION_is_resumable(sess))
 		return -1;
-	if ((s = slot_find(sc, uid)) != NULL) {
+	if ((s = slot_find(sc, sess_key(uid, ssl))) != NULL) {
 		if (s->sess != sess) {
 			SSL_SESSION_free(s->sess);
 			s->sess = SSL_get1_session(ssl);
@@ -373,24 +401,24 @@ lb_tls_sess_save(struct lb_tls_sess_cache *sc, uint64_t uid, SSL *ssl)
 		return 0;
 	}
 	cache_make_room(sc);
-	slot_put(sc, uid, d->id, SSL_get1_session(ssl));
+	slot_put(sc, sess_key(uid, ssl), d->id, SSL_get1_session(ssl));
 	return 0;
 }
 
 void
-lb_tls_sess_forget(struct lb_tls_sess_cache *sc, uint64_t uid)
+lb_tls_sess_forget(struct lb_tls_sess_cache *sc, uint64_t uid, const SSL *ssl)
 {
-	struct sess_slot *s = slot_find(sc, uid);
+	struct sess_slot *s = slot_find(sc, sess_key(uid, ssl));
 
 	if (s != NULL)
 		slot_clear(sc, s);
 }
 
-/* uid's session if it was made by the context with id ctx_id and is still good. */
+/* The session for uid and ssl's SNI if made by the context ctx_id and still good. */
 static SSL_SESSION *
-sess_lookup(struct lb_tls_sess_cache *sc, uint64_t uid, uint64_t ctx_id)
+sess_lookup(struct lb_tls_sess_cache *sc, uint64_t uid, const SSL *ssl, uint64_t ctx_id)
 {
-	struct sess_slot *s = slot_find(sc, uid);
+	struct sess_slot *s = slot_find(sc, sess_key(uid, ssl));
 
 	if (s == NULL || s->ctx_id != ctx_id)
 		return NULL;
@@ -430,7 +458,7 @@ lb_tls_client_ssl(SSL_CTX *ctx, const char *sni, struct lb_tls_sess_cache *sc, u
 		if (d != NULL && d->verify && SSL_set1_host(ssl, sni) != 1)
 			goto fail;
 	}
-	if (sc != NULL && d != NULL && (sess = sess_lookup(sc, uid, d->id)) != NULL &&
+	if (sc != NULL && d != NULL && (sess = sess_lookup(sc, uid, ssl, d->id)) != NULL &&
 	    SSL_set_session(ssl, sess) != 1)
 		goto fail;
 	SSL_set_connect_state(ssl);

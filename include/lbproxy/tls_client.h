@@ -55,28 +55,30 @@ bool lb_tls_client_verifies(const SSL_CTX *ctx);
 /*
  * A new SSL in connect state for one member connection: SNI (sni, else the
  * context's; IP literals are never sent) and, when sc is given, the
- * session last saved for member uid with this very context, to resume.
+ * session last saved for member uid and that SNI with this very context,
+ * to resume (a session made for another name is never offered: it would
+ * skip the name check).
  * No allocation of ours (OpenSSL's only). Returns new or NULL.
  */
 SSL *lb_tls_client_ssl(SSL_CTX *ctx, const char *sni, struct lb_tls_sess_cache *sc,
     uint64_t uid);
 
 /*
- * The per-thread session cache: an open-addressing table member uid ->
- * SSL_SESSION (one reference held). Only its own thread may use it. It grows
+ * The per-thread session cache: an open-addressing table (member uid, SNI
+ * sent) -> SSL_SESSION (one reference held). Only its own thread may use it. It grows
  * (allocates) only when a member is seen for the first time; expired
  * sessions are dropped when it would grow.
  */
 struct lb_tls_sess_cache *lb_tls_sess_cache_new(void);
 void lb_tls_sess_cache_free(struct lb_tls_sess_cache *sc);	/* NULL is fine */
 /*
- * Keep ssl's session for member uid if it can be resumed (TLS 1.3: once a
+ * Keep ssl's session for member uid and ssl's SNI if it can be resumed (TLS 1.3: once a
  * ticket has arrived, i.e. after the first read). Returns 0 if kept, -1 if
  * not (the previous one stays).
  */
 int lb_tls_sess_save(struct lb_tls_sess_cache *sc, uint64_t uid, SSL *ssl);
-/* Forget uid's session (a handshake with it failed, the member went away). */
-void lb_tls_sess_forget(struct lb_tls_sess_cache *sc, uint64_t uid);
+/* Forget the session for uid and ssl's SNI (a handshake with it failed). */
+void lb_tls_sess_forget(struct lb_tls_sess_cache *sc, uint64_t uid, const SSL *ssl);
 /* Sessions held (tests, stats). */
 size_t lb_tls_sess_count(const struct lb_tls_sess_cache *sc);
 

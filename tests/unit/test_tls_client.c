@@ -81,6 +81,17 @@ connect_to(SSL_CTX *cctx, const char *sni, struct lb_tls_sess_cache *sc, uint64_
 	SSL_free(s);
 }
 
+/* lb_tls_sess_forget for member uid and SNI member.test, as conn.c does. */
+static void
+forget(struct lb_tls_sess_cache *sc, SSL_CTX *cctx, uint64_t uid)
+{
+	SSL *ssl = lb_tls_client_ssl(cctx, "member.test", NULL, 0);
+
+	assert_non_null(ssl);
+	lb_tls_sess_forget(sc, uid, ssl);
+	SSL_free(ssl);
+}
+
 static char	buf[512];
 
 /* "what: <path of f>: why" */
@@ -381,7 +392,7 @@ test_sessions(LB_UNUSED void **state)
 	connect_to(other, "member.test", sc, 1, sctx, &r);
 	assert_true(r.resumed);
 	assert_int_equal(lb_tls_sess_count(sc), 2);
-	lb_tls_sess_forget(sc, 1);
+	forget(sc, other, 1);
 	assert_int_equal(lb_tls_sess_count(sc), 1);
 	connect_to(other, "member.test", sc, 1, sctx, &r);
 	assert_false(r.resumed);
@@ -395,7 +406,7 @@ test_sessions(LB_UNUSED void **state)
 		assert_true(r.resumed);
 	}
 	for (uid = 100; uid < 400; uid += 2)
-		lb_tls_sess_forget(sc, uid);
+		forget(sc, cctx, uid);
 	assert_int_equal(lb_tls_sess_count(sc), 152);
 	for (uid = 101; uid < 400; uid += 34) {
 		connect_to(cctx, "member.test", sc, uid, sctx, &r);
@@ -405,6 +416,37 @@ test_sessions(LB_UNUSED void **state)
 	lb_tls_sess_cache_free(NULL);
 	SSL_CTX_free(sctx);
 	SSL_CTX_free(other);
+	SSL_CTX_free(cctx);
+}
+
+/*
+ * A session proves the name it was made for: never offered under another
+ * SNI (resuming would skip that name's check), each name keeps its own.
+ */
+static void
+test_sessions_per_sni(LB_UNUSED void **state)
+{
+	struct lb_tls_client_params	 p = { 0 };
+	struct lb_tls_sess_cache	*sc = lb_tls_sess_cache_new();
+	SSL_CTX				*cctx = client_new(&p), *sctx = hs_server_ctx(PKI_SERVER);
+	struct hs			 r;
+
+	connect_to(cctx, "a.test", sc, 7, sctx, &r);
+	assert_true(r.ok);
+	connect_to(cctx, "a.test", sc, 7, sctx, &r);
+	assert_true(r.resumed);
+	connect_to(cctx, "b.test", sc, 7, sctx, &r);
+	assert_true(r.ok);
+	assert_false(r.resumed);
+	connect_to(cctx, NULL, sc, 7, sctx, &r);
+	assert_false(r.resumed);
+	assert_int_equal(lb_tls_sess_count(sc), 3);
+	connect_to(cctx, "a.test", sc, 7, sctx, &r);
+	assert_true(r.resumed);
+	connect_to(cctx, "b.test", sc, 7, sctx, &r);
+	assert_true(r.resumed);
+	lb_tls_sess_cache_free(sc);
+	SSL_CTX_free(sctx);
 	SSL_CTX_free(cctx);
 }
 
@@ -550,7 +592,7 @@ measure(void)
 		t0 = now_s();
 		for (i = 0; i < n; i++) {
 			if (pass == 0)
-				lb_tls_sess_forget(sc, 1);
+				forget(sc, cctx, 1);
 			connect_to(cctx, NULL, sc, 1, sctx, &r);
 			if (!r.ok || r.resumed != (pass == 1))
 				return 1;
@@ -576,6 +618,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_client_certificate),
 		cmocka_unit_test(test_alpn_versions),
 		cmocka_unit_test(test_sessions),
+		cmocka_unit_test(test_sessions_per_sni),
 		cmocka_unit_test(test_sessions_expire),
 		cmocka_unit_test(test_sessions_not_saved),
 		cmocka_unit_test(test_sessions_no_alloc),
