@@ -36,7 +36,7 @@ for i in $(seq 1 9); do
 	out=$(tcp_exchange "$vip" 'x')
 	assert_contains "$out" "hello b2" "connection $i reached the live member"
 done
-grep -q "connect to 127.0.0.1:$hole timed out" "$T/lbproxy.log" || fail "no connect timeout logged"
+grep -q "connect to 127.0.0.1:$hole: timed out" "$T/lbproxy.log" || fail "no connect timeout logged"
 grep -q "connect to 127.0.0.1:$dead" "$T/lbproxy.log" || fail "no refused connect logged"
 
 # every member dead: closed, nothing relayed, and the process keeps serving
