@@ -934,3 +934,18 @@ lb_http_find(const struct lb_http_msg *m, const char *name)
 	}
 	return NULL;
 }
+
+unsigned
+lb_http_drop(struct lb_http_msg *m, const char *name)
+{
+	size_t		i, n = strlen(name);
+	unsigned	k = 0;
+
+	for (i = 0; i < m->n_hdrs; i++) {
+		if (m->hdrs[i].name_len == n && ci_eq2(m->hdrs[i].name, name, n)) {
+			m->hdrs[i].hop = true;
+			k++;
+		}
+	}
+	return k;
+}

@@ -33,29 +33,10 @@
 #include "lbproxy/metrics.h"
 #include "session_int.h"
 
-/* Idle member connections one worker keeps, in total and per member. */
-#define IDLE_MAX_TOTAL		1024
-#define IDLE_MAX_MEMBER		128
-#define IDLE_TIMEOUT_MS		15000
 #define MAX_TRAILER_BYTES	8192
 #define LOG_REQ_MAX		160
 /* After a last response, how long a client that is still sending is read and ignored. */
 #define LINGER_MS		2000
-
-/* Idle connections to one member, most recently used last (a stack). */
-struct idle_slot {
-	struct lb_member	*m;		/* referenced while the slot holds connections */
-	struct lb_conn		**v;
-	unsigned		 n;
-	unsigned		 cap;
-};
-
-/* A worker's idle member connections, indexed by member sid: no search, no malloc per request. */
-struct lb_idle_pool {
-	struct idle_slot	*slots;
-	size_t			 nslots;
-	unsigned		 total;
-};
 
 struct lb_http_state {
 	struct evbuffer		*head;		/* regenerated request head (from the worker's cache) */
@@ -97,77 +78,23 @@ static void next_request(struct lb_session *s);
 static void deadline_passed(struct lb_session *s);
 static void send_request(struct lb_session *s);
 
-/* ---- idle member connections ------------------------------------------ */
+/* ---- idle member connections (idle.c) ---------------------------------- */
 
-static void
-idle_remove(struct lb_idle_pool *p, struct idle_slot *sl, unsigned i)
+/*
+ * The tag of s's member connection in the idle pool: the SNI it was opened
+ * with (the name its certificate was checked for) when the pool speaks TLS,
+ * so that a request for another Host never rides it.
+ */
+static uint64_t
+idle_tag(const struct lb_session *s)
 {
-	lb_conn_free(sl->v[i]);
-	sl->v[i] = sl->v[--sl->n];
-	p->total--;
-	if (sl->n == 0) {
-		lb_member_unref(sl->m);
-		sl->m = NULL;
-	}
-}
-
-/* An idle member connection said something (EOF, error, stray bytes) or timed out: drop it. */
-static void
-idle_event_cb(struct lb_conn *c, short what, void *arg)
-{
-	struct lb_idle_pool *p = ((struct lb_worker *)arg)->idle;
-	size_t k;
-	unsigned i;
-
-	for (k = 0; k < p->nslots; k++)
-		for (i = 0; i < p->slots[k].n; i++)
-			if (p->slots[k].v[i] == c) {
-				idle_remove(p, &p->slots[k], i);
-				return;
-			}
-}
-
-static void
-idle_read_cb(struct lb_conn *c, void *arg)
-{
-	idle_event_cb(c, LB_CONN_ERROR, arg);
-}
-
-void
-lb_idle_pool_free(struct lb_idle_pool *p)
-{
-	size_t k;
-
-	if (p == NULL)
-		return;
-	for (k = 0; k < p->nslots; k++) {
-		while (p->slots[k].n > 0)
-			idle_remove(p, &p->slots[k], p->slots[k].n - 1);
-		free(p->slots[k].v);
-	}
-	free(p->slots);
-	free(p);
+	return s->pool->tls != NULL ? lb_hash64(s->sni, strlen(s->sni), 0) : 0;
 }
 
 /* Keep s's member connection for a later request, or close it. */
 static void
 idle_put(struct lb_session *s)
 {
-	struct lb_worker *w = s->w;
-	struct lb_member *m = s->member;
-	struct lb_idle_pool *p;
-	struct idle_slot *sl;
-	size_t sid = (size_t)m->sid;
-
-	if (w->idle == NULL)
-		w->idle = lb_xcalloc(1, sizeof(*w->idle));
-	p = w->idle;
-	if (sid >= p->nslots) {
-		p->slots = lb_xrealloc(p->slots, (sid + 1) * sizeof(*p->slots));
-		memset(p->slots + p->nslots, 0, (sid + 1 - p->nslots) * sizeof(*p->slots));
-		p->nslots = sid + 1;
-	}
-	sl = &p->slots[sid];
 	/*
 	 * A connection that began with a PROXY header carries its client: it is
 	 * the client's alone (HAProxy makes send-proxy connections private). With
@@ -175,49 +102,11 @@ idle_put(struct lb_session *s)
 	 */
 	if (s->pool->conf->protocol == LB_PROTO_PROXY || s->pool->conf->protocol ==
 	    LB_PROTO_PROXYV2 || s->snap->conf->http_reuse == LB_REUSE_NEVER ||
-	    w->draining || !atomic_load_explicit(&m->in_config, memory_order_relaxed) ||
-	    sl->n >= IDLE_MAX_MEMBER || p->total >= IDLE_MAX_TOTAL ||
-	    lb_conn_input_len(s->sc) > 0) {
+	    s->w->draining || !atomic_load_explicit(&s->member->in_config,
+	    memory_order_relaxed) || lb_conn_input_len(s->sc) > 0 ||
+	    lb_idle_put(s->w, s->member, idle_tag(s), s->sc) == -1)
 		lb_conn_free(s->sc);
-		s->sc = NULL;
-		return;
-	}
-	if (sl->n == sl->cap) {
-		sl->cap = sl->cap ? sl->cap * 2 : 8;
-		sl->v = lb_xrealloc(sl->v, sl->cap * sizeof(*sl->v));
-	}
-	if (sl->n == 0) {
-		lb_member_ref(m);
-		sl->m = m;
-	}
-	sl->v[sl->n++] = s->sc;
-	p->total++;
-	lb_conn_setcb(s->sc, idle_read_cb, NULL, idle_event_cb, w);
-	lb_conn_set_timeouts(s->sc, IDLE_TIMEOUT_MS, 0);
-	lb_conn_read_start(s->sc);
 	s->sc = NULL;
-}
-
-/* Take the most recently used idle connection to m, or NULL. */
-static struct lb_conn *
-idle_get(struct lb_worker *w, const struct lb_member *m)
-{
-	struct lb_idle_pool *p = w->idle;
-	struct idle_slot *sl;
-	struct lb_conn *c;
-
-	if (p == NULL || (size_t)m->sid >= p->nslots)
-		return NULL;
-	sl = &p->slots[m->sid];
-	if (sl->n == 0 || sl->m != m)
-		return NULL;
-	c = sl->v[--sl->n];
-	p->total--;
-	if (sl->n == 0) {
-		lb_member_unref(sl->m);
-		sl->m = NULL;
-	}
-	return c;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -866,7 +755,7 @@ send_request(struct lb_session *s)
 	bev = NULL;
 	if (s->snap->conf->http_reuse == LB_REUSE_ALWAYS ||
 	    (s->snap->conf->http_reuse == LB_REUSE_SAFE && s->http->nreq > 1))
-		bev = idle_get(s->w, m);
+		bev = lb_idle_get(s->w, m, idle_tag(s));
 	if (bev != NULL) {
 		lb_session_use_member(s, m);
 		s->http->reused = true;
@@ -1005,10 +894,15 @@ handle_response_head(struct lb_session *s)
 		if (n < 0 || (size_t)n >= sizeof(extra))
 			extra[0] = '\0';	/* an id too long for a cookie: no persistence */
 	}
-	/* HSTS on terminated listeners, worded as Octavia's HAProxy template sets it */
+	/*
+	 * HSTS on terminated listeners, worded as Octavia's HAProxy template sets
+	 * it, and set, not added (HAProxy's set-header): the member's own field
+	 * is not passed on, so the client never sees two policies.
+	 */
 	if (s->sl->conf->hsts_max_age >= 0 && s->sl->tls != NULL) {
 		size_t el = strlen(extra);
 
+		(void)lb_http_drop(&m, "Strict-Transport-Security");
 		n = snprintf(extra + el, sizeof(extra) - el,
 		    "Strict-Transport-Security: max-age=%d;%s%s\r\n", s->sl->conf->hsts_max_age,
 		    s->sl->conf->hsts_include_subdomains ? " includeSubDomains;" : "",

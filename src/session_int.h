@@ -187,7 +187,15 @@ void lb_session_use_member(struct lb_session *s, struct lb_member *m);
 
 /* A stop began: an idle keep-alive client of s goes after a short idle time (proxy_http.c). */
 void lb_proxy_http_wind_down(struct lb_session *s);
-/* HTTP idle member connections (proxy_http.c). */
+/*
+ * HTTP idle member connections (idle.c), the worker's. lb_idle_put keeps c,
+ * a member connection to m with nothing pending, under tag (callers' key:
+ * the SNI of a TLS connection); it returns -1 when the worker keeps enough
+ * (the caller frees c). lb_idle_get takes back the most recent one with
+ * that tag, or NULL.
+ */
+int lb_idle_put(struct lb_worker *w, struct lb_member *m, uint64_t tag, struct lb_conn *c);
+struct lb_conn *lb_idle_get(struct lb_worker *w, const struct lb_member *m, uint64_t tag);
 void lb_idle_pool_free(struct lb_idle_pool *p);
 
 #endif

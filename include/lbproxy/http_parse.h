@@ -40,5 +40,10 @@ enum lb_http_parse lb_http_parse_response(const char *buf, size_t len,
 
 /* Case-insensitive lookup of the first header named name; NULL if absent. */
 const struct lb_http_hdr *lb_http_find(const struct lb_http_msg *m, const char *name);
+/*
+ * Leave every header named name (case-insensitive) out of the regenerated
+ * head (lbproxy sets its own instead); returns how many there were.
+ */
+unsigned lb_http_drop(struct lb_http_msg *m, const char *name);
 
 #endif

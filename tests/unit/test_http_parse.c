@@ -899,6 +899,13 @@ test_find(void **state)
 	assert_string_equal(hval("X-FOO"), "1");
 	assert_null(lb_http_find(&msg, "X-Fo"));
 	assert_null(lb_http_find(&msg, "X-Fooo"));
+	/* dropped: both fields, no other, left out of what is forwarded */
+	assert_false(lb_http_find(&msg, "X-Foo")->hop);
+	assert_int_equal(lb_http_drop(&msg, "x-FOO"), 2);
+	assert_true(msg.hdrs[1].hop);
+	assert_true(msg.hdrs[2].hop);
+	assert_false(lb_http_find(&msg, "Host")->hop);
+	assert_int_equal(lb_http_drop(&msg, "X-Bar"), 0);
 }
 
 /* ------------------------------------------------------------------ */
