@@ -3,7 +3,7 @@
  * member on the main thread's event_base, starts the monitor's check when it
  * fires, feeds the result into the rise/fall state machine and logs the
  * transitions. The probes live in check_*.c and end in one done call each;
- * the plumbing they share (deadline, deferred done, cancel) is at the end.
+ * the plumbing they share (deadline, deferred done, cancel) is check.c.
  *
  * Timing: the first check of a member runs at a random offset in [0, delay),
  * later ones delay seconds +- jitter_pct% after the previous one started (or
@@ -501,109 +501,6 @@ lb_health_apply(struct lb_health *h, const struct lb_config *conf,
 			h->v[kept++] = h->v[i];
 	}
 	h->n = kept;
-}
-
-/* --- plumbing shared by check_*.c ------------------------------------- */
-
-/* The deferred end of a check: free it, then tell the caller. */
-static void
-check_done_cb(evutil_socket_t fd LB_UNUSED, short what LB_UNUSED, void *arg)
-{
-	struct lb_check *c = arg;
-	struct lb_check_result r = c->result;
-	lb_check_done_cb done = c->done;
-	void *done_arg = c->arg;
-
-	event_free(c->ev_deadline);
-	event_free(c->ev_done);
-	free(c);
-	done(&r, done_arg);
-}
-
-/* The check's deadline passed in whatever phase it was. */
-static void
-check_deadline_cb(evutil_socket_t fd LB_UNUSED, short what LB_UNUSED, void *arg)
-{
-	struct lb_check *c = arg;
-
-	lb_check_finish(c, false, c->tout_status, 0, "%s", c->tout_desc);
-}
-
-struct lb_check *
-lb_check_new(size_t size, struct event_base *base, int timeout_ms,
-    void (*release)(struct lb_check *), lb_check_done_cb done, void *arg)
-{
-	struct lb_check *c = calloc(1, size);
-	struct timeval tv;
-
-	if (c == NULL)
-		return NULL;
-	c->base = base;
-	c->release = release;
-	c->done = done;
-	c->arg = arg;
-	c->start_ms = lb_now_ms();
-	c->ev_deadline = evtimer_new(base, check_deadline_cb, c);
-	c->ev_done = event_new(base, -1, 0, check_done_cb, c);
-	if (c->ev_deadline == NULL || c->ev_done == NULL)
-		goto fail;
-	lb_check_phase(c, LB_CHK_L4TOUT, "connect timeout");
-	if (timeout_ms < 1)
-		timeout_ms = 1;
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	if (evtimer_add(c->ev_deadline, &tv) == -1)
-		goto fail;
-	return c;
-fail:
-	if (c->ev_deadline != NULL)
-		event_free(c->ev_deadline);
-	if (c->ev_done != NULL)
-		event_free(c->ev_done);
-	free(c);
-	return NULL;
-}
-
-void
-lb_check_phase(struct lb_check *c, enum lb_check_status tout_status, const char *tout_desc)
-{
-	c->tout_status = tout_status;
-	c->tout_desc = tout_desc;
-}
-
-void
-lb_check_finish(struct lb_check *c, bool ok, enum lb_check_status status, int code,
-    const char *fmt, ...)
-{
-	va_list ap;
-	uint64_t now = lb_now_ms();
-
-	if (c->finished)
-		return;
-	c->finished = true;
-	c->result.ok = ok;
-	c->result.status = status;
-	c->result.code = code;
-	c->result.duration_ms = (int)(now - c->start_ms);
-	va_start(ap, fmt);
-	vsnprintf(c->result.desc, sizeof(c->result.desc), fmt, ap);
-	va_end(ap);
-
-	c->release(c);
-	evtimer_del(c->ev_deadline);
-	event_active(c->ev_done, 0, 0);
-}
-
-void
-lb_check_cancel(struct lb_check *c)
-{
-	if (c == NULL)
-		return;
-	if (!c->finished)
-		c->release(c);
-	event_free(c->ev_deadline);
-	event_free(c->ev_done);
-	free(c);
 }
 
 void
