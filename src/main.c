@@ -29,7 +29,7 @@
 #include "lbproxy/log.h"
 #include "lbproxy/metrics.h"
 #include "lbproxy/proc.h"
-#include "lbproxy/process.h"
+#include "lbproxy/daemon.h"
 #include "lbproxy/snapshot.h"
 #include "lbproxy/tls.h"
 #include "lbproxy/worker.h"

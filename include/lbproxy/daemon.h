@@ -1,6 +1,6 @@
-/* process.h: pidfile, daemonizing, network namespaces, resource limits. */
-#ifndef LB_PROCESS_H
-#define LB_PROCESS_H
+/* daemon.h: pidfile, daemonizing, network namespaces, resource limits. */
+#ifndef LB_DAEMON_H
+#define LB_DAEMON_H
 
 /* Write pid to path atomically (temp file + rename). Returns 0 or -1. */
 int lb_pidfile_write(const char *path, int pid);

@@ -1,4 +1,7 @@
-/* process.c: pidfile, daemonizing, network namespace entry, descriptor limits. */
+/*
+ * daemon.c: the process as a daemon: pidfile, daemonizing, network
+ * namespace entry, descriptor limits (proc.c is the running configuration).
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -11,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lbproxy/process.h"
+#include "lbproxy/daemon.h"
 #include "lbproxy/util.h"
 
 int
