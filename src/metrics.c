@@ -3,8 +3,8 @@
  * 0.0.4). A tiny HTTP/1.0 server on the main thread: a GET is answered
  * with every metric, then the connection is closed; "/" and "/status" are
  * the live status page instead and "/status.json" its data (status_page.c).
- * The request latency histogram is fed by worker threads through lock-free
- * atomic buckets.
+ * The request latency histograms are the listeners' (latency.c), fed by
+ * the workers.
  */
 #include "config.h"
 
@@ -23,6 +23,7 @@
 
 #include "lbproxy/config.h"
 #include "lbproxy/frontend.h"
+#include "lbproxy/latency.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/metrics.h"
@@ -43,21 +44,6 @@
 
 #define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
-/* Histogram upper bounds in microseconds, and as Prometheus prints them. */
-static const uint64_t bucket_us[] = {
-	1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
-	1000000, 2500000, 5000000, 10000000,
-};
-static const char *const bucket_le[] = {
-	"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5",
-	"1", "2.5", "5", "10",
-};
-#define NBUCKETS (sizeof(bucket_us) / sizeof(bucket_us[0]))
-
-/* Per-bucket (not cumulative) counts; the last one is +Inf. */
-static _Atomic uint64_t hist_count[NBUCKETS + 1];
-static _Atomic uint64_t hist_sum_ms;
-
 struct lb_metrics {
 	struct event_base	*base;
 	struct lb_oneshot	*srv;		/* NULL while waiting for the address */
@@ -67,19 +53,6 @@ struct lb_metrics {
 	socklen_t		 addrlen;
 	char			*listen;
 };
-
-void
-lb_metrics_observe_ms(unsigned ms)
-{
-	uint64_t us = (uint64_t)ms * 1000;
-	size_t i;
-
-	for (i = 0; i < NBUCKETS; i++)
-		if (us <= bucket_us[i])
-			break;
-	atomic_fetch_add_explicit(&hist_count[i], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&hist_sum_ms, ms, memory_order_relaxed);
-}
 
 /* --- exposition ------------------------------------------------------------ */
 
@@ -294,23 +267,42 @@ fe_family(struct evbuffer *out, const struct lb_snapshot *snap, const char *name
 	}
 }
 
+/* One listener's histogram: its own label set, cumulative buckets. */
 static void
-write_histogram(struct evbuffer *out)
+histogram(struct evbuffer *out, const char *name, const struct lb_snapshot *snap,
+    const struct lb_snap_listener *sl)
+{
+	const char *key = snap->conf->dialect == LB_DIALECT_V2 ? "listener" : "vip";
+	uint64_t counts[LB_LATENCY_BUCKETS + 1] = { 0 }, cum = 0, sum_ms = 0;
+	size_t i;
+
+	lb_latency_read(&sl->fe->lat, counts, &sum_ms);
+	for (i = 0; i <= LB_LATENCY_BUCKETS; i++) {
+		cum += counts[i];
+		evbuffer_add_printf(out, "%s_bucket{%s=\"", name, key);
+		label(out, sl->conf->id);
+		evbuffer_add_printf(out, "\",le=\"%s\"} %" PRIu64 "\n",
+		    i < LB_LATENCY_BUCKETS ? lb_latency_le[i] : "+Inf", cum);
+	}
+	evbuffer_add_printf(out, "%s_sum{%s=\"", name, key);
+	label(out, sl->conf->id);
+	evbuffer_add_printf(out, "\"} %" PRIu64 ".%03" PRIu64 "\n", sum_ms / 1000, sum_ms % 1000);
+	evbuffer_add_printf(out, "%s_count{%s=\"", name, key);
+	label(out, sl->conf->id);
+	evbuffer_add_printf(out, "\"} %" PRIu64 "\n", cum);
+}
+
+/* Request durations, per HTTP listener (the frontend keeps them across reloads). */
+static void
+write_histograms(struct evbuffer *out, const struct lb_snapshot *snap)
 {
 	static const char name[] = "lbproxy_http_request_duration_seconds";
-	uint64_t cum = 0, sum_ms = LD(hist_sum_ms);
 	size_t i;
 
 	family(out, name, "histogram", "Time from the first request byte to the end of the response.");
-	for (i = 0; i < NBUCKETS; i++) {
-		cum += LD(hist_count[i]);
-		evbuffer_add_printf(out, "%s_bucket{le=\"%s\"} %" PRIu64 "\n", name, bucket_le[i], cum);
-	}
-	cum += LD(hist_count[NBUCKETS]);
-	evbuffer_add_printf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
-	evbuffer_add_printf(out, "%s_sum %" PRIu64 ".%03" PRIu64 "\n", name, sum_ms / 1000,
-	    sum_ms % 1000);
-	evbuffer_add_printf(out, "%s_count %" PRIu64 "\n", name, cum);
+	for (i = 0; i < snap->n_listeners; i++)
+		if (snap->listeners[i].conf->http)
+			histogram(out, name, snap, &snap->listeners[i]);
 }
 
 /* The whole exposition, built from lb_proc on the main thread. */
@@ -342,8 +334,9 @@ write_metrics(struct evbuffer *out)
 			fe_family(out, snap, "lbproxy_frontend_requests_total", "counter",
 			    "HTTP requests.", true, 5);
 		write_members(out, snap);
+		if (any_listener_http(snap))
+			write_histograms(out, snap);
 	}
-	write_histogram(out);
 }
 
 /* --- HTTP ------------------------------------------------------------------ */
@@ -384,18 +377,19 @@ respond_text(struct lb_oneshot_conn *c, int code, const char *reason)
 	evbuffer_free(body);
 }
 
-/* status.json: the histogram as the status page reads it. */
+/* status.json: every listener's requests in one histogram, as the status page reads it. */
 static int
 write_status_json(struct evbuffer *out)
 {
-	uint64_t counts[NBUCKETS + 1];
+	const struct lb_snapshot *snap = lb_proc.snap;
+	uint64_t counts[LB_LATENCY_BUCKETS + 1] = { 0 };
 	struct lb_status_latency lat = {
-		.n = NBUCKETS, .le_us = bucket_us, .counts = counts, .sum_ms = LD(hist_sum_ms),
+		.n = LB_LATENCY_BUCKETS, .le_us = lb_latency_le_us, .counts = counts,
 	};
 	size_t i;
 
-	for (i = 0; i <= NBUCKETS; i++)
-		counts[i] = LD(hist_count[i]);
+	for (i = 0; snap != NULL && i < snap->n_listeners; i++)
+		lb_latency_read(&snap->listeners[i].fe->lat, counts, &lat.sum_ms);
 	return lb_status_page_json(out, &lat);
 }
 

@@ -220,7 +220,7 @@ access_log(struct lb_session *s)
 		return;
 	now = lb_now_ms();
 	if (c->metrics_listen != NULL)
-		lb_metrics_observe_ms((unsigned)(now - h->t_req_ms));
+		lb_latency_observe(&s->fe->lat, (unsigned)(now - h->t_req_ms));
 	if (!c->access_log)
 		return;
 	lb_log_access("%s:%d %s=%s member=%s \"%s\" %d %llu %llums", s->peer_host,

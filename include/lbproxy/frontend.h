@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "lbproxy/latency.h"
 #include "lbproxy/member.h"
 
 struct lb_frontend {
@@ -21,6 +22,7 @@ struct lb_frontend {
 	_Atomic unsigned	 conns;		/* current client connections, all workers */
 	_Atomic uint64_t	 h2_conns;	/* reserved for HTTP/2 */
 	struct lb_counters	 c;
+	struct lb_latency	 lat;		/* HTTP request durations */
 	bool			 in_config;	/* main thread: listed by the current snapshot */
 };
 

@@ -304,8 +304,8 @@ assert_match "$m" "^lbproxy_frontend_bytes_in_total\\{vip=\"vip1\"\\} $bin\$"
 assert_match "$m" "^lbproxy_member_up\\{pool=\"pool1\",member=\"h1\",address=\"127.0.0.1:$p1\"\\} 1\$"
 assert_match "$m" "^lbproxy_member_state\\{pool=\"pool1\",member=\"h1\",address=\"127.0.0.1:$p1\",state=\"UP\"\\} 1\$"
 assert_match "$m" "^lbproxy_member_responses_total\\{pool=\"pool1\",member=\"h1\",address=\"127.0.0.1:$p1\",code=\"2xx\"\\} 10\$"
-assert_match "$m" '^lbproxy_http_request_duration_seconds_bucket\{le="\+Inf"\} 10$'
-assert_match "$m" '^lbproxy_http_request_duration_seconds_count 10$'
+assert_match "$m" '^lbproxy_http_request_duration_seconds_bucket\{vip="vip1",le="\+Inf"\} 10$'
+assert_match "$m" '^lbproxy_http_request_duration_seconds_count\{vip="vip1"\} 10$'
 assert_match "$m" '^# TYPE lbproxy_http_request_duration_seconds histogram$'
 h=$(curl -s --noproxy '*' --max-time 5 -D - -o /dev/null "http://127.0.0.1:$mport/metrics")
 assert_contains "$h" "Content-Type: text/plain; version=0.0.4"

@@ -25,6 +25,8 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "lbproxy/frontend.h"
+#include "lbproxy/latency.h"
 #include "lbproxy/member.h"
 #include "lbproxy/metrics.h"
 #include "lbproxy/proc.h"
@@ -106,11 +108,11 @@ test_metrics(void **state)
 	mx = lb_metrics_new(base, listen_at);
 	assert_non_null(mx);
 
-	/* the histogram is process-wide; this is the only test that feeds it */
-	lb_metrics_observe_ms(0);
-	lb_metrics_observe_ms(1);
-	lb_metrics_observe_ms(3);
-	lb_metrics_observe_ms(20000);
+	/* the histogram is the listener's own (its frontend's) */
+	lb_latency_observe(&fx_fe->lat, 0);
+	lb_latency_observe(&fx_fe->lat, 1);
+	lb_latency_observe(&fx_fe->lat, 3);
+	lb_latency_observe(&fx_fe->lat, 20000);
 
 	memset(&j, 0, sizeof(j));
 	j.port = atoi(strrchr(listen_at, ':') + 1);
@@ -150,13 +152,13 @@ test_metrics(void **state)
 	assert_non_null(strstr(body, "lbproxy_member_check_duration_seconds{pool=\"pool1\","
 	    "member=\"m1\",address=\"127.0.0.1:8001\"} 0.003\n"));
 	assert_non_null(strstr(body, "# TYPE lbproxy_http_request_duration_seconds histogram\n"));
-	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_bucket{le=\"0.001\"} 2\n"));
-	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_bucket{le=\"0.0025\"} 2\n"));
-	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_bucket{le=\"0.005\"} 3\n"));
-	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_bucket{le=\"10\"} 3\n"));
-	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_bucket{le=\"+Inf\"} 4\n"));
-	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_sum 20.004\n"));
-	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_count 4\n"));
+	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_bucket{vip=\"vip1\",le=\"0.001\"} 2\n"));
+	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_bucket{vip=\"vip1\",le=\"0.0025\"} 2\n"));
+	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_bucket{vip=\"vip1\",le=\"0.005\"} 3\n"));
+	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_bucket{vip=\"vip1\",le=\"10\"} 3\n"));
+	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_bucket{vip=\"vip1\",le=\"+Inf\"} 4\n"));
+	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_sum{vip=\"vip1\"} 20.004\n"));
+	assert_non_null(strstr(body, "lbproxy_http_request_duration_seconds_count{vip=\"vip1\"} 4\n"));
 
 	/* label values are escaped */
 	{
