@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lbproxy/config.h"
 #include "lbproxy/member.h"
 #include "lbproxy/persist.h"
 #include "lbproxy/snapshot.h"
@@ -18,7 +19,10 @@
 #define SID_BITS	24
 #define SID_MASK	((1ull << SID_BITS) - 1)
 
-/* SOURCE_IP entries not used for this long are forgotten (the hash decides again). */
+/*
+ * SOURCE_IP entries not used for this long are forgotten (the hash decides
+ * again), unless the pool's persistence_timeout says otherwise.
+ */
 #define SRC_EXPIRY_S	1800
 
 static _Atomic uint64_t table[SLOTS];
@@ -43,10 +47,17 @@ now_s(void)
 	return (uint32_t)(lb_now_ms() / 1000);
 }
 
-void
-lb_src_learn(uint64_t client_hash, const struct lb_member *m)
+/* The table key of a client in pool s: two pools never share an entry. */
+static uint64_t
+src_key(const struct lb_snap_pool *s, uint64_t client_hash)
 {
-	uint64_t h = client_hash | 1;	/* never 0: 0 marks an empty slot */
+	return lb_hash64(s->conf->id, strlen(s->conf->id), client_hash) | 1;	/* 0: empty */
+}
+
+void
+lb_src_learn(const struct lb_snap_pool *s, uint64_t client_hash, const struct lb_member *m)
+{
+	uint64_t h = src_key(s, client_hash);
 	uint64_t e = (h & ~SID_MASK) | ((uint64_t)m->sid & SID_MASK);
 	size_t i = h % SLOTS;
 
@@ -58,12 +69,14 @@ lb_src_learn(uint64_t client_hash, const struct lb_member *m)
 struct lb_member *
 lb_src_lookup(const struct lb_snap_pool *s, uint64_t client_hash)
 {
-	uint64_t h = client_hash | 1;
+	uint64_t h = src_key(s, client_hash);
 	size_t i = h % SLOTS;
 	uint64_t e = atomic_load_explicit(&src_table[i], memory_order_relaxed);
+	uint32_t expiry = s->conf->persist.timeout_s > 0 ?
+	    (uint32_t)s->conf->persist.timeout_s : SRC_EXPIRY_S;
 
 	if (e == 0 || (e & ~SID_MASK) != (h & ~SID_MASK) ||
-	    now_s() - atomic_load_explicit(&src_seen[i], memory_order_relaxed) > SRC_EXPIRY_S)
+	    now_s() - atomic_load_explicit(&src_seen[i], memory_order_relaxed) >= expiry)
 		return NULL;
 	return by_sid(s, e & SID_MASK);
 }

@@ -245,7 +245,7 @@ lb_session_use_member(struct lb_session *s, struct lb_member *m)
 	track_max(&m->c.smax, cur);
 	atomic_fetch_add_explicit(&m->c.lbtot, 1, memory_order_relaxed);
 	if (s->pool->conf->persist.type == LB_PERSIST_SOURCE_IP)
-		lb_src_learn(s->client_hash, m);
+		lb_src_learn(s->pool, s->client_hash, m);
 	/* a session (HTTP: a request) assigned to the member, as HAProxy counts stot */
 	atomic_fetch_add_explicit(&m->c.stot, 1, memory_order_relaxed);
 	if (s->http != NULL)

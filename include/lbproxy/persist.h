@@ -19,10 +19,11 @@ struct lb_member *lb_app_cookie_lookup(const struct lb_snap_pool *s, const char 
 #include <stdint.h>
 
 /*
- * SOURCE_IP: remember that this client went to m. Entries expire after 30
- * minutes without use; a member draining (weight 0) keeps the clients it has.
+ * SOURCE_IP: remember that this client of pool s went to m. Entries expire after the
+ * pool's persistence_timeout without use (30 minutes if it has none); a
+ * member draining (weight 0) keeps the clients it has.
  */
-void lb_src_learn(uint64_t client_hash, const struct lb_member *m);
+void lb_src_learn(const struct lb_snap_pool *s, uint64_t client_hash, const struct lb_member *m);
 /* The member this client used recently, if it may still take it; else NULL. Borrowed. */
 struct lb_member *lb_src_lookup(const struct lb_snap_pool *s, uint64_t client_hash);
 
