@@ -7,8 +7,8 @@ scenarios); a bar per proxy and reuse policy, its value written beside it.
 
 from xml.sax.saxutils import escape
 
-COLORS = {"lbproxy": "#1f5fa8", "haproxy": "#e07b10", "nginx": "#2f9a3a",
-          "floor": "#7a7a7a"}
+COLORS = {"lbproxy": "#1f5fa8", "lbproxy-b": "#8a4fbf", "haproxy": "#e07b10",
+          "nginx": "#2f9a3a", "floor": "#7a7a7a"}
 # Policies other than the first one shown are lighter.
 OPACITY = {"safe": 0.55, "never": 0.35}
 DEFAULT_CAPTIONS = ("requests/s (higher is better)",
@@ -95,7 +95,10 @@ def svg(title, subtitle, groups):
     height = y + 10
     legend = []
     lx = 10
+    present = {b.proxy for g in groups for b in g.bars}
     for name, color in COLORS.items():
+        if name not in present:
+            continue
         legend.append('<rect x="%d" y="52" width="12" height="12" '
                       'fill="%s"/>' % (lx, color))
         legend.append(text(lx + 16, 62, name, 11))

@@ -75,8 +75,8 @@ with open(sys.argv[2], "w") as f:
     f.write(plot.svg("title", "sub", g))
 doc = minidom.parse(sys.argv[2])
 rects = doc.getElementsByTagName("rect")
-# background + 4 legend squares + 3 bars in each of the two panels
-assert len(rects) == 1 + 4 + 6, len(rects)
+# background + a legend square per proxy shown + 3 bars in each panel
+assert len(rects) == 1 + 3 + 6, len(rects)
 texts = [t.firstChild.data for t in doc.getElementsByTagName("text")]
 assert "70,000" in texts and "9.80" in texts, texts
 assert "HTTP <&> keep-alive, 1 worker" in texts, texts
