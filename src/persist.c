@@ -76,7 +76,7 @@ lb_src_lookup(const struct lb_snap_pool *s, uint64_t client_hash)
 	    (uint32_t)s->conf->persist.timeout_s : SRC_EXPIRY_S;
 
 	if (e == 0 || (e & ~SID_MASK) != (h & ~SID_MASK) ||
-	    now_s() - atomic_load_explicit(&src_seen[i], memory_order_relaxed) >= expiry)
+	    now_s() - atomic_load_explicit(&src_seen[i], memory_order_relaxed) > expiry)
 		return NULL;
 	return by_sid(s, e & SID_MASK);
 }

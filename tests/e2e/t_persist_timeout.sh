@@ -28,7 +28,7 @@ cat >"$T/lb.json" <<JSON
   {"id": "short", "protocol": "HTTP", "protocol_port": $short, "default_pool_id": "p-short"},
   {"id": "long", "protocol": "HTTP", "protocol_port": $long, "default_pool_id": "p-long"}],
  "pools": [
-  $(pool p-short '{"type": "SOURCE_IP", "persistence_timeout": 1}'),
+  $(pool p-short '{"type": "SOURCE_IP", "persistence_timeout": 2}'),
   $(pool p-long '{"type": "SOURCE_IP"}')]},
  "lbproxy": {"stats_socket": "$T/sock"}}
 JSON
@@ -45,7 +45,7 @@ stats_cmd "set weight p-short:short/p-short-m${s1#b} 0" >/dev/null
 stats_cmd "set weight p-long:long/p-long-m${l1#b} 0" >/dev/null
 assert_eq "$s1" "$(who "$short")" "within persistence_timeout: the same (draining) member"
 assert_eq "$l1" "$(who "$long")" "without persistence_timeout: the same (draining) member"
-sleep 2.2
+sleep 3.5	# whole seconds are counted: more than 2 of them
 s2=$(who "$short")
 assert_ne "$s1" "$s2" "after persistence_timeout: picked again, not the draining member"
 assert_eq "$s2" "$(who "$short")" "the new pick is remembered"
