@@ -22,7 +22,6 @@
 #include "lbproxy/http.h"
 #include "lbproxy/http_cookie.h"
 #include "lbproxy/l7.h"
-#include "lbproxy/snapshot.h"
 #include "lbproxy/util.h"
 
 struct l7_rule {
@@ -37,7 +36,6 @@ struct l7_rule {
 
 struct l7_policy {
 	const struct lb_l7policy_conf	*conf;
-	struct lb_snap_pool		*pool;
 	struct l7_rule			*rules;
 	size_t				 n_rules;
 };
@@ -64,8 +62,7 @@ lb_l7_free(struct lb_l7 *l7)
 }
 
 struct lb_l7 *
-lb_l7_compile(const struct lb_listener_conf *lc, struct lb_snap_pool *pools, char *err,
-    size_t errlen)
+lb_l7_compile(const struct lb_listener_conf *lc, char *err, size_t errlen)
 {
 	struct lb_l7 *l7;
 	struct l7_rule *r;
@@ -82,8 +79,6 @@ lb_l7_compile(const struct lb_listener_conf *lc, struct lb_snap_pool *pools, cha
 		struct l7_policy *p = &l7->v[l7->n++];
 
 		p->conf = pc;
-		if (pc->action == LB_L7_REDIRECT_TO_POOL && pc->redirect_pool >= 0)
-			p->pool = &pools[pc->redirect_pool];
 		p->rules = lb_xcalloc(pc->n_rules, sizeof(*p->rules));
 		p->n_rules = pc->n_rules;
 		for (j = 0; j < pc->n_rules; j++) {
@@ -260,8 +255,7 @@ rule_holds(const struct l7_rule *r, const struct lb_http_msg *m, SSL *ssl, void 
 }
 
 const struct lb_l7policy_conf *
-lb_l7_match(const struct lb_l7 *l7, const struct lb_http_msg *m, SSL *ssl, void *scratch,
-    struct lb_snap_pool **pool)
+lb_l7_match(const struct lb_l7 *l7, const struct lb_http_msg *m, SSL *ssl, void *scratch)
 {
 	size_t i, j;
 
@@ -275,7 +269,6 @@ lb_l7_match(const struct lb_l7 *l7, const struct lb_http_msg *m, SSL *ssl, void 
 				break;
 		if (j < p->n_rules)
 			continue;
-		*pool = p->pool;
 		return p->conf;
 	}
 	return NULL;

@@ -412,7 +412,7 @@ lb_proc_apply(struct lb_config *conf, struct lb_diag *diag)
 		sl->fe = frontend_for(sl->conf->id);
 		if (listener_tls(sl, diag) == -1)
 			goto fail_config;
-		if ((sl->l7 = lb_l7_compile(sl->conf, snap->pools, err, sizeof(err))) == NULL &&
+		if ((sl->l7 = lb_l7_compile(sl->conf, err, sizeof(err))) == NULL &&
 		    sl->conf->n_policies > 0) {
 			lb_diag_err(diag, "%s: %s", sl->conf->path, err);
 			goto fail_config;

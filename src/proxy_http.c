@@ -536,10 +536,9 @@ static bool
 route_request(struct lb_session *s, const struct lb_http_msg *m)
 {
 	const struct lb_l7policy_conf *pc;
-	struct lb_snap_pool *pool = NULL;
 
 	s->pool = s->sl->pool;
-	pc = lb_l7_match(s->sl->l7, m, lb_conn_ssl(s->cc), s->w->l7_scratch, &pool);
+	pc = lb_l7_match(s->sl->l7, m, lb_conn_ssl(s->cc), s->w->l7_scratch);
 	if (pc != NULL) {
 		switch (pc->action) {
 		case LB_L7_REJECT:
@@ -551,7 +550,8 @@ route_request(struct lb_session *s, const struct lb_http_msg *m)
 			reply_redirect(s, pc, m);
 			return false;
 		case LB_L7_REDIRECT_TO_POOL:
-			s->pool = pool;
+			/* the index is in the snapshot s->sl belongs to */
+			s->pool = pc->redirect_pool >= 0 ? &s->snap->pools[pc->redirect_pool] : NULL;
 			break;
 		}
 	}

@@ -15,16 +15,13 @@ struct lb_http_msg;
 struct lb_l7;
 struct lb_l7policy_conf;
 struct lb_listener_conf;
-struct lb_snap_pool;
 
 /*
- * Compile lc's policies (already in evaluation order); pools is the
- * snapshot's array REDIRECT_TO_POOL indexes. Returns NULL when lc has none,
+ * Compile lc's policies (already in evaluation order). Returns NULL when lc has none,
  * or on error with err filled (the config check already compiled every
  * regex once, so that means out of memory).
  */
-struct lb_l7 *lb_l7_compile(const struct lb_listener_conf *lc, struct lb_snap_pool *pools,
-    char *err, size_t errlen);
+struct lb_l7 *lb_l7_compile(const struct lb_listener_conf *lc, char *err, size_t errlen);
 void lb_l7_free(struct lb_l7 *l7);
 
 /* A worker's scratch for regex matching (pcre2_match_data); NULL if out of memory. */
@@ -33,9 +30,10 @@ void lb_l7_scratch_free(void *scratch);
 
 /*
  * The first policy whose rules all match request m (ssl: the client's TLS
- * connection or NULL), or NULL. For REDIRECT_TO_POOL *pool is its pool.
+ * connection or NULL), or NULL. A REDIRECT_TO_POOL policy's redirect_pool
+ * indexes the pools of the snapshot the listener belongs to.
  */
 const struct lb_l7policy_conf *lb_l7_match(const struct lb_l7 *l7, const struct lb_http_msg *m,
-    SSL *ssl, void *scratch, struct lb_snap_pool **pool);
+    SSL *ssl, void *scratch);
 
 #endif
