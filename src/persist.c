@@ -51,7 +51,7 @@ now_s(void)
 static uint64_t
 src_key(const struct lb_snap_pool *s, uint64_t client_hash)
 {
-	return lb_hash64(s->conf->id, strlen(s->conf->id), client_hash) | 1;	/* 0: empty */
+	return (client_hash ^ s->id_hash) | 1;	/* 0 marks an empty slot */
 }
 
 void

@@ -88,7 +88,7 @@ static void send_request(struct lb_session *s);
 static uint64_t
 idle_tag(const struct lb_session *s)
 {
-	return s->pool->tls != NULL ? lb_hash64(s->sni, strlen(s->sni), 0) : 0;
+	return s->pool->tls != NULL ? s->sni_hash : 0;
 }
 
 /* Keep s's member connection for a later request, or close it. */
@@ -525,6 +525,7 @@ sni_of(struct lb_session *s, const struct lb_http_msg *m)
 		n = 0;
 	memcpy(s->sni, m->host != NULL ? m->host : "", n);
 	s->sni[n] = '\0';
+	s->sni_hash = lb_hash64(s->sni, n, 0);
 }
 
 /*

@@ -286,7 +286,8 @@ connect_event_cb(struct lb_conn *c, short what, void *arg)
 	struct lb_session *s = arg;
 	struct lb_member *m = s->member;
 	const struct lb_tls_error *te;
-	char why[256];
+	const char *why;
+	char buf[256];
 	int e = errno;
 
 	if (what & LB_CONN_CONNECTED) {
@@ -299,11 +300,11 @@ connect_event_cb(struct lb_conn *c, short what, void *arg)
 	/* a failed TLS handshake says why; errno is only the socket's */
 	te = lb_conn_tls_error(c);
 	if (what & LB_CONN_TIMEOUT)
-		snprintf(why, sizeof(why), "timed out");
+		why = "timed out";
 	else if (te->result != LB_TLS_OK)
-		lb_tls_error_text(te, why, sizeof(why));
+		why = lb_tls_error_text(te, buf, sizeof(buf));
 	else
-		snprintf(why, sizeof(why), "%s", strerror(e));
+		why = strerror(e);
 	lb_session_log(s, LB_LOG_INFO, "connect to %s: %s", m->name, why);
 	lb_member_connect_failed(m);
 	s->connecting = NULL;

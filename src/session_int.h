@@ -142,6 +142,7 @@ struct lb_session {
 
 	struct lb_http_state	*http;
 	char			 sni[256];	/* TLS to members: the request's host, or "" */
+	uint64_t		 sni_hash;	/* lb_hash64 of sni: its idle connections' tag */
 	bool			 between_requests; /* HTTP keep-alive, a response already sent */
 };
 

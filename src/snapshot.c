@@ -26,6 +26,7 @@ lb_snapshot_new(struct lb_config *conf, uint64_t gen)
 	for (i = 0; i < conf->n_pools; i++) {
 		s->pools[i].conf = &conf->pools[i];
 		s->pools[i].idx = i;
+		s->pools[i].id_hash = lb_hash64(conf->pools[i].id, strlen(conf->pools[i].id), 0);
 		atomic_init(&s->pools[i].rr_cursor, 0);
 	}
 	s->listeners = lb_xcalloc(conf->n_listeners > 0 ? conf->n_listeners : 1,

@@ -31,6 +31,7 @@ struct lb_snap_pool {
 	struct lb_member	**members;	/* referenced, config order */
 	size_t			 n;
 	size_t			 idx;		/* in the snapshot: per-worker scratch index */
+	uint64_t		 id_hash;	/* lb_hash64 of conf->id: persistence keys */
 	bool			 has_backup;
 	SSL_CTX			*tls;		/* owned: tls_enabled, TLS towards members; else NULL */
 	/* ROUND_ROBIN: one cursor shared by all workers over their WRR cycles */
