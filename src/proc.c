@@ -118,22 +118,65 @@ retire_listener(struct lb_listener *l, uint64_t gen)
 	event_add(retire_ev, &(struct timeval){ 0, 20 * 1000 });
 }
 
+/*
+ * The registry's members by (pool id, member id) for one apply: open
+ * addressing over indexes into lb_proc.members (0 = empty, else index + 1),
+ * so matching a file of N members costs O(N), not O(N^2). New members are
+ * not entered: ids are unique within a pool, so none is looked up twice.
+ */
+static size_t	*member_slots;
+static size_t	 member_mask;
+
+static uint64_t
+member_key(const char *pool_id, const char *id)
+{
+	return lb_hash64(id, strlen(id), lb_hash64(pool_id, strlen(pool_id), 0));
+}
+
+/* Index the registry and make room for n_new more members. */
+static void
+member_index_build(size_t n_new)
+{
+	size_t i, j, cap = 16;
+
+	while (cap < 2 * lb_proc.n_members)
+		cap <<= 1;
+	member_slots = lb_xcalloc(cap, sizeof(*member_slots));
+	member_mask = cap - 1;
+	for (i = 0; i < lb_proc.n_members; i++) {
+		j = member_key(lb_proc.members[i]->pool_id, lb_proc.members[i]->id) & member_mask;
+		while (member_slots[j] != 0)
+			j = (j + 1) & member_mask;
+		member_slots[j] = i + 1;
+	}
+	lb_proc.members = lb_xrealloc(lb_proc.members, (lb_proc.n_members + n_new + 1) *
+	    sizeof(*lb_proc.members));
+}
+
+static void
+member_index_free(void)
+{
+	free(member_slots);
+	member_slots = NULL;
+}
+
 /* Registry entry for mc of pool pool_id: existing (updated) or new. Borrowed. */
 static struct lb_member *
 member_for(const char *pool_id, const struct lb_member_conf *mc)
 {
 	struct lb_member *m;
-	size_t i;
+	size_t j;
 
-	for (i = 0; i < lb_proc.n_members; i++) {
-		m = lb_proc.members[i];
+	for (j = member_key(pool_id, mc->id) & member_mask; member_slots[j] != 0;
+	    j = (j + 1) & member_mask) {
+		m = lb_proc.members[member_slots[j] - 1];
 		if (strcmp(m->id, mc->id) == 0 && strcmp(m->pool_id, pool_id) == 0) {
 			lb_member_update(m, mc);
 			return m;
 		}
 	}
+	/* member_index_build made the room */
 	m = lb_member_new(mc, pool_id, ++lb_proc.next_sid);
-	lb_proc.members = lb_xrealloc(lb_proc.members, (lb_proc.n_members + 1) * sizeof(*lb_proc.members));
 	lb_proc.members[lb_proc.n_members++] = m;
 	return m;
 }
@@ -424,6 +467,9 @@ lb_proc_apply(struct lb_config *conf, struct lb_diag *diag)
 	for (i = 0; i < snap->n_listeners; i++)
 		if (listener_sockets(&snap->listeners[i], conf->admin_state_up, diag) == -1)
 			goto fail_runtime;
+	for (i = k = 0; i < snap->n_pools; i++)
+		k += snap->pools[i].conf->n_members;
+	member_index_build(k);
 	for (i = 0; i < snap->n_pools; i++) {
 		sp = &snap->pools[i];
 		sp->be = backend_for(sp->conf->id);
@@ -437,6 +483,7 @@ lb_proc_apply(struct lb_config *conf, struct lb_diag *diag)
 		sp->n = sp->conf->n_members;
 		snap->n_members += sp->n;
 	}
+	member_index_free();
 
 	lb_proc.generation++;
 	old = lb_proc.snap;
