@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,6 +400,7 @@ main(int argc, char **argv)
 	struct lb_config *conf;
 	const int sigs[] = { SIGHUP, SIGUSR2, SIGUSR1, SIGTERM, SIGINT };
 	struct event *sigev[LB_ARRAY_SIZE(sigs)] = { 0 };
+	sigset_t blocked;
 	char *pidfile = NULL, *config_abs = NULL;
 	int rc = EXIT_RUNTIME, n;
 	enum lb_apply applied;
@@ -411,6 +413,15 @@ main(int argc, char **argv)
 	lb_mempool_install();
 	parse_args(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * An orchestrator may signal as soon as the VIP answers, before the
+	 * handlers exist: hold the signals until they do.  Workers inherit the
+	 * mask, so the signals are the main thread's alone.
+	 */
+	sigemptyset(&blocked);
+	for (i = 0; i < LB_ARRAY_SIZE(sigs); i++)
+		sigaddset(&blocked, sigs[i]);
+	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
 
 	conf = load_checked(o.config);
 	if (conf == NULL)
@@ -515,6 +526,7 @@ main(int argc, char **argv)
 		sigev[i] = evsignal_new(lb_proc.base, sigs[i], signal_cb, NULL);
 		event_add(sigev[i], NULL);
 	}
+	pthread_sigmask(SIG_UNBLOCK, &blocked, NULL);
 	tls_rotate_ev = event_new(lb_proc.base, -1, EV_PERSIST, tls_rotate_cb, NULL);
 	event_add(tls_rotate_ev, &(struct timeval){ 60, 0 });
 	for (i = 0; i < (size_t)o.n_sf; i++)
