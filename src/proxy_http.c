@@ -59,6 +59,7 @@ struct lb_http_state {
 	bool			 abort;		/* the response was cut: the client must see a reset */
 	bool			 lingering;	/* write side shut, discarding what the client sends */
 	bool			 cli_eof;	/* the client half-closed */
+	bool			 cli_close;	/* this request said it is the last one */
 	struct lb_member	*cookie_mem;	/* HTTP_COOKIE: the member the client's SRV names */
 	int			 status;
 	uint64_t		 t_req_ms;
@@ -250,10 +251,11 @@ reset_close(struct lb_session *s, enum lb_close_reason why)
 /*
  * Everything queued for the client has been written: end the session. A cut
  * response ends with a reset (a FIN, or a TLS close_notify, would make a
- * close-delimited body look complete). Otherwise the write side is shut and
- * what the client still sends is read and dropped for a while, so that our
- * last response is not destroyed by the reset that closing a socket with
- * unread data sends (lingering close, as HAProxy and nginx do).
+ * close-delimited body look complete). Otherwise, unless the client said it
+ * was done, the write side is shut and what the client still sends is read
+ * and dropped for a while, so that our last response is not destroyed by the
+ * reset that closing a socket with unread data sends (lingering close, as
+ * HAProxy and nginx do).
  */
 static void
 finish_close(struct lb_session *s)
@@ -262,6 +264,16 @@ finish_close(struct lb_session *s)
 
 	if (h->abort) {
 		reset_close(s, LB_CLOSE_SERVER_ERR);
+		return;
+	}
+	/*
+	 * A client that said this request was its last, sent all of it and
+	 * nothing more, has nothing a close could destroy: close at once
+	 * (nginx's lingering_close on). Otherwise (our decision to close, a
+	 * refused head, bytes past the request) it may be sending still.
+	 */
+	if (h->cli_close && h->req_done && lb_conn_input_len(s->cc) == 0) {
+		lb_session_close(s, LB_CLOSE_DONE);
 		return;
 	}
 	if (lb_conn_ssl(s->cc) != NULL || h->lingering || h->cli_eof ||
@@ -630,6 +642,7 @@ handle_head(struct lb_session *s)
 		h->t_req_ms = lb_now_ms();
 		/* a new request: an error on it is answered, not cut like a started response */
 		h->rsp_sent_any = false;
+		h->cli_close = false;
 	}
 	if (want > s->snap->limits.max_header_bytes + 1)
 		want = s->snap->limits.max_header_bytes + 1;
@@ -649,6 +662,7 @@ handle_head(struct lb_session *s)
 	h->method = m.method;
 	h->cli_minor = m.minor;
 	h->cli_keepalive = m.keep_alive && !atomic_load(&s->w->lim->stopping);
+	h->cli_close = !m.keep_alive;
 	h->upgrade = m.upgrade;
 	h->req_done = m.body == LB_BODY_NONE || (m.body == LB_BODY_LENGTH && m.content_length == 0);
 	h->retryable = h->req_done && (m.method == LB_HTTP_GET || m.method == LB_HTTP_HEAD ||
