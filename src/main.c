@@ -483,7 +483,8 @@ main(int argc, char **argv)
 	lb_proc.n_takeover_fds = 0;
 	conf = lb_proc.snap->conf;
 
-	lb_proc.cli = lb_cli_new(lb_proc.base, conf->stats_socket, conf->stats_socket_mode);
+	lb_proc.cli = lb_cli_new(lb_proc.base, conf->stats_socket, conf->stats_socket_mode,
+	    LB_CLI_ADMIN);
 	if (lb_proc.cli == NULL) {
 		fprintf(stderr, "lbproxy: stats socket %s: %s\n", conf->stats_socket, strerror(errno));
 		goto out;
