@@ -484,10 +484,18 @@ main(int argc, char **argv)
 	conf = lb_proc.snap->conf;
 
 	lb_proc.cli = lb_cli_new(lb_proc.base, conf->stats_socket, conf->stats_socket_mode,
-	    LB_CLI_ADMIN);
+	    conf->priv.stats_socket_level);
 	if (lb_proc.cli == NULL) {
 		fprintf(stderr, "lbproxy: stats socket %s: %s\n", conf->stats_socket, strerror(errno));
 		goto out;
+	}
+	for (i = 0; i < conf->priv.n_stats_sockets; i++) {
+		const struct lb_stats_sock_conf *sc = &conf->priv.stats_sockets[i];
+
+		if (lb_cli_add(lb_proc.cli, lb_proc.base, sc->path, sc->mode, sc->level) == -1) {
+			fprintf(stderr, "lbproxy: stats socket %s: %s\n", sc->path, strerror(errno));
+			goto out;
+		}
 	}
 	if (conf->metrics_listen != NULL) {
 		metrics = lb_metrics_new(lb_proc.base, conf->metrics_listen);
