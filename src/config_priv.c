@@ -1,6 +1,6 @@
 /*
  * config_priv.c: the least-privilege keys of the "lbproxy" block (SPEC 13):
- * stats_socket_level and stats_sockets, the extra
+ * user, group, stats_socket_level and stats_sockets, the extra
  * stats sockets an HAProxy operator would declare with more "stats socket
  * <path> mode <m> level <l>" lines. Parsed and checked here in one pass,
  * errors with their JSON path like the rest of the file; config.c calls in
@@ -18,6 +18,8 @@
 #include "lbproxy/log.h"
 #include "lbproxy/priv.h"
 #include "lbproxy/util.h"
+
+#define PRIV_NAME_MAX	63	/* user and group names (struct lb_priv_ids) */
 
 /* v as a non-empty string of at most max bytes, or NULL after reporting why. */
 static const char *
@@ -164,6 +166,7 @@ void
 lb_config_priv_parse(struct lb_priv_conf *pc, const json_t *lbproxy, const char *dir,
     struct lb_diag *diag)
 {
+	const char *s;
 	json_t *v;
 
 	memset(pc, 0, sizeof(*pc));
@@ -171,6 +174,12 @@ lb_config_priv_parse(struct lb_priv_conf *pc, const json_t *lbproxy, const char 
 	if (!json_is_object(lbproxy))
 		return;		/* config.c reports a wrong type */
 
+	if ((v = json_object_get(lbproxy, "user")) != NULL && !json_is_null(v) &&
+	    (s = want_string(v, "lbproxy.user", PRIV_NAME_MAX, diag)) != NULL)
+		pc->user = lb_xstrdup(s);
+	if ((v = json_object_get(lbproxy, "group")) != NULL && !json_is_null(v) &&
+	    (s = want_string(v, "lbproxy.group", PRIV_NAME_MAX, diag)) != NULL)
+		pc->group = lb_xstrdup(s);
 	if ((v = json_object_get(lbproxy, "stats_socket_level")) != NULL && !json_is_null(v))
 		parse_level(v, "lbproxy.stats_socket_level", &pc->stats_socket_level, diag);
 	if ((v = json_object_get(lbproxy, "stats_sockets")) != NULL && !json_is_null(v))
@@ -182,6 +191,8 @@ lb_config_priv_fini(struct lb_priv_conf *pc)
 {
 	size_t i;
 
+	free(pc->user);
+	free(pc->group);
 	for (i = 0; i < pc->n_stats_sockets; i++)
 		free(pc->stats_sockets[i].path);
 	free(pc->stats_sockets);

@@ -29,6 +29,7 @@
 #include "lbproxy/listener.h"
 #include "lbproxy/log.h"
 #include "lbproxy/metrics.h"
+#include "lbproxy/priv.h"
 #include "lbproxy/proc.h"
 #include "lbproxy/daemon.h"
 #include "lbproxy/snapshot.h"
@@ -49,6 +50,7 @@ struct options {
 	const char	*netns;
 	int		 workers;
 	int		 verbose;
+	const char	*user;		/* -u: wins over lbproxy.user */
 };
 
 static struct event *drain_ev;
@@ -72,7 +74,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: lbproxy -c FILE [-t] [-D] [-p PIDFILE] [-sf PID ...] [--netns NAME]\n"
-	    "               [-w N] [-v] [-V] [-h]\n"
+	    "               [-w N] [-u USER] [-v] [-V] [-h]\n"
 	    "  -c FILE       pool configuration (JSON)\n"
 	    "  -t            check the configuration and exit (0 valid, 1 invalid)\n"
 	    "  -D            run in the background after binding\n"
@@ -80,6 +82,7 @@ usage(FILE *fp)
 	    "  -sf PID...    take over the listening sockets of PID, then make it finish\n"
 	    "  --netns NAME  enter network namespace /var/run/netns/NAME before binding\n"
 	    "  -w N          worker threads (default: online CPUs)\n"
+	    "  -u USER       run as USER once bound (overrides lbproxy.user)\n"
 	    "  -v            more logging (repeat for debug)\n"
 	    "  -V            version and build features\n"
 	    "  -h            this help\n");
@@ -94,7 +97,7 @@ version(void)
 	    (http_parser_version() >> 16) & 255, (http_parser_version() >> 8) & 255,
 	    http_parser_version() & 255, JANSSON_VERSION);
 	printf("  features: TCP HTTP/1.1 TLS-termination TLS-passthrough health(TCP,HTTP,HTTPS,PING)"
-	    " stats-socket takeover(-sf) prometheus netns\n");
+	    " stats-socket(levels) takeover(-sf) prometheus netns privilege-drop\n");
 }
 
 /* Parse argv into o; exits 1 on a usage error. */
@@ -135,7 +138,9 @@ parse_args(int argc, char **argv, struct options *o)
 				exit(EXIT_CONFIG);
 			}
 			o->workers = (int)n;
-		} else if (strcmp(a, "-v") == 0)
+		} else if (strcmp(a, "-u") == 0 && i + 1 < argc)
+			o->user = argv[++i];
+		else if (strcmp(a, "-v") == 0)
 			o->verbose++;
 		else if (strcmp(a, "-vv") == 0)
 			o->verbose += 2;
@@ -426,6 +431,10 @@ main(int argc, char **argv)
 	conf = load_checked(o.config);
 	if (conf == NULL)
 		return EXIT_CONFIG;
+	if (lb_priv_check(conf, o.user, stderr) == -1) {
+		lb_config_free(conf);
+		return EXIT_CONFIG;
+	}
 	if (o.check_only) {
 		printf("Configuration file is valid\n");
 		lb_config_free(conf);
@@ -515,6 +524,9 @@ main(int argc, char **argv)
 	}
 	if (pidfile != NULL && lb_pidfile_write(pidfile, (int)lb_proc.pid) == -1)
 		lb_warn("pidfile %s: %s", pidfile, strerror(errno));
+	/* everything privileged is done; threads inherit what the main thread keeps */
+	if (lb_priv_drop(conf, o.user) == -1)
+		goto out;
 
 	n = default_workers(conf, o.workers);
 	lb_proc.workers = lb_xcalloc((size_t)n, sizeof(*lb_proc.workers));

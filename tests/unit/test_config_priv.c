@@ -1,8 +1,8 @@
 /*
  * test_config_priv.c: unit tests for src/config_priv.c, through
- * lb_config_parse as lbproxy reads a file: the defaults, the stats socket
- * levels, the extra stats sockets, and each error with its JSON path
- * (accumulated with the others). JSON is written with ' for ".
+ * lb_config_parse as lbproxy reads a file: the defaults, every key of the
+ * least-privilege settings, the extra stats sockets, and each error with its
+ * JSON path (accumulated with the others). JSON is written with ' for ".
  */
 #include "config.h"
 
@@ -73,25 +73,30 @@ test_defaults(void **state)
 
 	(void)state;
 	assert_non_null(c);
+	assert_null(c->priv.user);
+	assert_null(c->priv.group);
 	assert_int_equal(c->priv.stats_socket_level, LB_CLI_ADMIN);
 	assert_int_equal(c->priv.n_stats_sockets, 0);
 	lb_config_free(c);
 	c = load("'workers': 2");
 	assert_non_null(c);
-	assert_int_equal(c->priv.stats_socket_level, LB_CLI_ADMIN);
+	assert_null(c->priv.user);
 	lb_config_free(c);
 }
 
 static void
 test_keys(void **state)
 {
-	struct lb_config *c = load("'stats_socket_level': 'operator', 'stats_sockets': ["
+	struct lb_config *c = load("'user': 'lbproxy', 'group': 'ssl-cert', "
+	    "'stats_socket_level': 'operator', 'stats_sockets': ["
 	    "{'path': 'monitor.sock', 'mode': '0666'}, "
 	    "{'path': '/run/lb/admin.sock', 'level': 'admin', 'mode': '600'}, "
 	    "{'path': './op.sock', 'level': 'operator'}]");
 
 	(void)state;
 	assert_non_null(c);
+	assert_string_equal(c->priv.user, "lbproxy");
+	assert_string_equal(c->priv.group, "ssl-cert");
 	assert_int_equal(c->priv.stats_socket_level, LB_CLI_OPERATOR);
 	assert_int_equal(c->priv.n_stats_sockets, 3);
 	assert_string_equal(c->priv.stats_sockets[0].path, "/etc/lb/monitor.sock");
@@ -106,10 +111,10 @@ test_keys(void **state)
 	lb_config_free(c);
 
 	/* null means "not given", as everywhere in the file */
-	c = load("'stats_socket_level': null, 'stats_sockets': null");
+	c = load("'user': null, 'group': null, 'stats_sockets': null");
 	assert_non_null(c);
-	assert_int_equal(c->priv.stats_socket_level, LB_CLI_ADMIN);
-	assert_int_equal(c->priv.n_stats_sockets, 0);
+	assert_null(c->priv.user);
+	assert_null(c->priv.group);
 	lb_config_free(c);
 }
 
@@ -119,6 +124,9 @@ test_errors(void **state)
 	char longp[200];
 
 	(void)state;
+	expect_err("'user': 7", "lbproxy.user: expected a string");
+	expect_err("'user': ''", "lbproxy.user: must be 1 to 63 bytes long");
+	expect_err("'group': ['a']", "lbproxy.group: expected a string");
 	expect_err("'stats_socket_level': 'root'",
 	    "lbproxy.stats_socket_level: \"root\" is not one of user, operator, admin");
 	expect_err("'stats_sockets': {}", "lbproxy.stats_sockets: expected an array");
@@ -149,8 +157,7 @@ test_errors(void **state)
 		expect_err(lb, want);
 	}
 	/* errors accumulate with the rest of the file's */
-	expect_err("'stats_socket_level': 1, 'workers': 'x'",
-	    "lbproxy.stats_socket_level: expected a string");
+	expect_err("'user': 1, 'workers': 'x'", "lbproxy.user: expected a string");
 	assert_int_equal(diag.n, 2);
 }
 
