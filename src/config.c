@@ -210,7 +210,8 @@ static const struct field lbproxy_fields[] = {
 	FOBJ("log", NOOFF, log_fields),
 	FOBJ("metrics", NOOFF, metrics_fields),
 	/* config_priv.c parses these */
-	FSKIP("user"), FSKIP("group"), FSKIP("stats_socket_level"), FSKIP("stats_sockets"),
+	FSKIP("user"), FSKIP("group"), FSKIP("sandbox"), FSKIP("stats_socket_level"),
+	FSKIP("stats_sockets"),
 	FEND
 };
 

@@ -1,6 +1,6 @@
 /*
  * config_priv.c: the least-privilege keys of the "lbproxy" block (SPEC 13):
- * user, group, stats_socket_level and stats_sockets, the extra
+ * user, group, sandbox, stats_socket_level and stats_sockets, the extra
  * stats sockets an HAProxy operator would declare with more "stats socket
  * <path> mode <m> level <l>" lines. Parsed and checked here in one pass,
  * errors with their JSON path like the rest of the file; config.c calls in
@@ -170,6 +170,7 @@ lb_config_priv_parse(struct lb_priv_conf *pc, const json_t *lbproxy, const char 
 	json_t *v;
 
 	memset(pc, 0, sizeof(*pc));
+	pc->sandbox = true;
 	pc->stats_socket_level = LB_CLI_ADMIN;	/* what lbproxy has always allowed */
 	if (!json_is_object(lbproxy))
 		return;		/* config.c reports a wrong type */
@@ -180,6 +181,12 @@ lb_config_priv_parse(struct lb_priv_conf *pc, const json_t *lbproxy, const char 
 	if ((v = json_object_get(lbproxy, "group")) != NULL && !json_is_null(v) &&
 	    (s = want_string(v, "lbproxy.group", PRIV_NAME_MAX, diag)) != NULL)
 		pc->group = lb_xstrdup(s);
+	if ((v = json_object_get(lbproxy, "sandbox")) != NULL && !json_is_null(v)) {
+		if (json_is_boolean(v))
+			pc->sandbox = json_is_true(v);
+		else
+			lb_diag_err(diag, "lbproxy.sandbox: expected a boolean");
+	}
 	if ((v = json_object_get(lbproxy, "stats_socket_level")) != NULL && !json_is_null(v))
 		parse_level(v, "lbproxy.stats_socket_level", &pc->stats_socket_level, diag);
 	if ((v = json_object_get(lbproxy, "stats_sockets")) != NULL && !json_is_null(v))

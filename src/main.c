@@ -32,6 +32,7 @@
 #include "lbproxy/priv.h"
 #include "lbproxy/proc.h"
 #include "lbproxy/daemon.h"
+#include "lbproxy/sandbox.h"
 #include "lbproxy/snapshot.h"
 #include "lbproxy/tls.h"
 #include "lbproxy/worker.h"
@@ -97,7 +98,7 @@ version(void)
 	    (http_parser_version() >> 16) & 255, (http_parser_version() >> 8) & 255,
 	    http_parser_version() & 255, JANSSON_VERSION);
 	printf("  features: TCP HTTP/1.1 TLS-termination TLS-passthrough health(TCP,HTTP,HTTPS,PING)"
-	    " stats-socket(levels) takeover(-sf) prometheus netns privilege-drop\n");
+	    " stats-socket(levels) takeover(-sf) prometheus netns privilege-drop seccomp-sandbox\n");
 }
 
 /* Parse argv into o; exits 1 on a usage error. */
@@ -394,6 +395,7 @@ teardown(struct event **sigev, size_t nsig, char *pidfile)
 		event_base_free(lb_proc.base);
 	lb_conn_cache_free();
 	lb_mempool_thread_free();
+	lb_sandbox_fini();
 	lb_log_close();
 }
 
@@ -525,7 +527,7 @@ main(int argc, char **argv)
 	if (pidfile != NULL && lb_pidfile_write(pidfile, (int)lb_proc.pid) == -1)
 		lb_warn("pidfile %s: %s", pidfile, strerror(errno));
 	/* everything privileged is done; threads inherit what the main thread keeps */
-	if (lb_priv_drop(conf, o.user) == -1)
+	if (lb_priv_drop(conf, o.user) == -1 || lb_sandbox_prepare(conf->priv.sandbox) == -1)
 		goto out;
 
 	n = default_workers(conf, o.workers);
@@ -557,6 +559,10 @@ main(int argc, char **argv)
 	lb_daemon_ready();
 	log_started(lb_proc.snap);
 
+	if (lb_sandbox_enter(LB_SANDBOX_MAIN) == -1) {
+		lb_proc_stop_now();
+		goto out;
+	}
 	event_base_dispatch(lb_proc.base);
 	lb_notice("stopped");
 	rc = 0;

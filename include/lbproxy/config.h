@@ -347,7 +347,7 @@ struct lb_config {
 	struct lb_addr		 metrics_addr;	/* len 0 when metrics_listen is NULL */
 	struct lb_cidr		*accept_proxy;	/* upstreams allowed to send a PROXY header */
 	size_t			 n_accept_proxy;
-	struct lb_priv_conf	 priv;		/* user, group, stats socket levels (priv.h) */
+	struct lb_priv_conf	 priv;		/* user, group, sandbox, stats levels (priv.h) */
 };
 
 /*

@@ -1,13 +1,14 @@
 /*
  * priv.h: least privilege (SPEC 13). The "lbproxy" keys that say who the
- * process runs as and who may do what on its stats sockets (parsed by
- * config_priv.c into struct lb_priv_conf, which struct lb_config embeds),
- * and the one-way switch to that user once everything privileged is done
- * (priv.c).
+ * process runs as, whether it sandboxes itself and who may do what on its
+ * stats sockets (parsed by config_priv.c into struct lb_priv_conf, which
+ * struct lb_config embeds), and the one-way switch to that user once
+ * everything privileged is done (priv.c). The sandbox itself is sandbox.h.
  */
 #ifndef LB_PRIV_H
 #define LB_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -28,6 +29,7 @@ struct lb_stats_sock_conf {
 struct lb_priv_conf {
 	char			*user;		/* lbproxy.user: name or uid; NULL: stay */
 	char			*group;		/* lbproxy.group: NULL: the user's group */
+	bool			 sandbox;	/* lbproxy.sandbox, default true */
 	enum lb_cli_level	 stats_socket_level; /* of lbproxy.stats_socket, default admin */
 	struct lb_stats_sock_conf *stats_sockets;
 	size_t			 n_stats_sockets;

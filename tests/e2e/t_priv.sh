@@ -128,6 +128,8 @@ done
 serves one.example
 wait_checks
 
+assert_eq 2 "$(field Seccomp)" "the sandbox is on as lbtest"
+
 # reload as lbtest: a new certificate and a weight change are read by lbtest
 pool "$vip" two
 kill -HUP "$LB_PID"

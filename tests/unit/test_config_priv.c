@@ -75,19 +75,20 @@ test_defaults(void **state)
 	assert_non_null(c);
 	assert_null(c->priv.user);
 	assert_null(c->priv.group);
+	assert_true(c->priv.sandbox);
 	assert_int_equal(c->priv.stats_socket_level, LB_CLI_ADMIN);
 	assert_int_equal(c->priv.n_stats_sockets, 0);
 	lb_config_free(c);
 	c = load("'workers': 2");
 	assert_non_null(c);
-	assert_null(c->priv.user);
+	assert_true(c->priv.sandbox);
 	lb_config_free(c);
 }
 
 static void
 test_keys(void **state)
 {
-	struct lb_config *c = load("'user': 'lbproxy', 'group': 'ssl-cert', "
+	struct lb_config *c = load("'user': 'lbproxy', 'group': 'ssl-cert', 'sandbox': false, "
 	    "'stats_socket_level': 'operator', 'stats_sockets': ["
 	    "{'path': 'monitor.sock', 'mode': '0666'}, "
 	    "{'path': '/run/lb/admin.sock', 'level': 'admin', 'mode': '600'}, "
@@ -97,6 +98,7 @@ test_keys(void **state)
 	assert_non_null(c);
 	assert_string_equal(c->priv.user, "lbproxy");
 	assert_string_equal(c->priv.group, "ssl-cert");
+	assert_false(c->priv.sandbox);
 	assert_int_equal(c->priv.stats_socket_level, LB_CLI_OPERATOR);
 	assert_int_equal(c->priv.n_stats_sockets, 3);
 	assert_string_equal(c->priv.stats_sockets[0].path, "/etc/lb/monitor.sock");
@@ -111,10 +113,10 @@ test_keys(void **state)
 	lb_config_free(c);
 
 	/* null means "not given", as everywhere in the file */
-	c = load("'user': null, 'group': null, 'stats_sockets': null");
+	c = load("'user': null, 'sandbox': null, 'stats_sockets': null");
 	assert_non_null(c);
 	assert_null(c->priv.user);
-	assert_null(c->priv.group);
+	assert_true(c->priv.sandbox);
 	lb_config_free(c);
 }
 
@@ -127,6 +129,7 @@ test_errors(void **state)
 	expect_err("'user': 7", "lbproxy.user: expected a string");
 	expect_err("'user': ''", "lbproxy.user: must be 1 to 63 bytes long");
 	expect_err("'group': ['a']", "lbproxy.group: expected a string");
+	expect_err("'sandbox': 'no'", "lbproxy.sandbox: expected a boolean");
 	expect_err("'stats_socket_level': 'root'",
 	    "lbproxy.stats_socket_level: \"root\" is not one of user, operator, admin");
 	expect_err("'stats_sockets': {}", "lbproxy.stats_sockets: expected an array");
@@ -157,7 +160,7 @@ test_errors(void **state)
 		expect_err(lb, want);
 	}
 	/* errors accumulate with the rest of the file's */
-	expect_err("'user': 1, 'workers': 'x'", "lbproxy.user: expected a string");
+	expect_err("'sandbox': 1, 'workers': 'x'", "lbproxy.sandbox: expected a boolean");
 	assert_int_equal(diag.n, 2);
 }
 
