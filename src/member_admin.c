@@ -14,6 +14,7 @@
 #include <event2/buffer.h>
 
 #include "lbproxy/config.h"
+#include "lbproxy/frontend.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/member_admin.h"
@@ -199,8 +200,10 @@ lb_member_admin_clear_max(char **args LB_UNUSED, int nargs LB_UNUSED, struct evb
 	size_t i;
 
 	/* the totals stay (SPEC 6); a max shows at least the current count again */
-	atomic_store(&lb_proc.fe.smax, 0);
-	atomic_store(&lb_proc.be.smax, 0);
+	for (i = 0; i < lb_proc.n_frontends; i++)
+		atomic_store(&lb_proc.frontends[i]->c.smax, 0);
+	for (i = 0; i < lb_proc.n_backends; i++)
+		atomic_store(&lb_proc.backends[i]->c.smax, 0);
 	for (i = 0; i < lb_proc.n_members; i++)
 		atomic_store(&lb_proc.members[i]->c.smax, 0);
 	lb_notice("max counters cleared from the stats socket");

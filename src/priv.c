@@ -124,13 +124,16 @@ lb_priv_caps_needed(const struct lb_config *conf, gid_t gid, const gid_t *groups
     int ngroups, const char *ping_range, int unpriv_start)
 {
 	unsigned long long caps = 0;
+	size_t i;
 
-	if (conf->hm != NULL && conf->hm->type == LB_HM_PING &&
-	    !ping_allowed(ping_range, gid, groups, ngroups))
-		caps |= LB_PRIV_CAP(CAP_NET_RAW);
-	/* a reload rebinds the VIP when its address changes or it comes back up */
-	if (conf->vip.port > 0 && conf->vip.port < unpriv_start)
-		caps |= LB_PRIV_CAP(CAP_NET_BIND_SERVICE);
+	for (i = 0; i < conf->n_pools; i++)
+		if (conf->pools[i].hm != NULL && conf->pools[i].hm->type == LB_HM_PING &&
+		    !ping_allowed(ping_range, gid, groups, ngroups))
+			caps |= LB_PRIV_CAP(CAP_NET_RAW);
+	/* a reload rebinds a listener when its address changes or it comes back up */
+	for (i = 0; i < conf->n_listeners; i++)
+		if (conf->listeners[i].port > 0 && conf->listeners[i].port < unpriv_start)
+			caps |= LB_PRIV_CAP(CAP_NET_BIND_SERVICE);
 	return caps;
 }
 

@@ -16,7 +16,7 @@ void lb_member_admin_enable(char **args, int nargs, struct evbuffer *out);
 void lb_member_admin_set_server(char **args, int nargs, struct evbuffer *out);
 void lb_member_admin_set_weight(char **args, int nargs, struct evbuffer *out);
 void lb_member_admin_get_weight(char **args, int nargs, struct evbuffer *out);
-/* HAProxy's "clear counters": the max values (smax) of the VIP, pool and members. */
+/* HAProxy's "clear counters": the max values (smax) of the listeners, pools and members. */
 void lb_member_admin_clear_max(char **args, int nargs, struct evbuffer *out);
 
 #endif

@@ -27,6 +27,7 @@
 #include <event2/event.h>
 
 #include "lbproxy/cli.h"
+#include "lbproxy/frontend.h"
 #include "lbproxy/member.h"
 #include "lbproxy/proc.h"
 
@@ -171,12 +172,14 @@ test_levels(void **state)
 
 	/* operator: clear counters resets the max values, never the totals */
 	atomic_store(&fx_mem[0]->c.smax, 40);
-	atomic_store(&lb_proc.fe.smax, 50);
+	atomic_store(&fx_fe->c.smax, 50);
+	atomic_store(&fx_be->c.smax, 60);
 	fx_stat_of("m1", "stot", buf, sizeof(buf));
 	reply = strdup(buf);
 	expect_at("clear counters", LB_CLI_OPERATOR, "\n");
 	assert_int_equal(atomic_load(&fx_mem[0]->c.smax), 0);
-	assert_int_equal(atomic_load(&lb_proc.fe.smax), 0);
+	assert_int_equal(atomic_load(&fx_fe->c.smax), 0);
+	assert_int_equal(atomic_load(&fx_be->c.smax), 0);
 	fx_stat_of("m1", "stot", buf, sizeof(buf));
 	assert_string_equal(buf, reply);
 	free(reply);
