@@ -18,8 +18,8 @@
  * prctl(PR_SET_SECCOMP), so a worker makes no allocation to confine itself
  * (and no seccomp(2) call: systemd's @system-service filter refuses it).
  *
- * The lists are what lbproxy makes, and nothing more: 34 calls for a worker
- * thread, 42 for the main thread (46 names in all, on x86_64). Derived by
+ * The lists are what lbproxy makes, and nothing more: 35 calls for a worker
+ * thread, 43 for the main thread (48 names in all, on x86_64). Derived by
  * running the whole test suite (make check, plain and ASan+UBSan builds)
  * with every lbproxy process under strace -f -ff, keeping for each thread
  * the calls it made after the point where it now loads its filter: 28 in
@@ -28,7 +28,13 @@
  * but the code can make were added, saying why: 6 for workers (mremap,
  * getrandom, the vDSO fallbacks clock_gettime and gettimeofday, exit_group,
  * tgkill), 9 for the main thread (the same memory calls as the workers',
- * the vDSO fallbacks, rt_sigprocmask, tgkill).
+ * the vDSO fallbacks, rt_sigprocmask, tgkill). The load balancer model
+ * (listeners and pools, L7 policies, TLS to members, the PROXY protocol
+ * both ways, the status page) was checked the same way, with each trapped
+ * call logged and refused instead of fatal over the whole suite: it added
+ * getsockname to workers and sysinfo to the main thread, and the main
+ * thread's executable mappings became refused rather than fatal (PCRE2's
+ * JIT on reload, add_rules).
  */
 #include "config.h"
 
@@ -98,10 +104,12 @@ static const char *const common_calls[] = {
  * Worker threads only: splice() of bulk TCP data through a pipe per
  * connection (pipe2, splice, fcntl F_SETPIPE_SZ) and the end of the thread
  * (exit; glibc's thread exit also blocks signals and frees the stack with
- * madvise, both above).
+ * madvise, both above). A pool of protocol PROXY or PROXYV2 gets the VIP
+ * address the client reached for the header it sends (getsockname,
+ * session.c).
  */
 static const char *const worker_calls[] = {
-	"pipe2", "splice", "fcntl", "exit",
+	"pipe2", "splice", "fcntl", "exit", "getsockname",
 };
 
 /*
@@ -112,11 +120,13 @@ static const char *const worker_calls[] = {
  * the descriptor limit (prlimit64, only to get: add_rules) and the host
  * name (uname); libevent's bufferevents ask how much is readable (ioctl
  * FIONREAD, add_rules). At exit: the stats socket file and the pidfile
- * (unlink), libevent restores the signal handlers (rt_sigaction).
+ * (unlink), libevent restores the signal handlers (rt_sigaction). glibc's
+ * qsort(3) asks for the physical memory size (sysinfo) before sorting a
+ * large array: a listener's L7 policies, a pool's health entries on reload.
  */
 static const char *const main_calls[] = {
 	"openat", "newfstatat", "lseek", "access", "bind", "listen",
-	"sendmsg", "uname", "unlink", "rt_sigaction",
+	"sendmsg", "uname", "unlink", "rt_sigaction", "sysinfo",
 };
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -300,6 +310,7 @@ add_rules(scmp_filter_ctx ctx, enum lb_sandbox_kind kind)
 {
 	static const int families[] = { AF_INET, AF_INET6, AF_UNIX };
 	const struct scmp_arg_cmp no_exec = arg_cmp(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
+	const struct scmp_arg_cmp exec = arg_cmp(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC);
 	size_t i;
 	int rc = 0;
 
@@ -313,6 +324,13 @@ add_rules(scmp_filter_ctx ctx, enum lb_sandbox_kind kind)
 	    arg_cmp(0, SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0),
 	    arg_cmp(2, SCMP_CMP_EQ, SIGABRT, 0));
 	if (kind == LB_SANDBOX_MAIN) {
+		/*
+		 * A reload compiles the L7 regular expressions, and PCRE2's JIT maps
+		 * its code executable: refused, not fatal, so that pcre2_jit_compile
+		 * fails and those expressions run interpreted (l7.c).
+		 */
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mmap), 1, exec);
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mprotect), 1, exec);
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 		    arg_cmp(1, SCMP_CMP_EQ, FIONREAD, 0));
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2,

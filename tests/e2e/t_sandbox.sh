@@ -6,7 +6,10 @@
 # it: gdb makes a worker thread, then the main thread, call execve(2) (no
 # hidden trigger in the binary: the debugger makes the call), and lbproxy
 # dies of SIGSYS after one log line naming the call and the thread.
-# "sandbox": false leaves every thread unfiltered.
+# "sandbox": false leaves every thread unfiltered. An Octavia file takes
+# "sandbox" in its "lbproxy" block too, and a reload that adds an L7
+# REGEX rule (PCRE2's JIT wants an executable mapping, refused in the main
+# thread) keeps lbproxy alive and routing by the new rule.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
 e2e_init
@@ -89,3 +92,37 @@ assert_eq 3 "$(threads Seccomp | grep -c '^0$')" "no thread filtered with sandbo
 grep -q "sandbox: off (lbproxy.sandbox is false)" "$T/lbproxy.log" || fail "sandbox off not logged"
 stop_lbproxy
 assert_eq 0 "$LB_STATUS" "exit status without the sandbox"
+
+# --- 4. Octavia: the lbproxy block, a reload adding a REGEX rule -------------------
+# v2file FILE [POLICIES]: listener web (HTTP, default pool pa = b1), pool pb = b2
+v2file() {
+	cat >"$1" <<-EOF
+	{"lbproxy": {"stats_socket": "$T/sock", "sandbox": true},
+	 "loadbalancer": {"id": "lb1", "vip_address": "127.0.0.1", "admin_state_up": true,
+	  "listeners": [{"id": "web", "protocol": "HTTP", "protocol_port": $vip,
+	    "admin_state_up": true, "default_pool_id": "pa", "l7policies": [${2:-}]}],
+	  "pools": [
+	    {"id": "pa", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN", "admin_state_up": true,
+	     "members": [{"id": "m1", "address": "127.0.0.1", "protocol_port": $p1}]},
+	    {"id": "pb", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN", "admin_state_up": true,
+	     "members": [{"id": "m2", "address": "127.0.0.1", "protocol_port": $p2}]}]}}
+	EOF
+}
+v2file "$T/lb.json"
+: >"$T/lbproxy.log"
+LB_WAIT_PORT=$vip start_lbproxy "$T/lb.json" -w 2
+stats_cmd "show info" >/dev/null
+assert_confined 3
+assert_eq b1 "$(http_get "http://127.0.0.1:$vip/app/x")" "no policy yet: the default pool"
+v2file "$T/lb.json" '{"id": "re", "action": "REDIRECT_TO_POOL", "position": 1,
+    "redirect_pool_id": "pb", "admin_state_up": true,
+    "rules": [{"id": "re-1", "type": "PATH", "compare_type": "REGEX", "value": "^/(app|ui)/"}]}'
+kill -HUP "$LB_PID"
+wait_until 5 grep -q "reloaded: generation 2" "$T/lbproxy.log" || fail "reload failed"
+kill -0 "$LB_PID" || fail "lbproxy died on reload: $(tail -n 3 "$T/lbproxy.log")"
+assert_eq b2 "$(http_get "http://127.0.0.1:$vip/app/x")" "REGEX rule added by the reload"
+assert_eq b2 "$(http_get "http://127.0.0.1:$vip/ui/")" "REGEX rule, other branch"
+assert_eq b1 "$(http_get "http://127.0.0.1:$vip/other")" "REGEX rule not matching"
+! grep -q "sandbox:" "$T/lbproxy.log" || fail "sandbox tripped: $(grep sandbox: "$T/lbproxy.log")"
+stop_lbproxy
+assert_eq 0 "$LB_STATUS" "exit status of the Octavia load balancer"

@@ -156,17 +156,34 @@ do_common_day(void)
 	return 0;
 }
 
-/* A worker also splices through pipes. */
+/* A worker also splices through pipes and names its local address in PROXY headers. */
 static int
 do_worker_day(void)
 {
-	int fds[2];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fds[2], s;
 
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
 		return 12;
 	close(fds[0]);
 	close(fds[1]);
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 13;
+	if (getsockname(s, (struct sockaddr *)&ss, &len) == -1)
+		return 14;
+	close(s);
 	return do_common_day();
+}
+
+/* The main thread's executable mappings (PCRE2's JIT on reload) fail with EPERM: 0. */
+static int
+do_exec_mmap_refused(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED && errno == EPERM ? 0 : 15;
 }
 
 /* The main thread also reads files on reload. */
@@ -191,6 +208,13 @@ test_worker_allows_its_calls(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	free(read_log());
+	/* refused, not fatal, and no line: the JIT falls back to the interpreter */
+	status = run_confined(LB_SANDBOX_MAIN, true, do_exec_mmap_refused);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	log = read_log();
+	assert_int_equal(count_lines(log, "sandbox:"), 0);
+	free(log);
 	/* the main thread never splices: proof the two lists differ */
 	assert_killed(run_confined(LB_SANDBOX_MAIN, true, do_worker_day), "pipe2",
 	    "the main thread");
