@@ -4,7 +4,8 @@
  * the reply. This file owns the socket (on top of oneshot.c), the line
  * reader, the ';'-separated commands and the one table of commands that
  * dispatch walks; the handlers live with what they show or change (stats.c,
- * member_admin.c) and the listener handover in handover.c.
+ * member_admin.c) and the listener handover in handover.c. Every command
+ * has HAProxy's access level, checked against its socket's (SPEC 13).
  */
 #include "config.h"
 
@@ -38,78 +39,106 @@
 #define CLI_MAX_WORDS		3	/* words of the longest command ("show servers state") */
 #define CLI_MAX_FDS		64	/* listeners handed over by _getsocks */
 
+/* One socket; the first one made by lb_cli_new heads the list of the others. */
 struct lb_cli {
 	struct lb_oneshot	*srv;		/* the socket and its connections */
 	char			*path;
+	enum lb_cli_level	 level;
 	dev_t			 dev;		/* identity of the socket file we created */
 	ino_t			 ino;
+	struct lb_cli		*next;		/* lb_cli_add's, owned */
 };
 
 /*
- * One command. Its handler gets the words after the command's own. A level
- * per command (SPEC 13: user, operator, admin) belongs here, checked by
- * run_one against the socket's level.
+ * One command. Its handler gets the words after the command's own; a socket
+ * below level gets HAProxy's "Permission denied" instead (HAProxy 2.6's
+ * management guide: "show" commands are for everyone, "clear counters" needs
+ * operator, changing servers and weights needs admin).
  */
 struct cli_cmd {
-	const char	*words[CLI_MAX_WORDS + 1];	/* NULL-terminated */
-	int		 max_args;	/* words allowed after them; -1: any */
-	void		(*fn)(char **args, int nargs, struct evbuffer *out);
-	const char	*usage;		/* for help; NULL: not listed */
-	const char	*help;
+	const char		*words[CLI_MAX_WORDS + 1];	/* NULL-terminated */
+	int			 max_args;	/* words allowed after them; -1: any */
+	enum lb_cli_level	 level;
+	void			(*fn)(char **args, int nargs, struct evbuffer *out);
+	const char		*usage;		/* for help; NULL: not listed */
+	const char		*help;
 };
 
-static void cli_help(char **, int, struct evbuffer *);
+const char *const lb_cli_level_names[] = {
+	[LB_CLI_USER] = "user",
+	[LB_CLI_OPERATOR] = "operator",
+	[LB_CLI_ADMIN] = "admin",
+};
+
 static void cli_quit(char **, int, struct evbuffer *);
 static void cli_getsocks(char **, int, struct evbuffer *);
+static void cli_clear_all(char **, int, struct evbuffer *);
 
 static const struct cli_cmd cli_cmds[] = {
-	{ { "help" }, 0, cli_help,
+	/* no handler: run_one lists the commands of the socket's level */
+	{ { "help" }, 0, LB_CLI_USER, NULL,
 	    "help", "this message" },
-	{ { "show", "info" }, 0, lb_stats_show_info,
+	{ { "show", "info" }, 0, LB_CLI_USER, lb_stats_show_info,
 	    "show info", "report information about the running process" },
-	{ { "show", "stat" }, -1, lb_stats_show_stat,
+	{ { "show", "stat" }, -1, LB_CLI_USER, lb_stats_show_stat,
 	    "show stat [iid type sid] [json] [up|no-maint]", "report counters for each proxy and server" },
-	{ { "show", "servers", "state" }, -1, lb_stats_show_servers_state,
+	{ { "show", "servers", "state" }, -1, LB_CLI_USER, lb_stats_show_servers_state,
 	    "show servers state [<pool>]", "dump volatile server information (HAProxy's state file)" },
-	{ { "show", "health" }, 0, lb_stats_show_health,
+	{ { "show", "health" }, 0, LB_CLI_USER, lb_stats_show_health,
 	    "show health", "report the health-check state of each member" },
-	{ { "disable", "server" }, -1, lb_member_admin_disable,
+	{ { "clear", "counters" }, 0, LB_CLI_OPERATOR, lb_member_admin_clear_max,
+	    "clear counters", "clear the max values of the counters (smax)" },
+	{ { "clear", "counters", "all" }, 0, LB_CLI_ADMIN, cli_clear_all,
+	    "clear counters all", "refused: the cumulative counters are monotonic" },
+	{ { "disable", "server" }, -1, LB_CLI_ADMIN, lb_member_admin_disable,
 	    "disable server <pool>/<member>", "put a member in maintenance (MAINT)" },
-	{ { "enable", "server" }, -1, lb_member_admin_enable,
+	{ { "enable", "server" }, -1, LB_CLI_ADMIN, lb_member_admin_enable,
 	    "enable server <pool>/<member>", "end a member's maintenance or drain" },
-	{ { "set", "server" }, -1, lb_member_admin_set_server,
+	{ { "set", "server" }, -1, LB_CLI_ADMIN, lb_member_admin_set_server,
 	    "set server <pool>/<member> state <s>", "ready, drain (no new balanced traffic) or maint" },
-	{ { "get", "weight" }, -1, lb_member_admin_get_weight,
+	{ { "get", "weight" }, -1, LB_CLI_USER, lb_member_admin_get_weight,
 	    "get weight <pool>/<member>", "report a member's current and configured weight" },
-	{ { "set", "weight" }, -1, lb_member_admin_set_weight,
+	{ { "set", "weight" }, -1, LB_CLI_ADMIN, lb_member_admin_set_weight,
 	    "set weight <pool>/<member> <w>[%]", "change a member's weight (0..256, or % of the configured one)" },
-	{ { "quit" }, 0, cli_quit,
+	{ { "quit" }, 0, LB_CLI_USER, cli_quit,
 	    "quit", "disconnect" },
-	{ { "_getsocks" }, -1, cli_getsocks, NULL, NULL },
+	{ { "_getsocks" }, -1, LB_CLI_ADMIN, cli_getsocks, NULL, NULL },
 };
 
-/* The command list, one "  usage : help" line each. */
+int
+lb_cli_level_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < LB_ARRAY_SIZE(lb_cli_level_names); i++)
+		if (strcmp(s, lb_cli_level_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The commands level may run, one "  usage : help" line each. */
 static void
-help_lines(struct evbuffer *out)
+help_lines(enum lb_cli_level level, struct evbuffer *out)
 {
 	size_t i;
 
 	for (i = 0; i < LB_ARRAY_SIZE(cli_cmds); i++)
-		if (cli_cmds[i].usage != NULL)
+		if (cli_cmds[i].usage != NULL && cli_cmds[i].level <= level)
 			evbuffer_add_printf(out, "  %-37s : %s\n", cli_cmds[i].usage, cli_cmds[i].help);
-}
-
-static void
-cli_help(char **args LB_UNUSED, int nargs LB_UNUSED, struct evbuffer *out)
-{
-	evbuffer_add_printf(out, "The following commands are valid at this level:\n");
-	help_lines(out);
 }
 
 /* The connection closes after every command line anyway. */
 static void
 cli_quit(char **args LB_UNUSED, int nargs LB_UNUSED, struct evbuffer *out LB_UNUSED)
 {
+}
+
+/* HAProxy's "clear counters all" would break SPEC 6: totals never go backwards. */
+static void
+cli_clear_all(char **args LB_UNUSED, int nargs LB_UNUSED, struct evbuffer *out)
+{
+	evbuffer_add_printf(out, "lbproxy's cumulative counters are monotonic and never "
+	    "cleared; 'clear counters' clears the max values.\n");
 }
 
 /* The socket answers "_getsocks" itself (client_reply); among other commands it is an error. */
@@ -173,9 +202,9 @@ lookup(char **argv, int argc, int *nwords)
 	return best;
 }
 
-/* Run one command (no ';'); the reply goes to out, without the trailing empty line. */
+/* Run one command (no ';') at level; the reply goes to out, without the trailing empty line. */
 static void
-run_one(char *line, struct evbuffer *out)
+run_one(char *line, enum lb_cli_level level, struct evbuffer *out)
 {
 	char *argv[CLI_MAX_ARGS + 1];
 	int argc = split_words(line, argv, CLI_MAX_ARGS + 1), nwords;
@@ -191,14 +220,20 @@ run_one(char *line, struct evbuffer *out)
 	if (cmd == NULL) {
 		evbuffer_add_printf(out, "Unknown command. Please enter one of the following "
 		    "commands only :\n");
-		help_lines(out);
+		help_lines(level, out);
 		return;
 	}
-	cmd->fn(argv + nwords, argc - nwords, out);
+	if (cmd->level > level)
+		evbuffer_add_printf(out, "Permission denied\n");
+	else if (cmd->fn == NULL) {
+		evbuffer_add_printf(out, "The following commands are valid at this level:\n");
+		help_lines(level, out);
+	} else
+		cmd->fn(argv + nwords, argc - nwords, out);
 }
 
 void
-lb_cli_command(const char *line, struct evbuffer *out)
+lb_cli_command(const char *line, enum lb_cli_level level, struct evbuffer *out)
 {
 	char *copy = strdup(line), *cmd, *next;
 
@@ -211,7 +246,7 @@ lb_cli_command(const char *line, struct evbuffer *out)
 		next = strchr(cmd, ';');
 		if (next != NULL)
 			*next++ = '\0';
-		run_one(cmd, out);
+		run_one(cmd, level, out);
 		evbuffer_add(out, "\n", 1);
 	}
 	free(copy);
@@ -223,6 +258,7 @@ lb_cli_command(const char *line, struct evbuffer *out)
 static void
 client_reply(struct lb_oneshot_conn *c, char *line)
 {
+	const struct lb_cli *st = lb_oneshot_conn_arg(c);
 	struct evbuffer *out = lb_oneshot_conn_reply(c);
 	size_t len = strlen(line);
 	char *p;
@@ -231,7 +267,8 @@ client_reply(struct lb_oneshot_conn *c, char *line)
 		line[--len] = '\0';
 	for (p = line; *p == ' ' || *p == '\t'; p++)
 		;
-	if (strncmp(p, "_getsocks", 9) == 0 && (p[9] == '\0' || p[9] == ' ' || p[9] == '\t')) {
+	if (strncmp(p, "_getsocks", 9) == 0 && (p[9] == '\0' || p[9] == ' ' || p[9] == '\t') &&
+	    st->level >= LB_CLI_ADMIN) {
 		int fds[CLI_MAX_FDS];
 
 		(void)lb_handover_send(lb_oneshot_conn_fd(c), p + 9, fds,
@@ -239,7 +276,7 @@ client_reply(struct lb_oneshot_conn *c, char *line)
 		lb_oneshot_conn_close(c);
 		return;
 	}
-	lb_cli_command(p, out);
+	lb_cli_command(p, st->level, out);
 	if (evbuffer_get_length(out) == 0)
 		lb_oneshot_conn_close(c);
 }
@@ -356,7 +393,7 @@ fail:
 }
 
 struct lb_cli *
-lb_cli_new(struct event_base *base, const char *path, int mode)
+lb_cli_new(struct event_base *base, const char *path, int mode, enum lb_cli_level level)
 {
 	struct lb_cli *st;
 	struct stat sb;
@@ -370,13 +407,16 @@ lb_cli_new(struct event_base *base, const char *path, int mode)
 		goto fail;
 	st->dev = sb.st_dev;
 	st->ino = sb.st_ino;
+	st->level = level;
 	st->path = strdup(path);
 	if (st->path == NULL)
 		goto fail;
 	st->srv = lb_oneshot_new(base, fd, &cli_ops, st->path);
 	if (st->srv == NULL)
 		goto fail;
-	lb_info("stats socket listening on %s (mode %04o)", path, (unsigned)mode);
+	lb_oneshot_set_arg(st->srv, st);
+	lb_info("stats socket listening on %s (mode %04o, level %s)", path, (unsigned)mode,
+	    lb_cli_level_names[level]);
 	return st;
 fail:
 	saved = errno != 0 ? errno : ENOMEM;
@@ -390,6 +430,19 @@ fail:
 	return NULL;
 }
 
+int
+lb_cli_add(struct lb_cli *cli, struct event_base *base, const char *path, int mode,
+    enum lb_cli_level level)
+{
+	struct lb_cli *st = lb_cli_new(base, path, mode, level);
+
+	if (st == NULL)
+		return -1;
+	st->next = cli->next;
+	cli->next = st;
+	return 0;
+}
+
 void
 lb_cli_free(struct lb_cli *st)
 {
@@ -397,6 +450,7 @@ lb_cli_free(struct lb_cli *st)
 
 	if (st == NULL)
 		return;
+	lb_cli_free(st->next);
 	lb_oneshot_free(st->srv);
 	/* remove the socket file only if a newer process has not replaced it */
 	if (stat(st->path, &sb) == 0 && sb.st_dev == st->dev && sb.st_ino == st->ino)

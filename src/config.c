@@ -209,6 +209,9 @@ static const struct field lbproxy_fields[] = {
 	FOBJ("limits", NOOFF, limit_fields),
 	FOBJ("log", NOOFF, log_fields),
 	FOBJ("metrics", NOOFF, metrics_fields),
+	/* config_priv.c parses these */
+	FSKIP("user"), FSKIP("group"), FSKIP("sandbox"), FSKIP("stats_socket_level"),
+	FSKIP("stats_sockets"),
 	FEND
 };
 
@@ -1365,6 +1368,7 @@ config_fini(struct lb_config *c)
 	free(c->log_file);
 	free(c->metrics_listen);
 	free(c->accept_proxy);
+	lb_config_priv_fini(&c->priv);
 }
 
 static void
@@ -1490,6 +1494,7 @@ lb_config_parse(const char *json, size_t len, const char *path, struct lb_diag *
 		parse_v2(&p, root);
 	else
 		parse_v1(&p, root);
+	lb_config_priv_parse(&p.conf.priv, json_object_get(root, "lbproxy"), p.conf.dir, diag);
 	json_decref(root);
 	root = NULL;
 

@@ -247,15 +247,7 @@ lb_is_token(const char *s)
 static char *
 resolve_path(const char *dir, const char *rel)
 {
-	char *s;
-
-	if (rel[0] == '/')
-		return lb_xstrdup(rel);
-	while (rel[0] == '.' && rel[1] == '/')
-		rel += 2;
-	if ((s = lb_asprintf("%s/%s", dir, rel)) == NULL)
-		abort();
-	return s;
+	return lb_path_resolve(dir, rel);
 }
 
 /* Make *path absolute against the config directory; reports an empty one. */

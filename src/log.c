@@ -88,6 +88,18 @@ lb_log_get_level(void)
 	return __atomic_load_n(&log_level, __ATOMIC_RELAXED);
 }
 
+int
+lb_log_fd(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&log_lock);
+	fd = log_target == LB_LOG_SYSLOG ? -1 :
+	    log_target == LB_LOG_FILE && log_fp != NULL ? fileno(log_fp) : STDERR_FILENO;
+	pthread_mutex_unlock(&log_lock);
+	return fd;
+}
+
 void
 lb_log_close(void)
 {

@@ -29,8 +29,10 @@
 #include "lbproxy/listener.h"
 #include "lbproxy/log.h"
 #include "lbproxy/metrics.h"
+#include "lbproxy/priv.h"
 #include "lbproxy/proc.h"
 #include "lbproxy/daemon.h"
+#include "lbproxy/sandbox.h"
 #include "lbproxy/snapshot.h"
 #include "lbproxy/tls.h"
 #include "lbproxy/worker.h"
@@ -49,6 +51,7 @@ struct options {
 	const char	*netns;
 	int		 workers;
 	int		 verbose;
+	const char	*user;		/* -u: wins over lbproxy.user */
 };
 
 static struct event *drain_ev;
@@ -72,7 +75,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: lbproxy -c FILE [-t] [-D] [-p PIDFILE] [-sf PID ...] [--netns NAME]\n"
-	    "               [-w N] [-v] [-V] [-h]\n"
+	    "               [-w N] [-u USER] [-v] [-V] [-h]\n"
 	    "  -c FILE       pool configuration (JSON)\n"
 	    "  -t            check the configuration and exit (0 valid, 1 invalid)\n"
 	    "  -D            run in the background after binding\n"
@@ -80,6 +83,7 @@ usage(FILE *fp)
 	    "  -sf PID...    take over the listening sockets of PID, then make it finish\n"
 	    "  --netns NAME  enter network namespace /var/run/netns/NAME before binding\n"
 	    "  -w N          worker threads (default: online CPUs)\n"
+	    "  -u USER       run as USER once bound (overrides lbproxy.user)\n"
 	    "  -v            more logging (repeat for debug)\n"
 	    "  -V            version and build features\n"
 	    "  -h            this help\n");
@@ -94,7 +98,7 @@ version(void)
 	    (http_parser_version() >> 16) & 255, (http_parser_version() >> 8) & 255,
 	    http_parser_version() & 255, JANSSON_VERSION);
 	printf("  features: TCP HTTP/1.1 TLS-termination TLS-passthrough health(TCP,HTTP,HTTPS,PING)"
-	    " stats-socket takeover(-sf) prometheus netns\n");
+	    " stats-socket(levels) takeover(-sf) prometheus netns privilege-drop seccomp-sandbox\n");
 }
 
 /* Parse argv into o; exits 1 on a usage error. */
@@ -135,7 +139,9 @@ parse_args(int argc, char **argv, struct options *o)
 				exit(EXIT_CONFIG);
 			}
 			o->workers = (int)n;
-		} else if (strcmp(a, "-v") == 0)
+		} else if (strcmp(a, "-u") == 0 && i + 1 < argc)
+			o->user = argv[++i];
+		else if (strcmp(a, "-v") == 0)
 			o->verbose++;
 		else if (strcmp(a, "-vv") == 0)
 			o->verbose += 2;
@@ -389,6 +395,7 @@ teardown(struct event **sigev, size_t nsig, char *pidfile)
 		event_base_free(lb_proc.base);
 	lb_conn_cache_free();
 	lb_mempool_thread_free();
+	lb_sandbox_fini();
 	lb_log_close();
 }
 
@@ -426,6 +433,10 @@ main(int argc, char **argv)
 	conf = load_checked(o.config);
 	if (conf == NULL)
 		return EXIT_CONFIG;
+	if (lb_priv_check(conf, o.user, stderr) == -1) {
+		lb_config_free(conf);
+		return EXIT_CONFIG;
+	}
 	if (o.check_only) {
 		printf("Configuration file is valid\n");
 		lb_config_free(conf);
@@ -483,10 +494,19 @@ main(int argc, char **argv)
 	lb_proc.n_takeover_fds = 0;
 	conf = lb_proc.snap->conf;
 
-	lb_proc.cli = lb_cli_new(lb_proc.base, conf->stats_socket, conf->stats_socket_mode);
+	lb_proc.cli = lb_cli_new(lb_proc.base, conf->stats_socket, conf->stats_socket_mode,
+	    conf->priv.stats_socket_level);
 	if (lb_proc.cli == NULL) {
 		fprintf(stderr, "lbproxy: stats socket %s: %s\n", conf->stats_socket, strerror(errno));
 		goto out;
+	}
+	for (i = 0; i < conf->priv.n_stats_sockets; i++) {
+		const struct lb_stats_sock_conf *sc = &conf->priv.stats_sockets[i];
+
+		if (lb_cli_add(lb_proc.cli, lb_proc.base, sc->path, sc->mode, sc->level) == -1) {
+			fprintf(stderr, "lbproxy: stats socket %s: %s\n", sc->path, strerror(errno));
+			goto out;
+		}
 	}
 	if (conf->metrics_listen != NULL) {
 		metrics = lb_metrics_new(lb_proc.base, conf->metrics_listen);
@@ -506,6 +526,9 @@ main(int argc, char **argv)
 	}
 	if (pidfile != NULL && lb_pidfile_write(pidfile, (int)lb_proc.pid) == -1)
 		lb_warn("pidfile %s: %s", pidfile, strerror(errno));
+	/* everything privileged is done; threads inherit what the main thread keeps */
+	if (lb_priv_drop(conf, o.user) == -1 || lb_sandbox_prepare(conf->priv.sandbox) == -1)
+		goto out;
 
 	n = default_workers(conf, o.workers);
 	lb_proc.workers = lb_xcalloc((size_t)n, sizeof(*lb_proc.workers));
@@ -536,6 +559,10 @@ main(int argc, char **argv)
 	lb_daemon_ready();
 	log_started(lb_proc.snap);
 
+	if (lb_sandbox_enter(LB_SANDBOX_MAIN) == -1) {
+		lb_proc_stop_now();
+		goto out;
+	}
 	event_base_dispatch(lb_proc.base);
 	lb_notice("stopped");
 	rc = 0;

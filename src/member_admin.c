@@ -14,6 +14,7 @@
 #include <event2/buffer.h>
 
 #include "lbproxy/config.h"
+#include "lbproxy/frontend.h"
 #include "lbproxy/log.h"
 #include "lbproxy/member.h"
 #include "lbproxy/member_admin.h"
@@ -191,4 +192,19 @@ lb_member_admin_set_server(char **args, int nargs, struct evbuffer *out)
 		}
 	}
 	evbuffer_add_printf(out, "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
+}
+
+void
+lb_member_admin_clear_max(char **args LB_UNUSED, int nargs LB_UNUSED, struct evbuffer *out LB_UNUSED)
+{
+	size_t i;
+
+	/* the totals stay (SPEC 6); a max shows at least the current count again */
+	for (i = 0; i < lb_proc.n_frontends; i++)
+		atomic_store(&lb_proc.frontends[i]->c.smax, 0);
+	for (i = 0; i < lb_proc.n_backends; i++)
+		atomic_store(&lb_proc.backends[i]->c.smax, 0);
+	for (i = 0; i < lb_proc.n_members; i++)
+		atomic_store(&lb_proc.members[i]->c.smax, 0);
+	lb_notice("max counters cleared from the stats socket");
 }

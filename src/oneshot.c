@@ -29,6 +29,7 @@ struct lb_oneshot {
 	struct event_base		*base;
 	const struct lb_oneshot_ops	*ops;
 	const char			*name;
+	void				*arg;		/* the owner's, lb_oneshot_set_arg */
 	struct evconnlistener		*lev;
 	struct event			*resume;	/* re-enables accept after EMFILE */
 	struct lb_oneshot_conn		*conns;		/* open connections, freed with srv */
@@ -89,6 +90,18 @@ int
 lb_oneshot_conn_fd(struct lb_oneshot_conn *c)
 {
 	return bufferevent_getfd(c->bev);
+}
+
+void
+lb_oneshot_set_arg(struct lb_oneshot *srv, void *arg)
+{
+	srv->arg = arg;
+}
+
+void *
+lb_oneshot_conn_arg(const struct lb_oneshot_conn *c)
+{
+	return c->srv->arg;
 }
 
 static void

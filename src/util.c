@@ -177,6 +177,20 @@ lb_hash64(const void *data, size_t len, uint64_t seed)
 	return h;
 }
 
+char *
+lb_path_resolve(const char *dir, const char *path)
+{
+	char *s;
+
+	if (path[0] == '/')
+		return lb_xstrdup(path);
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	if ((s = lb_asprintf("%s/%s", dir, path)) == NULL)
+		abort();
+	return s;
+}
+
 int
 lb_parse_long(const char *s, long lo, long hi, long *out)
 {

@@ -24,6 +24,7 @@
 #include "lbproxy/listener.h"
 #include "lbproxy/mempool.h"
 #include "lbproxy/log.h"
+#include "lbproxy/sandbox.h"
 #include "lbproxy/worker.h"
 #include "session_int.h"
 
@@ -449,6 +450,8 @@ worker_main(void *arg)
 {
 	struct lb_worker *w = arg;
 
+	if (lb_sandbox_enter(LB_SANDBOX_WORKER) == -1)
+		abort();	/* the main thread compiled the filter: a broken invariant */
 	event_base_dispatch(w->base);
 	close_all(w);
 	for (size_t k = 0; k < w->n_acc; k++)

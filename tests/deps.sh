@@ -10,5 +10,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	libevent-dev libssl-dev libhttp-parser-dev libjansson-dev libpcre2-dev libcmocka-dev \
 	curl wrk openssl iproute2 python3 procps psmisc ca-certificates \
 	haproxy nginx-light libnginx-mod-stream nghttp2-client clang keepalived \
-	strace chromium \
+	strace chromium gdb \
 	debhelper lintian libseccomp-dev adduser

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "lbproxy/diag.h"
+#include "lbproxy/priv.h"
 
 /* Which file format the configuration was read from. */
 enum lb_dialect {
@@ -346,6 +347,7 @@ struct lb_config {
 	struct lb_addr		 metrics_addr;	/* len 0 when metrics_listen is NULL */
 	struct lb_cidr		*accept_proxy;	/* upstreams allowed to send a PROXY header */
 	size_t			 n_accept_proxy;
+	struct lb_priv_conf	 priv;		/* user, group, sandbox, stats levels (priv.h) */
 };
 
 /*

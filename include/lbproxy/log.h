@@ -26,6 +26,8 @@ int lb_log_open(enum lb_log_target target, const char *path, int level);
 /* Raise or lower the level (-v adds verbosity on top of the config). */
 void lb_log_set_level(int level);
 int lb_log_get_level(void);
+/* The descriptor lines go to (stderr or the file), -1 for syslog: for writers that cannot lock. */
+int lb_log_fd(void);
 void lb_log_close(void);
 
 /* Thread-safe; one line per call, no trailing newline needed. */

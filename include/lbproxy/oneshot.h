@@ -64,6 +64,9 @@ void lb_oneshot_free(struct lb_oneshot *srv);
 struct evbuffer *lb_oneshot_conn_reply(struct lb_oneshot_conn *c);
 /* The connection's socket, for replies that bypass the buffer (sendmsg). */
 int lb_oneshot_conn_fd(struct lb_oneshot_conn *c);
+/* Attach the owner's pointer (borrowed) to srv; its connections hand it back. */
+void lb_oneshot_set_arg(struct lb_oneshot *srv, void *arg);
+void *lb_oneshot_conn_arg(const struct lb_oneshot_conn *c);
 /* Close c now, whatever is left unsent. */
 void lb_oneshot_conn_close(struct lb_oneshot_conn *c);
 

@@ -46,6 +46,9 @@ uint64_t lb_hash64(const void *data, size_t len, uint64_t seed);
 /* Strict decimal integer in [lo, hi] (no sign games, no trailing text); returns 0 or -1. */
 int lb_parse_long(const char *s, long lo, long hi, long *out);
 
+/* path made absolute against dir unless it is already, leading "./" dropped (new string). */
+char *lb_path_resolve(const char *dir, const char *path);
+
 /* Set O_NONBLOCK and FD_CLOEXEC on fd; returns 0 or -1. */
 int lb_fd_nonblock(int fd);
 

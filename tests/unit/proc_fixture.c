@@ -181,11 +181,17 @@ fx_teardown(void **state)
 char *
 fx_run(const char *line)
 {
+	return fx_run_at(line, LB_CLI_ADMIN);
+}
+
+char *
+fx_run_at(const char *line, enum lb_cli_level level)
+{
 	struct evbuffer *out = evbuffer_new();
 	size_t n;
 	char *s;
 
-	lb_cli_command(line, out);
+	lb_cli_command(line, level, out);
 	n = evbuffer_get_length(out);
 	s = malloc(n + 1);
 	evbuffer_remove(out, s, n);

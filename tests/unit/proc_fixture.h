@@ -11,6 +11,8 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "lbproxy/cli.h"
+
 struct event_base;
 struct lb_member;
 struct lb_listener;
@@ -29,8 +31,10 @@ extern char fx_tmpdir[64];
 int fx_setup(void **state);
 int fx_teardown(void **state);
 
-/* The reply to the command line, as a new string (lb_cli_command). */
+/* The reply to the command line on an admin socket, as a new string (lb_cli_command). */
 char *fx_run(const char *line);
+/* The same, on a socket of that level. */
+char *fx_run_at(const char *line, enum lb_cli_level level);
 /* The reply to the command line is expect. */
 void fx_expect(const char *line, const char *expect);
 

@@ -117,7 +117,7 @@ test_getsocks(void **state)
 	n = lb_proc_listen_fds(mine, 8);
 	assert_true(n >= 1);
 	fx_sock_path(path, sizeof(path));
-	cli = lb_cli_new(base, path, 0600);
+	cli = lb_cli_new(base, path, 0600, LB_CLI_ADMIN);
 	assert_non_null(cli);
 
 	/* named by the request: every listener, and the sender's pid */
