@@ -39,6 +39,9 @@ assert_match "$(cat "$T/stat")" '^pool1,g,' "stats row"
 wredis=$(awk -F, 'NR==1 { for (i = 1; i <= NF; i++) if ($i == "wredis") c = i }
     $2 == "g" { print $c }' "$T/stat")
 assert_between "$wredis" 1 10 "redispatches counted on the member that took them"
+econ=$(awk -F, 'NR==1 { for (i = 1; i <= NF; i++) if ($i == "econ") c = i }
+    $2 == "d" { print $c }' "$T/stat")
+assert_between "$econ" 1 10 "the dying member's passive failures counted (econ)"
 
 note "without redispatch the dying member's requests get 502"
 codes=$(run '"retries": 3, "redispatch": false')
