@@ -303,7 +303,9 @@ arg_cmp(unsigned arg, enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
  * The calls allowed only with some arguments: no executable memory after
  * start-up (mmap, mprotect), sockets of the families lbproxy uses (members,
  * checks, syslog's /dev/log), abort(3)'s SIGABRT to this process only, and
- * on the main thread FIONREAD and reading (never raising) a limit.
+ * on the main thread FIONREAD and reading (never raising) a limit. And the
+ * calls answered with an error instead of SIGSYS: a worker's openat, the
+ * main thread's executable mappings.
  */
 static int
 add_rules(scmp_filter_ctx ctx, enum lb_sandbox_kind kind)
@@ -323,6 +325,17 @@ add_rules(scmp_filter_ctx ctx, enum lb_sandbox_kind kind)
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 2,
 	    arg_cmp(0, SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0),
 	    arg_cmp(2, SCMP_CMP_EQ, SIGABRT, 0));
+	if (kind == LB_SANDBOX_WORKER) {
+		/*
+		 * A worker opens no file, but glibc may: the first time free()
+		 * shrinks a thread arena's heap it reads
+		 * /proc/sys/vm/overcommit_memory (check_may_shrink_heap, arena.c),
+		 * and without an answer it assumes "no" and releases the pages with
+		 * madvise instead. Refused with EACCES, as a mode-0 file would be,
+		 * not fatal: bench/run's 1 MiB bodies killed a worker here.
+		 */
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
+	}
 	if (kind == LB_SANDBOX_MAIN) {
 		/*
 		 * A reload compiles the L7 regular expressions, and PCRE2's JIT maps

@@ -186,6 +186,15 @@ do_exec_mmap_refused(void)
 	return p == MAP_FAILED && errno == EPERM ? 0 : 15;
 }
 
+/* A worker's open fails with EACCES (glibc's malloc may try one): 0, and no log line. */
+static int
+do_openat_refused(void)
+{
+	int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+
+	return fd == -1 && errno == EACCES ? 0 : 16;
+}
+
 /* The main thread also reads files on reload. */
 static int
 do_main_day(void)
@@ -215,6 +224,13 @@ test_worker_allows_its_calls(void **state)
 	log = read_log();
 	assert_int_equal(count_lines(log, "sandbox:"), 0);
 	free(log);
+	/* a worker's open is refused, not fatal, and says nothing */
+	status = run_confined(LB_SANDBOX_WORKER, true, do_openat_refused);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	log = read_log();
+	assert_int_equal(count_lines(log, "sandbox:"), 0);
+	free(log);
 	/* the main thread never splices: proof the two lists differ */
 	assert_killed(run_confined(LB_SANDBOX_MAIN, true, do_worker_day), "pipe2",
 	    "the main thread");
@@ -229,7 +245,6 @@ test_forbidden_calls_kill(void **state)
 	assert_killed(run_confined(LB_SANDBOX_WORKER, true, do_execve), "execve", "a worker thread");
 	assert_killed(run_confined(LB_SANDBOX_MAIN, true, do_execve), "execve", "the main thread");
 #endif
-	assert_killed(run_confined(LB_SANDBOX_WORKER, true, do_openat), "openat", "a worker thread");
 	assert_killed(run_confined(LB_SANDBOX_WORKER, true, do_packet_socket), "socket",
 	    "a worker thread");
 	assert_killed(run_confined(LB_SANDBOX_MAIN, true, do_packet_socket), "socket",
