@@ -19,7 +19,8 @@ make -j"$(nproc)"
 if ! make -j2 check; then
 	for f in tests/unit/*.log tests/e2e/*.log; do
 		[ -f "$f" ] || continue
-		grep -q '^FAIL\|^ERROR' "${f%.log}.trs" 2>/dev/null && { echo "=== $f"; tail -60 "$f"; }
+		grep -q '^:test-result: \(FAIL\|ERROR\)' "${f%.log}.trs" 2>/dev/null &&
+		    { echo "=== $f"; tail -60 "$f"; }
 	done
 	exit 1
 fi

@@ -123,7 +123,8 @@ install_and_run() {
 	run_control ExecStop "$UNIT" || fail "ExecStop: $(tail -n 3 "$T/unit.log")"
 	kill -0 "$MAINPID" 2>/dev/null && fail "ExecStop returned while lbproxy still runs"
 	reap_main || fail "lbproxy did not exit"
-	assert_eq 0 "$MAIN_STATUS" "exit status after ExecStop"
+	[ "$MAIN_STATUS" -eq 0 ] ||
+	    fail "exit status after ExecStop: $MAIN_STATUS: $(tail -n 5 "$T/unit.log")"
 
 	rm -r "$dir"
 	dpkg --purge lbproxy >>"$T/dpkg.log" 2>&1 || fail "dpkg --purge: $(tail -n 20 "$T/dpkg.log")"
