@@ -533,11 +533,16 @@ sni_of(struct lb_session *s, const struct lb_http_msg *m)
 		c = memchr(m->host, ':', m->host_len);
 		n = c != NULL ? (size_t)(c - m->host) : m->host_len;
 	}
-	if (n >= sizeof(s->sni))
+	if (n >= LB_SNI_MAX)
 		n = 0;
-	memcpy(s->sni, m->host != NULL ? m->host : "", n);
-	s->sni[n] = '\0';
-	s->sni_hash = lb_hash64(s->sni, n, 0);
+	/* most sessions never reach a TLS pool: the buffer is theirs on first use */
+	if (n > 0 && s->sni == NULL)
+		s->sni = lb_xmalloc(LB_SNI_MAX);
+	if (s->sni != NULL) {
+		memcpy(s->sni, m->host, n);
+		s->sni[n] = '\0';
+	}
+	s->sni_hash = lb_hash64(n > 0 ? m->host : "", n, 0);
 }
 
 /*

@@ -276,6 +276,7 @@ lb_session_close(struct lb_session *s, enum lb_close_reason why)
 	atomic_fetch_sub_explicit(&w->nsessions, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&s->fe->conns, 1, memory_order_relaxed);
 	lb_snapshot_unref(s->snap);
+	free(s->sni);
 	free(s);
 	lb_worker_session_gone(w);
 }
@@ -402,7 +403,7 @@ connect_member(struct lb_session *s)
 	if (s->pool->tls != NULL) {
 		struct lb_conn_tls t = {
 			.ctx = s->pool->tls,
-			.sni = s->sni[0] != '\0' ? s->sni : NULL,
+			.sni = s->sni != NULL && s->sni[0] != '\0' ? s->sni : NULL,
 			.sessions = s->w->tls_sessions,
 			.member_uid = (uint64_t)m->sid,
 		};

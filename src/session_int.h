@@ -33,6 +33,8 @@ struct lb_frontend;
 #define LB_MAX_TRIES		16
 /* Bytes buffered towards one side before reading from the other pauses. */
 #define LB_BUF_HIGH		(256 * 1024)
+/* Longest SNI sent to a TLS member, with its NUL (a DNS name is at most 253). */
+#define LB_SNI_MAX		256
 
 enum lb_session_state {
 	LB_SS_NEW,
@@ -141,7 +143,7 @@ struct lb_session {
 	uint64_t		 bytes_in, bytes_out;
 
 	struct lb_http_state	*http;
-	char			 sni[256];	/* TLS to members: the request's host, or "" */
+	char			*sni;		/* TLS to members: the request's host, or NULL (LB_SNI_MAX, on first use) */
 	uint64_t		 sni_hash;	/* lb_hash64 of sni: its idle connections' tag */
 	bool			 between_requests; /* HTTP keep-alive, a response already sent */
 };
