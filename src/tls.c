@@ -93,6 +93,12 @@ struct tls_data {
 
 static int		tls_idx = -1;
 static pthread_once_t	tls_once = PTHREAD_ONCE_INIT;
+/*
+ * The ticket cipher, fetched once: EVP_aes_256_cbc() is a legacy handle
+ * that OpenSSL 3 fetches again from the provider on every
+ * EVP_EncryptInit_ex, i.e. on every ticket issued or opened.
+ */
+static EVP_CIPHER	*ticket_cipher;
 
 static void	data_free(void *, void *, CRYPTO_EX_DATA *, int, long, void *);
 
@@ -100,6 +106,7 @@ static void
 idx_init(void)
 {
 	tls_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, data_free);
+	ticket_cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
 }
 
 static struct tls_data *
@@ -231,11 +238,11 @@ ticket_key_cb(SSL *ssl, unsigned char name[TLS_TICKET_NAME_LEN],
 	struct tls_data		*d = data_of(SSL_get_SSL_CTX(ssl));
 	struct tls_ring		*ring;
 	struct tls_ticket_key	*k;
-	const EVP_CIPHER	*cipher = EVP_aes_256_cbc();
+	const EVP_CIPHER	*cipher = ticket_cipher;
 	size_t			 i;
 	int			 rc;
 
-	if (d == NULL || (ring = d->ring) == NULL)
+	if (d == NULL || (ring = d->ring) == NULL || cipher == NULL)
 		return 0;	/* no ticket issued; cannot decrypt */
 	pthread_rwlock_rdlock(&ring->lock);
 	if (enc) {
