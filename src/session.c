@@ -21,6 +21,7 @@
 #include "lbproxy/config.h"
 #include "lbproxy/conn.h"
 #include "lbproxy/proxy_proto.h"
+#include "lbproxy/tls_cert.h"
 #include "lbproxy/tls_client.h"
 #include "lbproxy/frontend.h"
 #include "lbproxy/log.h"
@@ -438,6 +439,7 @@ lb_session_send_proxy(struct lb_session *s, struct lb_conn *sc)
 	const unsigned char *alpn;
 	unsigned alpn_len = 0;
 	char alpn_s[64];
+	struct lb_tls_cert_pp cert;
 	SSL *ssl;
 	int n;
 
@@ -462,9 +464,21 @@ lb_session_send_proxy(struct lb_session *s, struct lb_conn *sc)
 			t.authority = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 			t.ssl = 1;
 			t.ssl_client = LB_PP_CLIENT_SSL;
-			if (SSL_get0_peer_certificate(ssl) != NULL)
-				t.ssl_client |= LB_PP_CLIENT_CERT_CONN;
-			t.ssl_verify = (uint32_t)SSL_get_verify_result(ssl);
+			/*
+			 * As HAProxy: a certificate in the TLS session sets CERT_SESS,
+			 * the verify result and the certificate's sub-TLVs; CERT_CONN
+			 * when it was presented on this connection (a full handshake,
+			 * not a resumption). Without one, verify stays 0.
+			 */
+			if (lb_tls_cert_pp(ssl, &cert)) {
+				t.ssl_client |= LB_PP_CLIENT_CERT_SESS;
+				if (!SSL_session_reused(ssl))
+					t.ssl_client |= LB_PP_CLIENT_CERT_CONN;
+				t.ssl_verify = (uint32_t)SSL_get_verify_result(ssl);
+				t.ssl_cn = cert.cn[0] != '\0' ? cert.cn : NULL;
+				t.ssl_key_alg = cert.key_alg[0] != '\0' ? cert.key_alg : NULL;
+				t.ssl_sig_alg = cert.sig_alg[0] != '\0' ? cert.sig_alg : NULL;
+			}
 			t.ssl_version = SSL_get_version(ssl);
 			t.ssl_cipher = SSL_get_cipher_name(ssl);
 		}

@@ -287,3 +287,33 @@ lb_tls_cert_dn_field(const SSL *ssl, const char *field, char *buf, size_t size)
 	buf[len] = '\0';
 	return (ssize_t)len;
 }
+
+bool
+lb_tls_cert_pp(const SSL *ssl, struct lb_tls_cert_pp *pp)
+{
+	X509		*x = SSL_get0_peer_certificate(ssl);
+	EVP_PKEY	*key;
+	const char	*kind = NULL, *sn;
+	ssize_t		 n;
+
+	pp->cn[0] = pp->key_alg[0] = '\0';
+	pp->sig_alg = "";
+	if (x == NULL)
+		return false;
+	n = lb_tls_cert_dn_field(ssl, "CN", pp->cn, sizeof(pp->cn));
+	if (n < 0 || memchr(pp->cn, '\0', (size_t)n) != NULL)
+		pp->cn[0] = '\0';
+	if ((key = X509_get0_pubkey(x)) != NULL) {
+		switch (EVP_PKEY_get_base_id(key)) {
+		case EVP_PKEY_RSA:	kind = "RSA"; break;
+		case EVP_PKEY_EC:	kind = "EC"; break;
+		case EVP_PKEY_DSA:	kind = "DSA"; break;
+		}
+		if (kind != NULL)
+			snprintf(pp->key_alg, sizeof(pp->key_alg), "%s%d", kind,
+			    EVP_PKEY_get_bits(key));
+	}
+	if ((sn = OBJ_nid2sn(X509_get_signature_nid(x))) != NULL)
+		pp->sig_alg = sn;
+	return true;
+}

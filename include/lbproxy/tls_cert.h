@@ -82,4 +82,19 @@ long lb_tls_cert_verify(const SSL *ssl);
  */
 ssize_t lb_tls_cert_dn_field(const SSL *ssl, const char *field, char *buf, size_t size);
 
+/*
+ * What HAProxy 2.6's send-proxy-v2-ssl-cn (with proxy-v2-options cert-key,
+ * cert-sig) says of the client certificate in the PP2_TYPE_SSL TLV: the
+ * subject's first CN ("" if none or not printable as is), the key algorithm
+ * ("RSA2048", "EC256", "DSA2048"; "" for another kind) and the signature
+ * algorithm's short name ("RSA-SHA256", "ecdsa-with-SHA256"). Returns false,
+ * leaving them empty, when the client presented no certificate.
+ */
+struct lb_tls_cert_pp {
+	char		 cn[256];
+	char		 key_alg[16];
+	const char	*sig_alg;	/* static (OBJ_nid2sn), or "" */
+};
+bool lb_tls_cert_pp(const SSL *ssl, struct lb_tls_cert_pp *pp);
+
 #endif

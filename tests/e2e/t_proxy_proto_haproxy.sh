@@ -13,6 +13,10 @@
 #    _v2_build / _v2_local to an HAProxy frontend with accept-proxy: HAProxy
 #    takes them (IPv4, IPv6, mixed families, TLVs, CRC32C, LOCAL) and reports
 #    the addresses they carry; a header with a bad CRC32C is refused.
+# 3. lbproxy itself, a TERMINATED_HTTPS listener (client certificate
+#    OPTIONAL) in front of a PROXYV2 pool: the header it sends equals
+#    HAProxy's for the same certificate (client bits 7, CN, algorithms),
+#    5 on a resumed session, 1 and no certificate sub-TLVs without one.
 # Skips without haproxy 2.6, curl or openssl.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
@@ -155,6 +159,51 @@ note "HAProxy: $got"
 r=$(via -k --http1.1 --resolve "vip.example:$fetls:127.0.0.1" "https://vip.example:$fetls/")
 assert_match "$(hdr X-Proxy-Ssl "$r")" '^client=1 verify=0 version=TLSv1\.[23] cn= ' \
     "no client certificate: CERT bits clear, no CN"
+
+note "lbproxy's own PROXYV2 pool behind a terminated listener: HAProxy's bytes"
+# The same client certificate through a TERMINATED_HTTPS listener with
+# client_authentication OPTIONAL: the header lbproxy sends is, byte for
+# byte, the one HAProxy's send-proxy-v2-ssl-cn (authority, ssl-cipher,
+# cert-sig, cert-key) sent above for its own connection.
+start_backend lbssl 0 http --proxy
+lbtls=$(free_port)
+cat >"$T/lb.json" <<JSON
+{"loadbalancer": {"id": "lb1", "vip_address": "127.0.0.1",
+  "listeners": [{"id": "tls", "protocol": "TERMINATED_HTTPS", "protocol_port": $lbtls,
+    "default_pool_id": "pv2", "alpn_protocols": ["http/1.1"],
+    "client_authentication": "OPTIONAL",
+    "tls": {"certificate_file": "$T/vip-full.pem", "client_ca_file": "$T/ca.pem"}}],
+  "pools": [{"id": "pv2", "protocol": "PROXYV2", "lb_algorithm": "ROUND_ROBIN",
+    "members": [{"address": "127.0.0.1", "protocol_port": $BACKEND_PORT}]}]},
+ "lbproxy": {"stats_socket": "$T/sock"}}
+JSON
+LB_WAIT_PORT=$lbtls start_lbproxy "$T/lb.json"
+r=$(via -k --http1.1 --resolve "vip.example:$lbtls:127.0.0.1" --cert "$T/client.pem" \
+    --key "$T/client.key" "https://vip.example:$lbtls/")
+p=$(lport "$r")
+ssl=$(hdr X-Proxy-Ssl "$r")
+assert_match "$ssl" '^client=7 verify=0 version=TLSv1\.[23] cn=client1 cipher=[A-Z0-9_-]+ sig_alg=RSA-SHA256 key_alg=RSA2048$' \
+    "lbproxy's SSL TLV: client bits, verify, version, CN, cipher, algorithms"
+ver=$(sed 's/.* version=\([^ ]*\).*/\1/' <<<"$ssl")
+cipher=$(sed 's/.* cipher=\([^ ]*\).*/\1/' <<<"$ssl")
+got=$(logged_hdr lbssl "127.0.0.1:$p")
+assert_eq "$("$PPSEND" -p -2 -s "127.0.0.1:$p" -d "127.0.0.1:$lbtls" -a http/1.1 -A vip.example \
+    -S 7:0 -V "$ver" -N client1 -K RSA2048 -G RSA-SHA256 -c "$cipher")" "$got" \
+    "lbproxy's v2 header with the TLS TLVs is HAProxy's"
+note "lbproxy: $got"
+# a resumed session (curl's second connection offers the first one's):
+# the certificate is the session's, not this connection's (CERT_SESS only)
+r=$(curl -s --max-time 5 -k --http1.1 --resolve "vip.example:$lbtls:127.0.0.1" \
+    --cert "$T/client.pem" --key "$T/client.key" -H "Connection: close" -D - -o /dev/null \
+    "https://vip.example:$lbtls/a" -D - -o /dev/null "https://vip.example:$lbtls/b" | tr -d '\r')
+assert_eq 2 "$(grep -ci '^X-Proxy-Ssl: client=' <<<"$r")" "two connections answered"
+assert_match "$(grep -i '^X-Proxy-Ssl: ' <<<"$r" | tail -n 1)" 'client=5 verify=0 .* cn=client1 ' \
+    "resumed session: CERT_SESS without CERT_CONN, as HAProxy"
+r=$(via -k --http1.1 --resolve "vip.example:$lbtls:127.0.0.1" "https://vip.example:$lbtls/")
+assert_match "$(hdr X-Proxy-Ssl "$r")" '^client=1 verify=0 version=TLSv1\.[23] cn= cipher=[A-Z0-9_-]+ sig_alg= key_alg=$' \
+    "no client certificate: CERT bits and certificate sub-TLVs absent"
+stop_lbproxy
+assert_eq 0 "$LB_STATUS" "lbproxy's exit status"
 
 note "health checks: v2 LOCAL, v1 the check's own addresses, and the servers are UP"
 wait_until 5 grep -q 'PROXY v2 LOCAL -> LOCAL hdr 0d0a0d0a000d0a515549540a2000' \
