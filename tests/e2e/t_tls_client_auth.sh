@@ -229,7 +229,7 @@ done
 xssl_fetch "$LB_OPT" gentime "$T/after" || fail "gentime refused after the reload"
 xssl_fetch "$LB_OPT" none "$T/after" || fail "no certificate refused after the reload"
 
-# last: this one fails today (lbproxy adds its line after the member's)
+# HSTS replaces the member's own header (set-header), it is not added after it
 assert_eq "$ha_sts" "$(sts "$LB_OPT" https /sts)" \
     "HSTS over a member's own: set, as HAProxy's set-header does, not added"
 

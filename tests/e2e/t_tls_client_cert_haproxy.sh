@@ -7,8 +7,10 @@
 #   http-request set-header X-SSL-Client-Verify %[ssl_c_verify]   (and the other seven)
 #
 # lbproxy's side is tests/tools/lbtls-front (lbproxy's TLS modules:
-# lb_tls_server_new, lb_tls_server_set_client_auth, lb_tls_cert_values),
-# until the listener is wired. Both forward to lbtest-backend's /echo, and
+# lb_tls_server_new, lb_tls_server_set_client_auth, lb_tls_cert_values):
+# the modules against the widest set of certificates, while
+# t_tls_client_auth.sh compares lbproxy's own listeners with HAProxy on
+# fewer. Both forward to lbtest-backend's /echo, and
 # curl presents: no certificate, a valid one (every template field, UTCTime
 # dates), one valid until 2051 (GeneralizedTime), one with control bytes,
 # quotes, '%', two CNs and a multi-valued RDN, a UTF-8 one, an expired one, a
