@@ -38,7 +38,12 @@ pp_refuse(struct lb_session *s, const char *why)
 	lb_session_close(s, LB_CLOSE_PROTO);
 }
 
-/* Look again when bytes arrive, or in PP_POLL_MS for a partial header; within the deadline. */
+/*
+ * Look again when bytes arrive, or in PP_POLL_MS for a partial header;
+ * within the deadline. A partial header is still in the socket (peeked), so
+ * the descriptor stays readable: waiting for EV_READ would call back at
+ * once, forever. From the first partial read on, the event is a timer.
+ */
 static void
 pp_wait(struct lb_session *s, bool poll)
 {
@@ -53,6 +58,8 @@ pp_wait(struct lb_session *s, bool poll)
 	}
 	if (poll && ms > PP_POLL_MS)
 		ms = PP_POLL_MS;
+	if (poll && event_get_fd(s->pp_ev) != -1)
+		event_assign(s->pp_ev, s->w->base, -1, 0, pp_cb, s);
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	if (event_add(s->pp_ev, &tv) == -1)
@@ -60,17 +67,20 @@ pp_wait(struct lb_session *s, bool poll)
 }
 
 static void
-pp_cb(evutil_socket_t fd, short what, void *arg)
+pp_cb(evutil_socket_t evfd, short what, void *arg)
 {
 	struct lb_session *s = arg;
+	int fd = s->pp_fd;
 	unsigned char buf[LB_PP_HEADER_MAX];
 	struct lb_pp_info info;
 	size_t consumed = 0;
 	ssize_t n;
 
+	(void)evfd;	/* -1 once the event is a timer */
+	(void)what;
 	n = recv(fd, buf, sizeof(buf), MSG_PEEK);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-		pp_wait(s, (what & EV_TIMEOUT) != 0 && s->pp_partial);
+		pp_wait(s, s->pp_partial);
 		return;
 	}
 	if (n <= 0) {

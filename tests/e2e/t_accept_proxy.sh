@@ -2,7 +2,8 @@
 # lbproxy.accept_proxy (SPEC 11): a trusted upstream's PROXY v1/v2 header
 # names the client (X-Forwarded-For, source persistence, logs); a malformed
 # or truncated header closes the connection, logged and counted, nothing
-# forwarded; sources outside accept_proxy are not asked for one, and an
+# forwarded; a header that arrives in pieces is waited for without
+# spinning; sources outside accept_proxy are not asked for one, and an
 # HTTP listener refuses a header from them as a bad request.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${E2E_LIB:-$(dirname "$0")/lib.sh}"
@@ -62,6 +63,32 @@ assert_match "$(cat "$T/lbproxy.log")" "PROXY header refused" "refusals logged"
 note "a truncated header times out (tls_handshake), closed"
 reply=$(tcp_exchange -n "$vip" 'PROXY TCP4 1.2.3.4 ' || true)
 assert_eq "" "$reply" "no answer to a truncated header"
+wait_until 3 grep -q "PROXY header refused: truncated header" "$T/lbproxy.log" ||
+    fail "truncated header not logged"
+
+note "a header in two pieces half a second apart: no spinning meanwhile, then served"
+# The first piece stays in the socket (peeked): lbproxy must wait for the
+# rest by polling, not by a read event that fires at once, forever.
+cpu() { awk '{ print $14 + $15 }' "/proc/$LB_PID/stat"; }
+c0=$(cpu)
+out=$(python3 - "$vip" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"PROXY TCP4 203.0.113.9 ")
+time.sleep(0.5)
+s.sendall(b"127.0.0.1 4000 80\r\nGET /echo HTTP/1.0\r\nHost: x\r\n\r\n")
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode("latin-1"))
+PY
+)
+c1=$(cpu)
+assert_contains "$out" "X-Forwarded-For: 203.0.113.9" "the header completed later names the client"
+assert_between "$((c1 - c0))" 0 15 "CPU ticks (1/100 s) of lbproxy while the header was partial"
 
 note "untrusted sources are not asked for a header"
 stop_lbproxy
