@@ -177,3 +177,15 @@ lb_balance_client_hash(const struct sockaddr *sa)
 		return lb_hash64("", 0, CLIENT_SEED);
 	}
 }
+
+uint64_t
+lb_balance_flow_hash(uint64_t client_hash, const struct sockaddr *sa)
+{
+	in_port_t port = 0;
+
+	if (sa != NULL && sa->sa_family == AF_INET)
+		port = ((const struct sockaddr_in *)sa)->sin_port;
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		port = ((const struct sockaddr_in6 *)sa)->sin6_port;
+	return lb_hash64(&port, sizeof(port), client_hash);
+}

@@ -35,5 +35,7 @@ int lb_balance_hash(const uint64_t *member_key, const int *weight, size_t n, uin
 uint64_t lb_balance_member_key(const char *member_id);
 /* Stable 64-bit hash of a client address (host part only, port ignored). */
 uint64_t lb_balance_client_hash(const struct sockaddr *sa);
+/* SOURCE_IP_PORT: client_hash (of sa's address) mixed with sa's port. */
+uint64_t lb_balance_flow_hash(uint64_t client_hash, const struct sockaddr *sa);
 
 #endif

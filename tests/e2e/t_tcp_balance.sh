@@ -94,3 +94,48 @@ greet "$vip" 40 $srcs >"$T/sip4.out"
 paste "$T/sip1.out" "$T/sip4.out" | awk '$1!="b3" && $1!=$2 {bad++} END{exit bad>0}' ||
 	fail "SOURCE_IP: removing m3 moved clients of other members"
 stop_lbproxy
+
+# --- SOURCE_IP_PORT (load balancer file): one address, its source ports spread
+# greet_ports PORT N: N connections from 127.0.0.2, each from a fixed source
+# port 41000 + i, twice over: "port member" lines
+greet_ports() {
+	python3 - "$@" <<'PY'
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+for i in range(n):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.settimeout(5)
+    s.bind(("127.0.0.2", 41000 + i))
+    s.connect(("127.0.0.1", port))
+    line = s.makefile().readline().split()
+    print(41000 + i, line[1] if len(line) > 1 else "-")
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+    s.close()
+PY
+}
+# v2file METHOD
+v2file() {
+	cat >"$T/lb.json" <<-JSON
+	{"loadbalancer": {"id": "lb1", "vip_address": "127.0.0.1",
+	  "listeners": [{"id": "l1", "protocol": "TCP", "protocol_port": $vip, "default_pool_id": "p"}],
+	  "pools": [{"id": "p", "protocol": "TCP", "lb_algorithm": "$1",
+	    "members": [{"id": "m1", "address": "127.0.0.1", "protocol_port": $p1},
+	                {"id": "m2", "address": "127.0.0.1", "protocol_port": $p2}]}]},
+	 "lbproxy": {"stats_socket": "$T/sock"}}
+	JSON
+}
+v2file SOURCE_IP_PORT
+LB_WAIT_PORT=$vip start_lbproxy "$T/lb.json"
+greet_ports "$vip" 30 >"$T/sipp1.out"
+greet_ports "$vip" 30 >"$T/sipp2.out"
+cmp -s "$T/sipp1.out" "$T/sipp2.out" || fail "SOURCE_IP_PORT: one address and port changed member"
+for b in b1 b2; do
+	assert_between "$(awk -v b=$b '$2==b' "$T/sipp1.out" | count_lines)" 5 25 "SOURCE_IP_PORT share of $b over 30 ports of one address"
+done
+stop_lbproxy
+v2file SOURCE_IP
+LB_WAIT_PORT=$vip start_lbproxy "$T/lb.json"
+greet_ports "$vip" 30 >"$T/sip5.out"
+assert_eq 1 "$(awk '{ print $2 }' "$T/sip5.out" | sort -u | wc -l)" "SOURCE_IP: every port of one address on one member"
+stop_lbproxy

@@ -539,6 +539,41 @@ hash_member_key(void **state LB_UNUSED)
 	assert_true(lb_balance_member_key("m1") != lb_balance_member_key("m1 "));
 }
 
+/* SOURCE_IP_PORT: the port counts; the same flow always hashes the same; it spreads. */
+static void
+hash_flow_has_port(void **state LB_UNUSED)
+{
+	struct sockaddr_storage a, b;
+	uint64_t ha, key[2];
+	static const int w[2] = { 1, 1 };
+	unsigned hits[2] = { 0, 0 };
+	int port, idx;
+
+	make_v4(&a, 0x0a000001u, 40000);
+	make_v4(&b, 0x0a000001u, 40000);
+	ha = lb_balance_client_hash((struct sockaddr *)&a);
+	assert_true(lb_balance_flow_hash(ha, (struct sockaddr *)&a) ==
+	    lb_balance_flow_hash(ha, (struct sockaddr *)&b));
+	make_v4(&b, 0x0a000001u, 40001);
+	assert_true(lb_balance_flow_hash(ha, (struct sockaddr *)&a) !=
+	    lb_balance_flow_hash(ha, (struct sockaddr *)&b));
+	make_v6(&a, "2001:db8::42", 80);
+	make_v6(&b, "2001:db8::42", 81);
+	ha = lb_balance_client_hash((struct sockaddr *)&a);
+	assert_true(lb_balance_flow_hash(ha, (struct sockaddr *)&a) !=
+	    lb_balance_flow_hash(ha, (struct sockaddr *)&b));
+	/* one address, 1000 source ports, two members: both get a fair share */
+	keys_of(mids, 2, key);
+	for (port = 30000; port < 31000; port++) {
+		make_v4(&a, 0xc0000201u, (uint16_t)port);
+		ha = lb_balance_client_hash((struct sockaddr *)&a);
+		idx = lb_balance_hash(key, w, 2, lb_balance_flow_hash(ha, (struct sockaddr *)&a));
+		assert_in_range(idx, 0, 1);
+		hits[idx]++;
+	}
+	assert_in_range(hits[0], 400, 600);
+}
+
 static void
 hash_client_ignores_port(void **state LB_UNUSED)
 {
@@ -808,6 +843,7 @@ main(void)
 		cmocka_unit_test(hash_golden),
 		cmocka_unit_test(hash_member_key),
 		cmocka_unit_test(hash_client_ignores_port),
+		cmocka_unit_test(hash_flow_has_port),
 		cmocka_unit_test(hash_client_v4_mapped),
 		cmocka_unit_test(hash_client_distinct),
 		cmocka_unit_test(hash_sticky),
