@@ -93,8 +93,10 @@ lb_l7_compile(const struct lb_listener_conf *lc, char *err, size_t errlen)
 				r->nid = OBJ_sn2nid(r->conf->key);
 			if (r->conf->compare != LB_L7C_REGEX)
 				continue;
+			/* HOST_NAME is compared without case, regexes too */
 			r->re = pcre2_compile((PCRE2_SPTR)r->conf->value,
-			    PCRE2_ZERO_TERMINATED, 0, &e, &off, NULL);
+			    PCRE2_ZERO_TERMINATED, r->conf->type == LB_L7R_HOST_NAME ?
+			    PCRE2_CASELESS : 0, &e, &off, NULL);
 			if (r->re == NULL) {
 				snprintf(err, errlen, "policy %s: regular expression "
 				    "%.40s does not compile", pc->id, r->conf->value);

@@ -57,7 +57,8 @@ write_lb() {
       $(policy beta REDIRECT_TO_POOL 4 '"redirect_pool_id": "beta"' COOKIE EQUAL_TO yes beta),
       $(policy block REJECT 5 '"name": "block"' HEADER EQUAL_TO 1 "$block"),
       $(policy moved REDIRECT_TO_URL 6 '"redirect_url": "https://new.example/moved", "redirect_http_code": 301' PATH EQUAL_TO /old),
-      $(policy old-host REDIRECT_PREFIX 7 '"redirect_prefix": "https://www.example.com", "redirect_http_code": 308' HOST_NAME EQUAL_TO old.example)
+      $(policy old-host REDIRECT_PREFIX 7 '"redirect_prefix": "https://www.example.com", "redirect_http_code": 308' HOST_NAME EQUAL_TO old.example),
+      $(policy api-hosts REDIRECT_TO_POOL 8 '"redirect_pool_id": "api"' HOST_NAME REGEX '^api[0-9]+[.]example$')
      ]},
     {\"id\": \"tcp\", \"protocol\": \"TCP\", \"protocol_port\": $tcp,
      \"default_pool\": {\"name\": \"tcp-pool\"}},
@@ -141,6 +142,7 @@ assert_eq a1 "$(who "$u/api/v1/x")" "PATH STARTS_WITH /api"
 assert_eq c1 "$(who "$u/" -H 'X-Canary: 1')" "HEADER X-Canary"
 assert_eq i1 "$(who "$u/" -H 'Host: images.example')" "HOST_NAME"
 assert_eq i1 "$(who "$u/" -H 'Host: IMAGES.example:8080')" "HOST_NAME without case or port"
+assert_eq a1 "$(who "$u/" -H 'Host: API7.Example:8080')" "HOST_NAME REGEX without case or port"
 assert_eq b1 "$(who "$u/" -H 'Cookie: a=1; beta=yes')" "COOKIE beta"
 case "$(who "$u/" -H 'Cookie: beta=no')" in
 w1|w2) ;;
