@@ -760,7 +760,7 @@ send_request(struct lb_session *s)
 
 	if (m == NULL)
 		m = lb_snapshot_pick(s->snap, s->pool, &s->w->picks[s->pool->idx],
-		    lb_session_pick_hash(s), NULL, 0);
+		    s->client_hash, &s->peer.sa, NULL, 0);
 	if (m == NULL) {
 		atomic_fetch_add_explicit(&s->pool->be->c.econ, 1, memory_order_relaxed);
 		reply_error(s, 503, "no member available");

@@ -184,17 +184,6 @@ lb_session_set_peer(struct lb_session *s, const struct sockaddr *sa, socklen_t l
 	s->client_hash = lb_balance_client_hash(sa);
 }
 
-uint64_t
-lb_session_pick_hash(const struct lb_session *s)
-{
-	const struct lb_pool_conf *c = s->pool->conf;
-
-	/* SOURCE_IP persistence keeps the address alone, whatever the method */
-	if (c->method == LB_METHOD_SOURCE_IP_PORT && c->persist.type != LB_PERSIST_SOURCE_IP)
-		return lb_balance_flow_hash(s->client_hash, &s->peer.sa);
-	return s->client_hash;
-}
-
 void
 lb_session_begin(struct lb_session *s, int fd)
 {
@@ -341,7 +330,7 @@ try_connect(struct lb_session *s)
 		m = s->prefer;
 	else
 		m = lb_snapshot_pick(s->snap, s->pool, &s->w->picks[s->pool->idx],
-		    lb_session_pick_hash(s), s->tried, s->ntried);
+		    s->client_hash, &s->peer.sa, s->tried, s->ntried);
 	if (m == NULL)
 		goto fail;
 	if (s->attempts > 0) {

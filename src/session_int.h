@@ -157,8 +157,6 @@ void lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int 
 void lb_session_begin(struct lb_session *s, int fd);
 /* Read the PROXY header a trusted upstream sends first, then lb_session_begin (proxy_accept.c). */
 void lb_proxy_accept(struct lb_session *s, int fd);
-/* The hash the pool's balancing takes for s: the client address, or (SOURCE_IP_PORT) address and port. */
-uint64_t lb_session_pick_hash(const struct lb_session *s);
 /* Set the client address of s (accept, or a PROXY header). */
 void lb_session_set_peer(struct lb_session *s, const struct sockaddr *sa, socklen_t len);
 /* End the session, the one exit for every path; frees s. */

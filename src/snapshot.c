@@ -223,7 +223,8 @@ fill(const struct lb_snapshot *snap, struct lb_snap_pool *s, struct lb_pick *p, 
 
 struct lb_member *
 lb_snapshot_pick(const struct lb_snapshot *snap, struct lb_snap_pool *s, struct lb_pick *p,
-    uint64_t client_hash, struct lb_member *const *tried, size_t ntried)
+    uint64_t client_hash, const struct sockaddr *peer, struct lb_member *const *tried,
+    size_t ntried)
 {
 	const struct lb_pool_conf *c = s->conf;
 	uint64_t now = lb_now_ms();
@@ -237,9 +238,12 @@ lb_snapshot_pick(const struct lb_snapshot *snap, struct lb_snap_pool *s, struct 
 	if (fill(snap, s, p, false, now, tried, ntried) == 0 &&
 	    (!s->has_backup || fill(snap, s, p, true, now, tried, ntried) == 0))
 		return NULL;
-	if (c->method == LB_METHOD_SOURCE_IP || c->method == LB_METHOD_SOURCE_IP_PORT ||
-	    c->persist.type == LB_PERSIST_SOURCE_IP)
+	/* SOURCE_IP persistence keeps the address alone, whatever the method */
+	if (c->method == LB_METHOD_SOURCE_IP || c->persist.type == LB_PERSIST_SOURCE_IP)
 		idx = lb_balance_hash(p->keys, p->weight, s->n, client_hash);
+	else if (c->method == LB_METHOD_SOURCE_IP_PORT)
+		idx = lb_balance_hash(p->keys, p->weight, s->n,
+		    lb_balance_flow_hash(client_hash, peer));
 	else if (c->method == LB_METHOD_LEAST_CONNECTIONS) {
 		for (i = 0; i < s->n; i++)
 			p->active[i] = atomic_load_explicit(&s->members[i]->active, memory_order_relaxed);

@@ -23,6 +23,7 @@ struct lb_member;
 struct lb_listener;
 struct lb_frontend;
 struct lb_backend;
+struct sockaddr;
 struct lb_l7;
 
 struct lb_snap_pool {
@@ -89,10 +90,12 @@ void lb_snapshot_unref(struct lb_snapshot *s);
  * first (UP or no check, not avoided after connect failures), then members
  * still being checked, then with fail_open every admin-up member; backup
  * members only when no other is eligible. Members in tried[] are skipped.
- * Returns a borrowed member or NULL (no eligible member).
+ * client_hash is lb_balance_client_hash(peer); SOURCE_IP_PORT also hashes
+ * peer's port. Returns a borrowed member or NULL (no eligible member).
  */
 struct lb_member *lb_snapshot_pick(const struct lb_snapshot *s, struct lb_snap_pool *sp,
-    struct lb_pick *p, uint64_t client_hash, struct lb_member *const *tried, size_t ntried);
+    struct lb_pick *p, uint64_t client_hash, const struct sockaddr *peer,
+    struct lb_member *const *tried, size_t ntried);
 /* Member of sp by id for persistence, if it may still take persistent traffic; else NULL. */
 struct lb_member *lb_snapshot_find(const struct lb_snap_pool *sp, const char *id, size_t len);
 /* m, if it may still take persistent traffic (pool and member admin up, not DOWN); else NULL. */
