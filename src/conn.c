@@ -81,6 +81,14 @@ struct lb_conn {
 	unsigned		 rdhup:1;	/* the peer's FIN is queued behind the data */
 	unsigned		 splicing:1;	/* bulk seen: input goes through splice_dst's pipe */
 	unsigned		 sess_pending:1; /* save the member's session after the first read */
+	unsigned		 mem:1;		/* one end of an in-memory pair: no descriptor */
+	unsigned		 aborted:1;	/* lb_conn_abort: the peer sees an error, not EOF */
+	unsigned		 peer_eof:1;	/* pair: the peer shut or closed after its data */
+	unsigned		 peer_err:1;	/* pair: the peer aborted */
+	unsigned		 eof_sent:1;	/* pair: our shutdown was passed on */
+	struct lb_conn		*peer;		/* pair: the other end, NULL once it is gone */
+	SSL			*info_ssl;	/* pair: borrowed, what lb_conn_ssl reports */
+	int			 info_fd;	/* pair: borrowed, what lb_conn_sockname asks */
 };
 
 static void process(struct lb_conn *c);
@@ -125,7 +133,8 @@ static void pipe_put(struct lb_conn *c);
 static void
 buf_release(struct lb_conn *c)
 {
-	if (c->in != NULL && evbuffer_get_length(c->in) == 0)
+	/* a pair's input carries the callback that tells the writer about room */
+	if (!c->mem && c->in != NULL && evbuffer_get_length(c->in) == 0)
 		lb_conn_buf_put(&c->in);
 	if (c->out != NULL && evbuffer_get_length(c->out) == 0)
 		lb_conn_buf_put(&c->out);
@@ -344,9 +353,19 @@ check_timeouts(struct lb_conn *c)
 	}
 }
 
+static void mem_gone(struct lb_conn *c);
+
 static void
 destroy(struct lb_conn *c)
 {
+	if (c->mem) {
+		mem_gone(c);
+		event_del(&c->timer);
+		evbuffer_free(c->in);
+		lb_conn_buf_put(&c->out);
+		free(c);
+		return;
+	}
 	event_del(&c->ev);
 	event_del(&c->timer);
 	if (c->ssl != NULL) {
@@ -381,12 +400,16 @@ write_plain(struct lb_conn *c)
 }
 
 /* Write as much output as the socket takes; false if an error was reported. */
+static bool mem_write(struct lb_conn *c);
+
 static bool
 do_write(struct lb_conn *c)
 {
 	ssize_t n;
 	size_t len;
 
+	if (c->mem)
+		return mem_write(c);
 	while ((len = evb_out_len(c)) > 0) {
 		if (c->ssl != NULL) {
 			/* whole records: small chunks (head + body) go out together */
@@ -709,6 +732,113 @@ do_handshake(struct lb_conn *c)
 	}
 }
 
+/* ---- in-memory pairs ----------------------------------------------------- */
+
+/*
+ * A pair's writer moves its output into the reader's input (evbuffer chains
+ * change hands, nothing is copied) as far as the reader's read_max allows,
+ * and kicks the reader. The reader's input buffer has a callback: when its
+ * owner drains it, a writer waiting for room is kicked. Shutdown, close and
+ * abort reach the other end as EOF or error after the data, as on a socket.
+ */
+static void
+mem_in_cb(LB_UNUSED struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct lb_conn *c = arg, *w = c->peer;
+
+	if (info->n_deleted > 0 && w != NULL && !w->can_write && !w->dead) {
+		w->can_write = 1;
+		kick(w);
+	}
+}
+
+static bool
+mem_write(struct lb_conn *c)
+{
+	struct lb_conn *r = c->peer;
+	size_t len = evb_out_len(c), room, n;
+
+	if (r == NULL) {
+		if (len == 0)
+			return true;
+		errno = EPIPE;
+		report(c, LB_CONN_ERROR | LB_CONN_WRITING);
+		return false;
+	}
+	if (len > 0) {
+		room = in_len(r) < r->read_max ? r->read_max - in_len(r) : 0;
+		n = len < room ? len : room;
+		if (n > 0) {
+			(void)evbuffer_remove_buffer(c->out, r->in, n);
+			c->last_wr = now_coarse();
+			r->can_read = 1;
+			kick(r);
+		}
+		if (n < len) {
+			c->can_write = 0;	/* mem_in_cb says when there is room */
+			return true;
+		}
+	}
+	if (c->shut && !c->eof_sent) {
+		c->eof_sent = 1;
+		r->peer_eof = 1;
+		kick(r);
+	}
+	return true;
+}
+
+/* The input the writer moved in, then its EOF or abort once the input is read. */
+static void
+mem_read(struct lb_conn *c)
+{
+	if (c->peer_err) {
+		c->peer_err = 0;
+		c->peer_eof = 0;
+		c->reading = 0;
+		errno = ECONNRESET;
+		report(c, LB_CONN_ERROR | LB_CONN_READING);
+		return;
+	}
+	if (!c->reading)
+		return;
+	if (c->can_read) {
+		c->can_read = 0;
+		c->last_rd = now_coarse();
+		if (in_len(c) > 0 && c->rcb != NULL) {
+			c->rcb(c, c->arg);
+			if (c->dead || !c->reading)
+				return;
+		}
+	}
+	if (c->peer_eof) {
+		c->peer_eof = 0;
+		c->reading = 0;
+		report(c, LB_CONN_EOF | LB_CONN_READING);
+	}
+}
+
+/* c goes: what it still had queued reaches the peer, then its EOF (or error). */
+static void
+mem_gone(struct lb_conn *c)
+{
+	struct lb_conn *r = c->peer;
+
+	if (r == NULL)
+		return;
+	if (!c->aborted && evb_out_len(c) > 0) {
+		(void)evbuffer_remove_buffer(c->out, r->in, evb_out_len(c));
+		r->can_read = 1;
+	}
+	if (c->aborted)
+		r->peer_err = 1;
+	else if (!c->eof_sent)
+		r->peer_eof = 1;
+	r->peer = NULL;
+	c->peer = NULL;
+	if (!r->dead)
+		kick(r);
+}
+
 /* Everything the current readiness allows, in order; stops as soon as c dies. */
 static void
 process(struct lb_conn *c)
@@ -744,7 +874,9 @@ process(struct lb_conn *c)
 				return;
 		}
 	}
-	if (c->reading && c->can_read)
+	if (c->mem)
+		mem_read(c);
+	else if (c->reading && c->can_read)
 		do_read(c);
 	if (!c->dead)
 		arm_timer(c);
@@ -966,7 +1098,8 @@ lb_conn_output_piped(const struct lb_conn *c)
 void
 lb_conn_splice_to(struct lb_conn *src, struct lb_conn *dst)
 {
-	if (src->ssl == NULL && dst->ssl == NULL && atomic_load(&max_pipes) > 0)
+	if (src->ssl == NULL && dst->ssl == NULL && !src->mem && !dst->mem &&
+	    atomic_load(&max_pipes) > 0)
 		src->splice_dst = dst;
 }
 
@@ -988,7 +1121,69 @@ lb_conn_fd(const struct lb_conn *c)
 SSL *
 lb_conn_ssl(const struct lb_conn *c)
 {
-	return c->ssl;
+	return c->mem ? c->info_ssl : c->ssl;
+}
+
+int
+lb_conn_sockname(const struct lb_conn *c, struct sockaddr_storage *ss, socklen_t *len)
+{
+	*len = sizeof(*ss);
+	return getsockname(c->mem ? c->info_fd : c->fd, (struct sockaddr *)ss, len);
+}
+
+bool
+lb_conn_is_pair(const struct lb_conn *c)
+{
+	return c->mem;
+}
+
+void
+lb_conn_abort(struct lb_conn *c)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	c->aborted = 1;
+	if (c->mem)
+		return;
+	if (c->ssl != NULL)
+		SSL_set_quiet_shutdown(c->ssl, 1);
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+int
+lb_conn_pair(struct event_base *base, struct lb_conn *pair[2], SSL *info_ssl, int info_fd)
+{
+	struct lb_conn *c[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if ((c[i] = calloc(1, sizeof(*c[i]))) == NULL ||
+		    (c[i]->in = evbuffer_new()) == NULL) {
+			if (c[i] != NULL)
+				free(c[i]);
+			if (i == 1) {
+				evbuffer_free(c[0]->in);
+				free(c[0]);
+			}
+			return -1;
+		}
+		c[i]->fd = -1;
+		c[i]->mem = 1;
+		c[i]->can_write = 1;
+		c[i]->info_ssl = info_ssl;
+		c[i]->info_fd = info_fd;
+		c[i]->read_max = DEFAULT_READ_MAX;
+		c[i]->rsize = READ_MIN;
+		c[i]->last_rd = c[i]->last_wr = now_coarse();
+		c[i]->pipe[0] = c[i]->pipe[1] = -1;
+		(void)evtimer_assign(&c[i]->timer, base, timer_cb, c[i]);
+		(void)evbuffer_add_cb(c[i]->in, mem_in_cb, c[i]);
+	}
+	c[0]->peer = c[1];
+	c[1]->peer = c[0];
+	pair[0] = c[0];
+	pair[1] = c[1];
+	return 0;
 }
 
 void
@@ -999,7 +1194,7 @@ lb_conn_read_start(struct lb_conn *c)
 		c->last_rd = now_coarse();
 	}
 	/* the kernel may already hold data whose edge we consumed earlier */
-	if (c->can_read && !c->connecting && !c->handshaking)
+	if ((c->can_read || c->peer_eof) && !c->connecting && !c->handshaking)
 		kick(c);
 	arm_timer(c);
 }
@@ -1070,6 +1265,15 @@ lb_conn_shutdown(struct lb_conn *c)
 	if (c->shut)
 		return;
 	c->shut = 1;
+	if (c->mem) {
+		/* the peer sees EOF once our output has reached it */
+		if (c->peer != NULL && evb_out_len(c) == 0) {
+			c->eof_sent = 1;
+			c->peer->peer_eof = 1;
+			kick(c->peer);
+		}
+		return;
+	}
 	if (c->ssl != NULL) {
 		if (SSL_is_init_finished(c->ssl))
 			(void)SSL_shutdown(c->ssl);

@@ -136,7 +136,28 @@ struct lb_conn_splice_stats {
 };
 void lb_conn_splice_stats(struct lb_conn_splice_stats *st);
 int lb_conn_fd(const struct lb_conn *c);
+/* The TLS session: c's own, or for a pair end the borrowed one it was made with. */
 SSL *lb_conn_ssl(const struct lb_conn *c);
+/* getsockname() of c's socket, or of the one a pair was made for. */
+int lb_conn_sockname(const struct lb_conn *c, struct sockaddr_storage *ss, socklen_t *len);
+
+/*
+ * An in-memory pair (HTTP/2 streams served by the HTTP/1.1 code): what one
+ * end writes is the other's input, chains handed over with no copy and no
+ * descriptor; the writer stops at the reader's read_max and resumes when
+ * the reader's owner drains its input. lb_conn_shutdown and lb_conn_free
+ * reach the other end as EOF after the data; lb_conn_abort then free as an
+ * error. Timeouts and deadlines work as on sockets. info_ssl and info_fd
+ * are borrowed (they must outlive both ends): lb_conn_ssl and
+ * lb_conn_sockname report them. Returns -1 on allocation failure.
+ */
+int lb_conn_pair(struct event_base *base, struct lb_conn *pair[2], SSL *info_ssl, int info_fd);
+bool lb_conn_is_pair(const struct lb_conn *c);
+/*
+ * The connection is to end with a reset, not a clean close: a socket gets
+ * SO_LINGER 0 (and no close_notify), a pair's peer an error instead of EOF.
+ */
+void lb_conn_abort(struct lb_conn *c);
 
 /* Deliver (or stop delivering) input; re-enabling reads what the kernel already holds. */
 void lb_conn_read_start(struct lb_conn *c);

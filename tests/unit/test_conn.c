@@ -632,6 +632,165 @@ test_tls_member_closed_timeout(void **state LB_UNUSED)
 	event_base_free(base);
 }
 
+/* ---- in-memory pairs ---------------------------------------------------- */
+
+/* What one end writes is the other's input; its shutdown is EOF after the data. */
+static void
+test_pair_data_then_eof(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct probe p = { .base = base };
+	struct lb_conn *pr[2];
+
+	assert_int_equal(lb_conn_pair(base, pr, NULL, -1), 0);
+	assert_true(lb_conn_is_pair(pr[0]));
+	assert_int_equal(lb_conn_fd(pr[1]), -1);
+	lb_conn_setcb(pr[1], read_cb, NULL, event_cb, &p);
+	lb_conn_read_start(pr[1]);
+	evbuffer_add(lb_conn_output(pr[0]), "hello", 5);
+	lb_conn_flush(pr[0]);
+	assert_int_equal(lb_conn_output_len(pr[0]), 0);
+	lb_conn_shutdown(pr[0]);
+	run(base, 1000);
+	assert_int_equal(p.got, 5);
+	assert_int_equal(p.events, LB_CONN_EOF | LB_CONN_READING);
+	lb_conn_free(pr[0]);
+	lb_conn_free(pr[1]);
+	event_base_free(base);
+}
+
+struct pair_probe {
+	struct event_base	*base;
+	struct lb_conn		*writer;
+	size_t			 got;
+	size_t			 max_seen;
+	short			 events;
+};
+
+/* Take the input a slice at a time, noting how much was ever buffered. */
+static void
+slow_read_cb(struct lb_conn *c, void *arg)
+{
+	struct pair_probe *p = arg;
+	size_t n = lb_conn_input_len(c);
+
+	if (n > p->max_seen)
+		p->max_seen = n;
+	p->got += n;
+	evbuffer_drain(lb_conn_input(c), n);
+	if (p->got >= 1000000)
+		event_base_loopexit(p->base, NULL);
+}
+
+static void
+pair_event_cb(struct lb_conn *c, short what, void *arg)
+{
+	struct pair_probe *p = arg;
+
+	p->events |= what;
+	event_base_loopexit(p->base, NULL);
+}
+
+/*
+ * The writer stops at the reader's read_max and resumes by itself once the
+ * reader's owner drains its input: 1 MB crosses with never more than
+ * read_max buffered on the reader's side.
+ */
+static void
+test_pair_backpressure(void **state)
+{
+	static char chunk[100000];
+	struct event_base *base = event_base_new();
+	struct pair_probe p = { .base = base };
+	struct lb_conn *pr[2];
+	int i;
+
+	assert_int_equal(lb_conn_pair(base, pr, NULL, -1), 0);
+	lb_conn_set_read_max(pr[1], 16384);
+	lb_conn_setcb(pr[1], slow_read_cb, NULL, pair_event_cb, &p);
+	lb_conn_read_start(pr[1]);
+	for (i = 0; i < 10; i++)
+		evbuffer_add(lb_conn_output(pr[0]), chunk, sizeof(chunk));
+	lb_conn_flush(pr[0]);
+	assert_int_equal(lb_conn_output_len(pr[0]), 1000000 - 16384);
+	run(base, 2000);
+	assert_int_equal(p.got, 1000000);
+	assert_true(p.max_seen <= 16384);
+	assert_int_equal(lb_conn_output_len(pr[0]), 0);
+	lb_conn_free(pr[0]);
+	lb_conn_free(pr[1]);
+	event_base_free(base);
+}
+
+/* lb_conn_abort then free: the peer gets an error, not a clean EOF; its writes fail. */
+static void
+test_pair_abort(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct pair_probe p = { .base = base };
+	struct lb_conn *pr[2];
+
+	assert_int_equal(lb_conn_pair(base, pr, NULL, -1), 0);
+	lb_conn_setcb(pr[1], slow_read_cb, NULL, pair_event_cb, &p);
+	lb_conn_read_start(pr[1]);
+	lb_conn_abort(pr[0]);
+	lb_conn_free(pr[0]);
+	run(base, 1000);
+	assert_int_equal(p.events, LB_CONN_ERROR | LB_CONN_READING);
+	p.events = 0;
+	evbuffer_add(lb_conn_output(pr[1]), "x", 1);
+	lb_conn_flush(pr[1]);
+	run(base, 1000);
+	assert_int_equal(p.events, LB_CONN_ERROR | LB_CONN_WRITING);
+	lb_conn_free(pr[1]);
+	event_base_free(base);
+}
+
+/* A plain free (no abort) is EOF, with what was still queued delivered first. */
+static void
+test_pair_free_is_eof(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct pair_probe p = { .base = base };
+	struct lb_conn *pr[2];
+
+	assert_int_equal(lb_conn_pair(base, pr, NULL, -1), 0);
+	lb_conn_set_read_max(pr[1], 4);
+	lb_conn_setcb(pr[1], slow_read_cb, NULL, pair_event_cb, &p);
+	lb_conn_read_start(pr[1]);
+	evbuffer_add(lb_conn_output(pr[0]), "0123456789", 10);
+	lb_conn_flush(pr[0]);
+	lb_conn_free(pr[0]);
+	run(base, 1000);
+	assert_int_equal(p.got, 10);
+	assert_int_equal(p.events, LB_CONN_EOF | LB_CONN_READING);
+	lb_conn_free(pr[1]);
+	event_base_free(base);
+}
+
+/* A write timeout applies to a pair end whose reader does not drain. */
+static void
+test_pair_write_timeout(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct pair_probe p = { .base = base };
+	struct lb_conn *pr[2];
+	uint64_t t0 = lb_now_ms();
+
+	assert_int_equal(lb_conn_pair(base, pr, NULL, -1), 0);
+	lb_conn_set_read_max(pr[1], 4);
+	lb_conn_setcb(pr[0], NULL, NULL, pair_event_cb, &p);
+	lb_conn_set_timeouts(pr[0], 0, 200);
+	evbuffer_add(lb_conn_output(pr[0]), "0123456789", 10);
+	lb_conn_flush(pr[0]);
+	run(base, 2000);
+	assert_int_equal(p.events, LB_CONN_TIMEOUT | LB_CONN_WRITING);
+	assert_in_range(lb_now_ms() - t0, 150, 1500);
+	lb_conn_free(pr[0]);
+	lb_conn_free(pr[1]);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -648,6 +807,11 @@ main(void)
 		cmocka_unit_test(test_tls_member_verify_fails),
 		cmocka_unit_test(test_tls_member_client_cert),
 		cmocka_unit_test(test_tls_member_closed_timeout),
+		cmocka_unit_test(test_pair_data_then_eof),
+		cmocka_unit_test(test_pair_backpressure),
+		cmocka_unit_test(test_pair_abort),
+		cmocka_unit_test(test_pair_free_is_eof),
+		cmocka_unit_test(test_pair_write_timeout),
 	};
 
 	int rc;
