@@ -944,7 +944,7 @@ check_pool_tls(struct lb_parse *p, struct lb_pool_raw *r)
 	lb_ctls_versions(p, lb_cpath(path, r->c.path, "tls_versions"),
 	    &r->tls_versions, &t->min_version, &t->max_version);
 	lb_calpn(p, lb_cpath(path, r->c.path, "alpn_protocols"), &r->alpn,
-	    t->alpn, &t->n_alpn);
+	    t->alpn, &t->n_alpn, false);
 	if (!r->c.tls_enabled && (t->ca_file != NULL || t->certificate_file != NULL))
 		lb_cwarn(p, lb_cpath(path, r->c.path, "tls"), "ignored: "
 		    "tls_enabled is false");

@@ -204,7 +204,7 @@ void lb_check_uses(struct lb_parse *p);
 void lb_ctls_versions(struct lb_parse *p, const char *path, const struct lb_strv *sv,
     int *min, int *max);
 void lb_calpn(struct lb_parse *p, const char *path, const struct lb_strv *sv,
-    unsigned char *alpn, size_t *n);
+    unsigned char *alpn, size_t *n, bool h2_ok);
 
 /* The name the user wrote for canonical path (borrowed from p or path itself). */
 const char *lb_config_alias(const struct lb_parse *p, const char *path);

@@ -105,7 +105,7 @@ lb_ctls_versions(struct lb_parse *p, const char *path, const struct lb_strv *sv,
 
 void
 lb_calpn(struct lb_parse *p, const char *path, const struct lb_strv *sv,
-    unsigned char *alpn, size_t *n)
+    unsigned char *alpn, size_t *n, bool h2_ok)
 {
 	char sub[PATH_MAX_LEN];
 	size_t i, k, j;
@@ -117,9 +117,9 @@ lb_calpn(struct lb_parse *p, const char *path, const struct lb_strv *sv,
 		if ((a = lb_clookup(p, sub, sv->v[i], lb_alpn_names, 0,
 		    LB_ARRAY_SIZE(lb_alpn_names))) == -1)
 			continue;
-		if (a == LB_ALPN_H2) {
-			lb_cwarn(p, sub, "h2 is not offered yet (HTTP/2 is not "
-			    "implemented); ignored");
+		if (a == LB_ALPN_H2 && !h2_ok) {
+			lb_cwarn(p, sub, "h2 towards members is not implemented; "
+			    "ignored (members are spoken to in HTTP/1.1)");
 			continue;
 		}
 		for (j = 0, k = 0; j < *n; j++)
@@ -385,7 +385,14 @@ check_v2_tls(struct lb_parse *p, struct lb_listener_raw *l)
 	lb_ctls_versions(p, lb_cpath(path, c->path, "tls_versions"),
 	    &l->tls_versions, &t->min_version, &t->max_version);
 	lb_calpn(p, lb_cpath(path, c->path, "alpn_protocols"), &l->alpn, t->alpn,
-	    &t->n_alpn);
+	    &t->n_alpn, true);
+	/* SPEC 12: h2 by ALPN on TERMINATED_HTTPS, by prior knowledge on HTTP */
+	c->h2 = memchr(t->alpn, LB_ALPN_H2, t->n_alpn) != NULL;
+	if (c->h2 && !term && c->protocol != LB_PROTO_HTTP) {
+		lb_cwarn(p, lb_cpath(path, c->path, "alpn_protocols"), "h2 ignored: "
+		    "only HTTP and TERMINATED_HTTPS listeners serve HTTP/2");
+		c->h2 = false;
+	}
 	if (c->hsts_max_age != LB_UNSET)
 		lb_cin_range(p, lb_cpath(path, c->path, "hsts_max_age"),
 		    c->hsts_max_age, 0, INT_MAX);

@@ -261,6 +261,8 @@ fe_family(struct evbuffer *out, const struct lb_snapshot *snap, const char *name
 		case 2: v = LD(fe->c.bin); break;
 		case 3: v = LD(fe->c.bout); break;
 		case 4: v = LD(fe->c.dcon); break;
+		case 6: v = LD(fe->h2_conns); break;
+		case 7: v = LD(fe->h2_streams); break;
 		default: v = LD(fe->c.req_tot); break;
 		}
 		fe_sample(out, name, snap, sl, v);
@@ -333,6 +335,12 @@ write_metrics(struct evbuffer *out)
 		if (any_listener_http(snap))
 			fe_family(out, snap, "lbproxy_frontend_requests_total", "counter",
 			    "HTTP requests.", true, 5);
+		if (any_listener_http(snap)) {
+			fe_family(out, snap, "lbproxy_frontend_h2_connections_total", "counter",
+			    "HTTP/2 client connections.", true, 6);
+			fe_family(out, snap, "lbproxy_frontend_h2_streams_total", "counter",
+			    "HTTP/2 streams forwarded as requests.", true, 7);
+		}
 		write_members(out, snap);
 		if (any_listener_http(snap))
 			write_histograms(out, snap);

@@ -38,6 +38,8 @@
 /* After a last response, how long a client that is still sending is read and ignored. */
 #define LINGER_MS		2000
 
+static void http_fini(struct lb_session *s);
+
 struct lb_http_state {
 	struct evbuffer		*head;		/* regenerated request head (from the worker's cache) */
 	char			*ssl_hdrs;	/* X-SSL-* lines of this TLS connection, made once */
@@ -58,6 +60,7 @@ struct lb_http_state {
 	bool			 srv_eof;
 	bool			 abort;		/* the response was cut: the client must see a reset */
 	bool			 lingering;	/* write side shut, discarding what the client sends */
+	bool			 h2;		/* the requests are HTTP/2 streams (h2.c) */
 	bool			 cli_eof;	/* the client half-closed */
 	bool			 cli_close;	/* this request said it is the last one */
 	struct lb_member	*cookie_mem;	/* HTTP_COOKIE: the member the client's SRV names */
@@ -166,7 +169,7 @@ set_logreq(struct lb_http_state *h, const struct lb_http_msg *m)
 	else
 		snprintf(h->logreq, LOG_REQ_MAX, "%.*s %.*s HTTP/%d.%d", (int)m->method_len,
 		    m->method_str, (int)(m->uri_len > 100 ? 100 : m->uri_len), m->uri,
-		    m->major, m->minor);
+		    h->h2 ? 2 : m->major, h->h2 ? 0 : m->minor);
 }
 
 /*
@@ -239,12 +242,7 @@ access_log(struct lb_session *s)
 static void
 reset_close(struct lb_session *s, enum lb_close_reason why)
 {
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-	SSL *ssl = lb_conn_ssl(s->cc);
-
-	if (ssl != NULL)
-		SSL_set_quiet_shutdown(ssl, 1);
-	(void)setsockopt(lb_conn_fd(s->cc), SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	lb_conn_abort(s->cc);
 	lb_session_close(s, why);
 }
 
@@ -276,7 +274,7 @@ finish_close(struct lb_session *s)
 		lb_session_close(s, LB_CLOSE_DONE);
 		return;
 	}
-	if (lb_conn_ssl(s->cc) != NULL || h->lingering || h->cli_eof ||
+	if (lb_conn_ssl(s->cc) != NULL || lb_conn_is_pair(s->cc) || h->lingering || h->cli_eof ||
 	    shutdown(lb_conn_fd(s->cc), SHUT_WR) == -1) {
 		lb_session_close(s, LB_CLOSE_DONE);
 		return;
@@ -637,6 +635,20 @@ handle_head(struct lb_session *s)
 
 	if (avail == 0)
 		return;
+	/* HTTP/2 by prior knowledge (SPEC 12): the client preface in place of a first request */
+	if (h->nreq == 0 && !s->stream && s->sl->conf->h2 && lb_conn_ssl(s->cc) == NULL) {
+		bool more;
+
+		if (lb_h2_preface(in, &more)) {
+			disarm_timer(s);
+			http_fini(s);
+			s->ops = &lb_proxy_h2_ops;
+			s->ops->start(s);
+			return;
+		}
+		if (more)
+			return;
+	}
 	if (s->state == LB_SS_HTTP_IDLE && !follow_reload(s))
 		return;
 	c = s->snap->conf;
@@ -1225,6 +1237,7 @@ http_start(struct lb_session *s)
 		return;
 	}
 	s->http = h;
+	h->h2 = s->stream;	/* the request came as HTTP/2: the log says so */
 	if (s->snap->conf->access_log && (h->logreq = malloc(LOG_REQ_MAX)) == NULL) {
 		lb_session_close(s, LB_CLOSE_NOMEM);
 		return;

@@ -38,6 +38,7 @@ const char *const lb_session_state_names[] = {
 	[LB_SS_HTTP_HEAD] = "http-head",
 	[LB_SS_HTTP_FORWARD] = "http-forward",
 	[LB_SS_CLOSING] = "closing",
+	[LB_SS_H2] = "h2",
 };
 
 const char *const lb_close_reason_names[] = {
@@ -124,8 +125,14 @@ tls_event_cb(struct lb_conn *c, short what, void *arg)
 	struct lb_session *s = arg;
 
 	if (what & LB_CONN_CONNECTED) {
+		const unsigned char *alpn;
+		unsigned len = 0;
+
 		timer_stop(s);
 		lb_conn_set_timeouts(c, 0, 0);
+		SSL_get0_alpn_selected(lb_conn_ssl(c), &alpn, &len);
+		if (len == 2 && memcmp(alpn, "h2", 2) == 0 && s->sl->conf->h2)
+			s->ops = &lb_proxy_h2_ops;
 		s->ops->start(s);
 		return;
 	}
@@ -171,6 +178,39 @@ lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int fd,
 		return;
 	}
 	lb_session_begin(s, fd);
+}
+
+struct lb_session *
+lb_session_new_stream(struct lb_session *parent, struct lb_conn *cc, struct lb_session **slot)
+{
+	struct lb_worker *w = parent->w;
+	struct lb_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		lb_conn_free(cc);
+		return NULL;
+	}
+	s->id = ++w->next_id;
+	s->w = w;
+	s->snap = parent->snap;
+	lb_snapshot_ref(s->snap);
+	s->sl = parent->sl;
+	s->fe = parent->fe;
+	s->pool = s->sl->pool;
+	memcpy(&s->peer, &parent->peer, sizeof(s->peer));
+	s->peerlen = parent->peerlen;
+	memcpy(s->peer_host, parent->peer_host, sizeof(s->peer_host));
+	s->client_hash = parent->client_hash;
+	s->t_accept_ms = lb_now_ms();
+	s->ops = &lb_proxy_http_ops;
+	s->stream = true;
+	s->cc = cc;
+	s->h2slot = slot;
+	*slot = s;
+	TAILQ_INSERT_TAIL(&w->sessions, s, link);
+	atomic_fetch_add_explicit(&w->nsessions, 1, memory_order_relaxed);
+	s->ops->start(s);
+	return *slot;
 }
 
 void
@@ -275,9 +315,15 @@ lb_session_close(struct lb_session *s, enum lb_close_reason why)
 	lb_session_release_member(s);
 	TAILQ_REMOVE(&w->sessions, s, link);
 	atomic_fetch_sub_explicit(&w->nsessions, 1, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&s->fe->conns, 1, memory_order_relaxed);
 	lb_snapshot_unref(s->snap);
 	free(s->sni);
+	if (s->stream) {
+		if (s->h2slot != NULL)
+			*s->h2slot = NULL;
+		free(s);
+		return;
+	}
+	atomic_fetch_sub_explicit(&s->fe->conns, 1, memory_order_relaxed);
 	free(s);
 	lb_worker_session_gone(w);
 }
@@ -446,7 +492,7 @@ lb_session_send_proxy(struct lb_session *s, struct lb_conn *sc)
 	if (proto != LB_PROTO_PROXY && proto != LB_PROTO_PROXYV2)
 		return;
 	/* the destination is the VIP address the client reached */
-	if (getsockname(lb_conn_fd(s->cc), (struct sockaddr *)&local, &len) == -1)
+	if (lb_conn_sockname(s->cc, &local, &len) == -1)
 		local.ss_family = AF_UNSPEC;
 	if (proto == LB_PROTO_PROXY) {
 		n = lb_proxy_proto_v1_build(buf, sizeof(buf), &s->peer.sa,

@@ -45,6 +45,7 @@ enum lb_session_state {
 	LB_SS_HTTP_HEAD,	/* reading a request head */
 	LB_SS_HTTP_FORWARD,	/* request sent or being sent, response pending */
 	LB_SS_CLOSING,		/* flushing a last response, then close */
+	LB_SS_H2,		/* an HTTP/2 connection: its streams are sessions of their own */
 };
 extern const char *const lb_session_state_names[];
 
@@ -58,6 +59,7 @@ struct lb_proxy_ops {
 };
 extern const struct lb_proxy_ops lb_proxy_tcp_ops;
 extern const struct lb_proxy_ops lb_proxy_http_ops;
+extern const struct lb_proxy_ops lb_proxy_h2_ops;
 
 /* Called with a connected member connection, or NULL when every try failed. */
 typedef void (*lb_connect_cb)(struct lb_session *s, struct lb_conn *c);
@@ -146,6 +148,9 @@ struct lb_session {
 	char			*sni;		/* TLS to members: the request's host, or NULL (LB_SNI_MAX, on first use) */
 	uint64_t		 sni_hash;	/* lb_hash64 of sni: its idle connections' tag */
 	bool			 between_requests; /* HTTP keep-alive, a response already sent */
+	bool			 stream;	/* serves one HTTP/2 stream (cc is a pair end) */
+	struct lb_session	**h2slot;	/* stream: the stream's pointer to us, cleared at close */
+	struct h2_conn		*h2;		/* HTTP/2 connection (h2.c) */
 };
 
 /* Set the state and log "from -> to" at debug level. */
@@ -190,6 +195,20 @@ void lb_session_use_member(struct lb_session *s, struct lb_member *m);
 
 /* A stop began: an idle keep-alive client of s goes after a short idle time (proxy_http.c). */
 void lb_proxy_http_wind_down(struct lb_session *s);
+/*
+ * A session for one HTTP/2 stream of parent (h2.c): cc is the session's end
+ * of an in-memory pair, *slot points to the session until it closes. The
+ * stream's session is not counted as a connection. NULL on no memory.
+ */
+struct lb_session *lb_session_new_stream(struct lb_session *parent, struct lb_conn *cc,
+    struct lb_session **slot);
+/* A stop began: GOAWAY to an HTTP/2 client, its streams in flight finish (h2.c). */
+void lb_h2_wind_down(struct lb_session *s);
+/*
+ * in starts with the HTTP/2 client preface (all 24 bytes: true), or with a
+ * part of it (*more: wait for the rest).
+ */
+bool lb_h2_preface(struct evbuffer *in, bool *more);
 /*
  * HTTP idle member connections (idle.c), the worker's. lb_idle_put keeps c,
  * a member connection to m with nothing pending, under tag (callers' key:

@@ -89,6 +89,8 @@ struct tls_data {
 	size_t		  n_sni;
 	struct tls_name	 *names;	/* default context only */
 	size_t		  n_names;
+	unsigned char	  alpn[32];	/* alpn_protocols in wire format, our preference first */
+	unsigned	  alpn_len;
 };
 
 static int		tls_idx = -1;
@@ -436,23 +438,47 @@ servername_cb(SSL *ssl, LB_UNUSED int *al, LB_UNUSED void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
-/* ALPN: http/1.1 if offered; otherwise carry on without ALPN. */
+/*
+ * ALPN: the first of the listener's alpn_protocols (default http/1.1) the
+ * client offers; none in common: carry on without ALPN (HTTP/1.1), as
+ * HAProxy does.
+ */
 static int
-alpn_cb(LB_UNUSED SSL *ssl, const unsigned char **out, unsigned char *outlen,
+alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
     const unsigned char *in, unsigned int inlen, LB_UNUSED void *arg)
 {
-	static const unsigned char	 proto[] = TLS_ALPN_HTTP11;
-	const unsigned char		*p = in, *end = in + inlen;
+	const struct tls_data *d = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_idx);
+	const unsigned char *p, *q, *end = in + inlen;
 
-	while (p < end && (size_t)(end - p) > *p) {
-		if (*p == sizeof(proto) - 1 && memcmp(p + 1, proto, *p) == 0) {
-			*out = p + 1;
-			*outlen = *p;
-			return SSL_TLSEXT_ERR_OK;
-		}
-		p += 1 + *p;
-	}
+	if (d == NULL)
+		return SSL_TLSEXT_ERR_NOACK;
+	for (p = d->alpn; p < d->alpn + d->alpn_len; p += 1 + *p)
+		for (q = in; q < end && (size_t)(end - q) > *q; q += 1 + *q)
+			if (*q == *p && memcmp(q + 1, p + 1, *p) == 0) {
+				*out = q + 1;
+				*outlen = *q;
+				return SSL_TLSEXT_ERR_OK;
+			}
 	return SSL_TLSEXT_ERR_NOACK;
+}
+
+/* The listener's alpn_protocols in wire format (http/1.1 when none is given). */
+static void
+alpn_wire(struct tls_data *d, const struct lb_tls_conf *tc)
+{
+	size_t i, n;
+
+	d->alpn_len = 0;
+	for (i = 0; i < tc->n_alpn || (i == 0 && tc->n_alpn == 0); i++) {
+		const char *name = tc->n_alpn == 0 ? TLS_ALPN_HTTP11 : lb_alpn_names[tc->alpn[i]];
+
+		n = strlen(name);
+		if (d->alpn_len + 1 + n > sizeof(d->alpn))
+			break;
+		d->alpn[d->alpn_len++] = (unsigned char)n;
+		memcpy(d->alpn + d->alpn_len, name, n);
+		d->alpn_len += (unsigned)n;
+	}
 }
 
 /* ---- server contexts ---------------------------------------------------- */
@@ -473,6 +499,7 @@ ctx_settings(SSL_CTX *ctx, const struct lb_tls_conf *tc, struct tls_ring *ring,
 
 	d = lb_xcalloc(1, sizeof(*d));
 	d->ring = ring_ref(ring);
+	alpn_wire(d, tc);
 	if (SSL_CTX_set_ex_data(ctx, tls_idx, d) != 1) {
 		data_free(NULL, d, NULL, 0, 0, NULL);
 		lb_tls_diag_err(diag, "vip.tls: %s", lb_tls_ssl_reason(NULL));

@@ -332,8 +332,10 @@ close_idle(struct lb_worker *w)
 {
 	struct lb_session *s;
 
-	TAILQ_FOREACH(s, &w->sessions, link)
+	TAILQ_FOREACH(s, &w->sessions, link) {
 		lb_proxy_http_wind_down(s);
+		lb_h2_wind_down(s);
+	}
 }
 
 /* Drain deadline for members a reload removed: their connections end now. */

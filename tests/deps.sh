@@ -11,4 +11,4 @@ $SUDO apt-get install -y -q --no-install-recommends \
 	curl wrk openssl iproute2 python3 procps psmisc ca-certificates \
 	haproxy nginx-light libnginx-mod-stream nghttp2-client clang keepalived \
 	strace chromium gdb \
-	debhelper lintian libseccomp-dev adduser
+	debhelper lintian libseccomp-dev libnghttp2-dev adduser

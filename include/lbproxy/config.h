@@ -300,6 +300,7 @@ struct lb_listener_conf {
 	struct lb_tls_conf	 tls;
 	enum lb_tls_mode	 tls_mode;
 	bool			 http;		/* L7: requests parsed and balanced one by one */
+	bool			 h2;		/* HTTP/2 too: by ALPN (TLS) or prior knowledge (SPEC 12) */
 	int			 hsts_max_age;	/* -1: no Strict-Transport-Security */
 	bool			 hsts_include_subdomains;
 	bool			 hsts_preload;

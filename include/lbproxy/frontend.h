@@ -20,7 +20,8 @@ struct lb_frontend {
 	int			 iid;		/* stats iid, stable for the process */
 	_Atomic int		 refcnt;
 	_Atomic unsigned	 conns;		/* current client connections, all workers */
-	_Atomic uint64_t	 h2_conns;	/* reserved for HTTP/2 */
+	_Atomic uint64_t	 h2_conns;	/* HTTP/2 connections, in total */
+	_Atomic uint64_t	 h2_streams;	/* HTTP/2 streams (requests) forwarded, in total */
 	struct lb_counters	 c;
 	struct lb_latency	 lat;		/* HTTP request durations */
 	bool			 in_config;	/* main thread: listed by the current snapshot */
