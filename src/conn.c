@@ -81,6 +81,7 @@ struct lb_conn {
 	unsigned		 rdhup:1;	/* the peer's FIN is queued behind the data */
 	unsigned		 splicing:1;	/* bulk seen: input goes through splice_dst's pipe */
 	unsigned		 sess_pending:1; /* save the member's session after the first read */
+	unsigned		 tls_drained:1;	/* TLS: the socket's last read came back short */
 	unsigned		 mem:1;		/* one end of an in-memory pair: no descriptor */
 	unsigned		 aborted:1;	/* lb_conn_abort: the peer sees an error, not EOF */
 	unsigned		 peer_eof:1;	/* pair: the peer shut or closed after its data */
@@ -645,7 +646,8 @@ do_read(struct lb_conn *c)
 			else if (n < READ_MIN / 4)
 				c->rsize = READ_MIN;
 			/* a short read drained the socket: the next edge says when there is more */
-			if (c->ssl == NULL && n < asked && !c->rdhup) {
+			if (c->ssl == NULL ? n < asked && !c->rdhup :
+			    c->tls_drained && !c->rdhup && !SSL_has_pending(c->ssl)) {
 				c->can_read = 0;
 				break;
 			}
@@ -923,6 +925,34 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * The socket BIO under a TLS connection tells whether its last read() came
+ * back short (the kernel had no more): then, with nothing left inside
+ * OpenSSL, reading stops until the next edge instead of asking once more
+ * for an EAGAIN, as plain connections do. One read() less per request.
+ */
+static long
+bio_read_cb(BIO *b, int oper, LB_UNUSED const char *argp, size_t len, LB_UNUSED int argi,
+    LB_UNUSED long argl, int ret, size_t *processed)
+{
+	struct lb_conn *c = (struct lb_conn *)BIO_get_callback_arg(b);
+
+	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && c != NULL)
+		c->tls_drained = ret > 0 && processed != NULL && *processed < len;
+	return ret;
+}
+
+static void
+watch_tls_reads(struct lb_conn *c)
+{
+	BIO *rb = SSL_get_rbio(c->ssl);
+
+	if (rb != NULL) {
+		BIO_set_callback_arg(rb, (char *)c);
+		BIO_set_callback_ex(rb, bio_read_cb);
+	}
+}
+
 /* Common part of lb_conn_new and lb_conn_connect: takes fd (and ssl). */
 static struct lb_conn *
 conn_alloc(struct event_base *base, int fd, SSL *ssl)
@@ -970,6 +1000,7 @@ lb_conn_new(struct event_base *base, int fd, SSL *ssl)
 	if (ssl != NULL) {
 		SSL_set_accept_state(ssl);
 		c->handshaking = 1;
+		watch_tls_reads(c);
 	}
 	return c;
 }
@@ -1027,6 +1058,7 @@ lb_conn_connect_tls(struct event_base *base, const struct sockaddr *addr, sockle
 	c->ssl = ssl;
 	c->sessions = tls->sessions;
 	c->uid = tls->member_uid;
+	watch_tls_reads(c);
 	return c;
 }
 
