@@ -27,6 +27,8 @@
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
 #include <nghttp2/nghttp2.h>
 
 #include "lbproxy/config.h"
@@ -84,6 +86,7 @@ struct h2_conn {
 	nghttp2_session		*ng;
 	struct h2_stream	*streams;
 	unsigned		 nstreams;
+	struct event		 flush_ev;	/* h2_later: one flush after the loop's ready events */
 	uint64_t		 flood_ms;	/* start of the current one-second window */
 	unsigned		 n_settings, n_ping, n_prio, n_empty;
 	double			 rst_tokens;
@@ -98,6 +101,7 @@ enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER,
 	CH_DONE };
 
 static void h2_flush(struct h2_conn *h);
+static void h2_later(struct h2_conn *h);
 static void h2_close(struct h2_conn *h, enum lb_close_reason why);
 static void end_read_cb(struct lb_conn *c, void *arg);
 static void end_drain_cb(struct lb_conn *c, void *arg);
@@ -696,7 +700,7 @@ response_head(struct h2_stream *st, struct evbuffer *in)
 {
 	static __thread struct lb_http_hdr hdrs[H2_HDRS];
 	static __thread nghttp2_nv nva[H2_HDRS + 1];
-	const struct lb_http_limits *lim = &st->h->s->snap->limits;
+	struct lb_http_limits lim = st->h->s->snap->limits;
 	struct evbuffer_ptr end;
 	struct lb_http_msg m;
 	struct lb_http_err e;
@@ -707,13 +711,15 @@ response_head(struct h2_stream *st, struct evbuffer *in)
 
 	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
 	if (end.pos == -1)
-		return evbuffer_get_length(in) > lim->max_header_bytes ? -1 : 0;
+		return evbuffer_get_length(in) > lim.max_header_bytes ? -1 : 0;
 	len = (size_t)end.pos + 4;
 	p = (char *)evbuffer_pullup(in, (ev_ssize_t)len);
 	memset(&m, 0, sizeof(m));
 	m.hdrs = hdrs;
 	m.hdr_cap = H2_HDRS;
-	if (lb_http_parse_response(p, len, lim, st->mtype, &m, &e) != LB_HTTP_OK)
+	/* the head is the stream session's own, parsed from the member already */
+	lim.trusted = true;
+	if (lb_http_parse_response(p, len, &lim, st->mtype, &m, &e) != LB_HTTP_OK)
 		return -1;
 	if (m.status >= 100 && m.status < 200) {
 		/* interim (100 Continue): the client waits for the final answer anyway */
@@ -799,7 +805,7 @@ end_read_cb(struct lb_conn *c, void *arg)
 		(void)nghttp2_session_resume_data(h->ng, st->id);
 	}
 out:
-	h2_flush(h);
+	h2_later(h);
 }
 
 /* The pair took the request body queued for it: acknowledge what it took. */
@@ -810,7 +816,7 @@ end_drain_cb(struct lb_conn *c, void *arg)
 	(void)c;
 
 	consume(st);
-	h2_flush(st->h);
+	h2_later(st->h);
 }
 
 /* The session ended its side: a close-delimited body ends here, anything else is cut. */
@@ -829,10 +835,30 @@ end_event_cb(struct lb_conn *c, short what, void *arg)
 		st->deferred = false;
 		(void)nghttp2_session_resume_data(h->ng, st->id);
 	}
-	h2_flush(h);
+	h2_later(h);
 }
 
 /* ---- the connection ----------------------------------------------------- */
+
+/*
+ * Responses of many streams come in one loop iteration (one epoll_wait's
+ * worth of member reads): they leave together, in one TLS record and one
+ * write, from an event made active behind those already ready.
+ */
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	h2_flush(arg);
+}
+
+static void
+h2_later(struct h2_conn *h)
+{
+	/* made active twice, it still runs once */
+	event_active(&h->flush_ev, EV_TIMEOUT, 1);
+}
 
 /* Write what nghttp2 has to send, as far as the client takes it; close when done. */
 static void
@@ -957,6 +983,7 @@ h2_start(struct lb_session *s)
 	h->s = s;
 	h->rst_tokens = H2_RST_BURST;
 	h->rst_ms = h->flood_ms = lb_now_ms();
+	(void)evtimer_assign(&h->flush_ev, s->w->base, flush_cb, h);
 	s->h2 = h;
 	if (nghttp2_session_callbacks_new(&cb) != 0) {
 		lb_session_close(s, LB_CLOSE_NOMEM);
@@ -1009,6 +1036,7 @@ h2_fini(struct lb_session *s)
 		stream_free(h->streams);
 	if (h->ng != NULL)
 		nghttp2_session_del(h->ng);
+	event_del(&h->flush_ev);
 	free(h);
 }
 

@@ -839,7 +839,7 @@ lb_http_parse_request(const char *buf, size_t len, const struct lb_http_limits *
 		return refuse(e, 400, x.hosts ? "more than one Host" : "HTTP/1.1 request without Host");
 	if (x.host != NULL && !host_ok(x.host->value, x.host->value_len))
 		return refuse(e, 400, "invalid Host");
-	if (second_opinion(buf, true, m, &x, chunked) == -1)
+	if (!lim->trusted && second_opinion(buf, true, m, &x, chunked) == -1)
 		return refuse(e, 400, "http-parser disagrees");
 	if ((rc = set_target(m, x.host, e)) != LB_HTTP_OK)
 		return rc;
@@ -892,7 +892,7 @@ lb_http_parse_response(const char *buf, size_t len, const struct lb_http_limits 
 	}
 	if (m->status == 101 && !x.upgrade_hdr)
 		return refuse(e, 502, "101 without Upgrade");
-	if (second_opinion(buf, false, m, &x, chunked) == -1)
+	if (!lim->trusted && second_opinion(buf, false, m, &x, chunked) == -1)
 		return refuse(e, 502, "http-parser disagrees");
 
 	if (m->minor > 1)

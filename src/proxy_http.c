@@ -629,6 +629,7 @@ handle_head(struct lb_session *s)
 	struct lb_http_fwd fwd;
 	const struct lb_config *c;
 	struct lb_http_err err;
+	struct lb_http_limits lim;
 	enum lb_http_parse rc;
 	unsigned ins;
 	char *data;
@@ -665,7 +666,10 @@ handle_head(struct lb_session *s)
 		want = s->snap->limits.max_header_bytes + 1;
 	data = (char *)evbuffer_pullup(in, (ssize_t)want);
 	hdr_scratch(s, &m);
-	rc = lb_http_parse_request(data, want, &s->snap->limits, &m, &err);
+	/* an HTTP/2 stream's head is h2.c's translation of fields nghttp2 checked */
+	lim = s->snap->limits;
+	lim.trusted = s->stream;
+	rc = lb_http_parse_request(data, want, &lim, &m, &err);
 	if (rc == LB_HTTP_PARTIAL)
 		return;
 	if (rc == LB_HTTP_INVALID) {

@@ -20,6 +20,8 @@ struct lb_http_limits {
 	size_t	max_header_bytes;	/* whole head: 431 */
 	size_t	max_header_lines;	/* header field count: 431 */
 	uint64_t max_body_bytes;	/* request body: 413 (0: no limit) */
+	bool	trusted;		/* lbproxy wrote the head itself (HTTP/2 translation): */
+					/* no second opinion from http-parser */
 };
 
 struct lb_http_hdr {
