@@ -68,6 +68,7 @@ struct h2_stream {
 	bool			 head_sent;
 	bool			 req_done;
 	bool			 trailers;	/* trailing HEADERS are being received */
+	bool			 ended;		/* the session ended its side of the pair */
 	size_t			 unconsumed;	/* DATA bytes not yet acknowledged */
 	enum lb_http_method	 mtype;
 	/* response */
@@ -426,8 +427,8 @@ on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *dat
 	char sz[24];
 	(void)flags;
 
-	if (st == NULL || st->end == NULL || !st->head_sent) {
-		/* nobody takes it: open the windows again at once */
+	if (st == NULL || st->end == NULL || !st->head_sent || st->ended) {
+		/* nobody takes it (any more): open the windows again at once */
 		(void)nghttp2_session_consume(ng, id, len);
 		return 0;
 	}
@@ -458,7 +459,9 @@ request_end(struct h2_stream *st)
 	if (st->end == NULL || !st->head_sent)
 		return;
 	if (st->chunked) {
-		/* the trailers (if any) were written after "0\r\n" by on_header */
+		/* with trailers, on_begin_frame wrote "0\r\n" and on_header the fields */
+		if (!st->trailers)
+			evbuffer_add(lb_conn_output(st->end), "0\r\n", 3);
 		evbuffer_add(lb_conn_output(st->end), "\r\n", 2);
 		lb_conn_flush(st->end);
 	}
@@ -827,6 +830,12 @@ end_event_cb(struct lb_conn *c, short what, void *arg)
 	struct h2_conn *h = st->h;
 
 	lb_conn_read_stop(c);
+	st->ended = true;
+	if (st->unconsumed > 0) {
+		/* what the session never took: the client may send more */
+		(void)nghttp2_session_consume(h->ng, st->id, st->unconsumed);
+		st->unconsumed = 0;
+	}
 	if ((what & LB_CONN_EOF) && st->rsp_head && st->kind == LB_BODY_CLOSE)
 		st->rsp_done = true;
 	if (!st->rsp_done) {
