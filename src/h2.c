@@ -306,6 +306,40 @@ start_request(struct h2_stream *st, bool end_stream)
 
 /* ---- nghttp2 callbacks: receiving --------------------------------------- */
 
+/*
+ * A reload happened since the connection's last stream: new streams take
+ * the new configuration, as a new request of an HTTP/1.1 keep-alive client
+ * does (proxy_http.c follow_reload). If the listener went or changed
+ * nature, GOAWAY: the streams taken finish on the old one.
+ */
+static void
+follow_reload(struct h2_conn *h)
+{
+	struct lb_session *s = h->s;
+	struct lb_snapshot *cur = s->w->snap;
+	const struct lb_snap_listener *nl = NULL;
+	size_t i;
+
+	if (s->snap == cur || cur == NULL || h->goaway)
+		return;
+	for (i = 0; i < cur->n_listeners; i++)
+		if (strcmp(cur->listeners[i].conf->id, s->sl->conf->id) == 0)
+			nl = &cur->listeners[i];
+	if (nl == NULL || !nl->conf->http || !nl->conf->h2 || (nl->tls != NULL) !=
+	    (s->sl->tls != NULL) || nl->fe != s->fe) {
+		lb_session_log(s, LB_LOG_INFO, "h2: the listener changed: GOAWAY");
+		h->goaway = true;
+		(void)nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE,
+		    nghttp2_session_get_last_proc_stream_id(h->ng), NGHTTP2_NO_ERROR, NULL, 0);
+		return;
+	}
+	lb_snapshot_ref(cur);
+	lb_snapshot_unref(s->snap);
+	s->snap = cur;
+	s->sl = nl;
+	s->pool = nl->pool;
+}
+
 static int
 on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 {
@@ -314,6 +348,7 @@ on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 
 	if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
+	follow_reload(h);
 	if (h->goaway) {
 		(void)nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, f->hd.stream_id,
 		    NGHTTP2_REFUSED_STREAM);
@@ -1047,6 +1082,17 @@ h2_fini(struct lb_session *s)
 		nghttp2_session_del(h->ng);
 	event_del(&h->flush_ev);
 	free(h);
+}
+
+void
+lb_h2_reloaded(struct lb_session *s)
+{
+	if (s->h2 == NULL || s->h2->goaway)
+		return;
+	follow_reload(s->h2);
+	/* a GOAWAY goes from the loop: the caller walks the session list */
+	if (s->h2->goaway)
+		lb_conn_want_drain(s->cc);
 }
 
 void

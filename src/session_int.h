@@ -204,6 +204,8 @@ struct lb_session *lb_session_new_stream(struct lb_session *parent, struct lb_co
     struct lb_session **slot);
 /* A stop began: GOAWAY to an HTTP/2 client, its streams in flight finish (h2.c). */
 void lb_h2_wind_down(struct lb_session *s);
+/* A reload: an HTTP/2 connection follows it, or GOAWAY if its listener went (h2.c). */
+void lb_h2_reloaded(struct lb_session *s);
 /*
  * in starts with the HTTP/2 client preface (all 24 bytes: true), or with a
  * part of it (*more: wait for the rest).

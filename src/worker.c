@@ -372,6 +372,7 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 	struct lb_worker *w = arg;
 	struct lb_snapshot *snap;
 	uint64_t n;
+	struct lb_session *s;
 	int stop;
 
 	if (read(w->wakefd, &n, sizeof(n)) == -1 && errno != EAGAIN)
@@ -395,6 +396,8 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (w->limit_paused)
 			limit_resume(w);	/* the limit may have changed */
+		TAILQ_FOREACH(s, &w->sessions, link)
+			lb_h2_reloaded(s);
 	}
 	if (stop != 0) {
 		w->draining = true;
