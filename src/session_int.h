@@ -19,6 +19,7 @@
 #include "lbproxy/worker.h"
 
 struct event;
+struct evbuffer;
 struct lb_conn;
 struct event_base;
 struct lb_member;
