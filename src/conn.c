@@ -103,6 +103,10 @@ static void process(struct lb_conn *c);
 #define BUF_CACHE		256
 static __thread struct evbuffer	*buf_cache[BUF_CACHE];
 static __thread unsigned	 buf_ncache;
+/* freed pair ends (see pair_put) */
+#define PAIR_CACHE		256
+static __thread struct lb_conn	*pair_cache[PAIR_CACHE];
+static __thread unsigned	 pair_ncache;
 
 struct evbuffer *
 lb_conn_buf_get(void)
@@ -217,6 +221,12 @@ pipe_put(struct lb_conn *c)
 void
 lb_conn_cache_free(void)
 {
+	while (pair_ncache > 0) {
+		struct lb_conn *c = pair_cache[--pair_ncache];
+
+		evbuffer_free(c->in);
+		free(c);
+	}
 	while (buf_ncache > 0)
 		evbuffer_free(buf_cache[--buf_ncache]);
 	while (pipe_ncache > 0) {
@@ -356,15 +366,31 @@ check_timeouts(struct lb_conn *c)
 
 static void mem_gone(struct lb_conn *c);
 
+/*
+ * Pair ends freed are kept per thread with their input buffer (and its
+ * callback, whose argument is the end itself): an HTTP/2 stream costs no
+ * allocation for its pair once the thread has served a few.
+ */
+static void
+pair_put(struct lb_conn *c)
+{
+	evbuffer_drain(c->in, evbuffer_get_length(c->in));
+	if (pair_ncache < PAIR_CACHE) {
+		pair_cache[pair_ncache++] = c;
+		return;
+	}
+	evbuffer_free(c->in);
+	free(c);
+}
+
 static void
 destroy(struct lb_conn *c)
 {
 	if (c->mem) {
 		mem_gone(c);
 		event_del(&c->timer);
-		evbuffer_free(c->in);
 		lb_conn_buf_put(&c->out);
-		free(c);
+		pair_put(c);
 		return;
 	}
 	event_del(&c->ev);
@@ -1189,14 +1215,23 @@ lb_conn_pair(struct event_base *base, struct lb_conn *pair[2], SSL *info_ssl, in
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		if ((c[i] = calloc(1, sizeof(*c[i]))) == NULL ||
-		    (c[i]->in = evbuffer_new()) == NULL) {
-			if (c[i] != NULL)
+		if (pair_ncache > 0) {
+			struct evbuffer *in;
+
+			c[i] = pair_cache[--pair_ncache];
+			in = c[i]->in;
+			memset(c[i], 0, sizeof(*c[i]));
+			c[i]->in = in;
+		} else if ((c[i] = calloc(1, sizeof(*c[i]))) == NULL ||
+		    (c[i]->in = evbuffer_new()) == NULL ||
+		    evbuffer_add_cb(c[i]->in, mem_in_cb, c[i]) == NULL) {
+			if (c[i] != NULL) {
+				if (c[i]->in != NULL)
+					evbuffer_free(c[i]->in);
 				free(c[i]);
-			if (i == 1) {
-				evbuffer_free(c[0]->in);
-				free(c[0]);
 			}
+			if (i == 1)
+				pair_put(c[0]);
 			return -1;
 		}
 		c[i]->fd = -1;
@@ -1209,7 +1244,6 @@ lb_conn_pair(struct event_base *base, struct lb_conn *pair[2], SSL *info_ssl, in
 		c[i]->last_rd = c[i]->last_wr = now_coarse();
 		c[i]->pipe[0] = c[i]->pipe[1] = -1;
 		(void)evtimer_assign(&c[i]->timer, base, timer_cb, c[i]);
-		(void)evbuffer_add_cb(c[i]->in, mem_in_cb, c[i]);
 	}
 	c[0]->peer = c[1];
 	c[1]->peer = c[0];

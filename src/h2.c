@@ -60,11 +60,11 @@ struct h2_stream {
 	struct lb_session	*ss;		/* the stream's HTTP/1.1 session; NULL once gone */
 	/* request */
 	struct evbuffer		*head;		/* request header fields, then the whole head */
+	struct evbuffer		*cookie;	/* the cookie crumbs, joined by "; " */
 	nghttp2_rcbuf		*method, *path, *authority, *host;
 	size_t			 hdr_bytes;	/* decoded header list size (RFC 9113 6.5.2) */
 	int			 refuse;	/* a status to answer instead of forwarding */
 	bool			 chunked;	/* body without content-length: sent chunked */
-	bool			 cookie;	/* a Cookie line is open in head */
 	bool			 head_sent;
 	bool			 req_done;
 	bool			 trailers;	/* trailing HEADERS are being received */
@@ -161,6 +161,70 @@ count_reset(struct h2_conn *h)
 
 /* ---- streams ------------------------------------------------------------ */
 
+/*
+ * Streams freed are kept per thread with their two buffers: a stream then
+ * costs no allocation of ours beyond the session's.
+ */
+#define H2_STREAM_CACHE		256
+static __thread struct h2_stream	*stream_cache[H2_STREAM_CACHE];
+static __thread unsigned		 stream_ncache;
+
+static struct h2_stream *
+stream_get(void)
+{
+	struct h2_stream *st;
+
+	if (stream_ncache > 0)
+		return stream_cache[--stream_ncache];
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	if ((st->head = evbuffer_new()) == NULL || (st->body = evbuffer_new()) == NULL ||
+	    (st->cookie = evbuffer_new()) == NULL) {
+		if (st->head != NULL)
+			evbuffer_free(st->head);
+		if (st->body != NULL)
+			evbuffer_free(st->body);
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static void
+stream_put(struct h2_stream *st)
+{
+	struct evbuffer *head = st->head, *body = st->body, *cookie = st->cookie;
+
+	evbuffer_drain(head, evbuffer_get_length(head));
+	evbuffer_drain(body, evbuffer_get_length(body));
+	evbuffer_drain(cookie, evbuffer_get_length(cookie));
+	if (stream_ncache < H2_STREAM_CACHE) {
+		memset(st, 0, sizeof(*st));
+		st->head = head;
+		st->body = body;
+		st->cookie = cookie;
+		stream_cache[stream_ncache++] = st;
+		return;
+	}
+	evbuffer_free(head);
+	evbuffer_free(body);
+	evbuffer_free(cookie);
+	free(st);
+}
+
+void
+lb_h2_cache_free(void)
+{
+	while (stream_ncache > 0) {
+		struct h2_stream *st = stream_cache[--stream_ncache];
+
+		evbuffer_free(st->head);
+		evbuffer_free(st->body);
+		evbuffer_free(st->cookie);
+		free(st);
+	}
+}
+
 static void
 stream_free(struct h2_stream *st)
 {
@@ -190,11 +254,7 @@ stream_free(struct h2_stream *st)
 	nghttp2_rcbuf_decref(st->path);
 	nghttp2_rcbuf_decref(st->authority);
 	nghttp2_rcbuf_decref(st->host);
-	if (st->head != NULL)
-		evbuffer_free(st->head);
-	if (st->body != NULL)
-		evbuffer_free(st->body);
-	free(st);
+	stream_put(st);
 }
 
 /* Acknowledge the request body the session has taken (its window opens again). */
@@ -290,9 +350,11 @@ start_request(struct h2_stream *st, bool end_stream)
 	evbuffer_add(out, " HTTP/1.1\r\nhost: ", 17);
 	evbuffer_add(out, a.base, a.len);
 	evbuffer_add(out, "\r\n", 2);
-	if (st->cookie)
-		evbuffer_add(st->head, "\r\n", 2);
-	st->cookie = false;
+	if (evbuffer_get_length(st->cookie) > 0) {
+		evbuffer_add(out, "cookie: ", 8);
+		evbuffer_add_buffer(out, st->cookie);
+		evbuffer_add(out, "\r\n", 2);
+	}
 	st->chunked = !end_stream && !st->chunked;	/* st->chunked: content-length was seen */
 	if (st->chunked)
 		evbuffer_add(st->head, "transfer-encoding: chunked\r\n", 28);
@@ -354,13 +416,8 @@ on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 		    NGHTTP2_REFUSED_STREAM);
 		return 0;
 	}
-	st = calloc(1, sizeof(*st));
-	if (st == NULL || (st->head = evbuffer_new()) == NULL || (st->body = evbuffer_new()) == NULL) {
-		if (st != NULL && st->head != NULL)
-			evbuffer_free(st->head);
-		free(st);
+	if ((st = stream_get()) == NULL)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	}
 	st->id = f->hd.stream_id;
 	st->h = h;
 	st->next = h->streams;
@@ -432,18 +489,11 @@ on_header(nghttp2_session *ng, const nghttp2_frame *f, nghttp2_rcbuf *name,
 	if (n.len == 14 && memcmp(n.base, "content-length", 14) == 0)
 		st->chunked = true;	/* "has a length" until start_request */
 	if (n.len == 6 && memcmp(n.base, "cookie", 6) == 0) {
-		/* RFC 9113 8.2.3: crumbs become one field, joined by "; " */
-		if (st->cookie)
-			evbuffer_add(st->head, "; ", 2);
-		else
-			evbuffer_add(st->head, "cookie: ", 8);
-		evbuffer_add(st->head, v.base, v.len);
-		st->cookie = true;
+		/* RFC 9113 8.2.3: all crumbs become one field, joined by "; " */
+		if (evbuffer_get_length(st->cookie) > 0)
+			evbuffer_add(st->cookie, "; ", 2);
+		evbuffer_add(st->cookie, v.base, v.len);
 		return 0;
-	}
-	if (st->cookie) {
-		evbuffer_add(st->head, "\r\n", 2);
-		st->cookie = false;
 	}
 	evbuffer_add(st->head, n.base, n.len);
 	evbuffer_add(st->head, ": ", 2);

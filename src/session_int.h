@@ -207,6 +207,8 @@ struct lb_session *lb_session_new_stream(struct lb_session *parent, struct lb_co
 void lb_h2_wind_down(struct lb_session *s);
 /* A reload: an HTTP/2 connection follows it, or GOAWAY if its listener went (h2.c). */
 void lb_h2_reloaded(struct lb_session *s);
+/* Free this thread's cache of HTTP/2 stream objects (at thread exit). */
+void lb_h2_cache_free(void);
 /*
  * in starts with the HTTP/2 client preface (all 24 bytes: true), or with a
  * part of it (*more: wait for the rest).
