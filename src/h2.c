@@ -49,7 +49,6 @@
 #define H2_RST_RATE		100		/* ... refilled per second */
 #define H2_FLOOD_PER_S		200		/* SETTINGS, PING, PRIORITY or empty DATA per second */
 #define H2_BAD_HEADERS		10		/* streams refused for their headers, then GOAWAY */
-#define H2_HDRS			128		/* response header fields */
 
 struct h2_conn;
 
@@ -165,6 +164,11 @@ count_reset(struct h2_conn *h)
  * Streams freed are kept per thread with their two buffers: a stream then
  * costs no allocation of ours beyond the session's.
  */
+/* The thread's scratch for a response head's fields, grown to the limits. */
+static __thread struct lb_http_hdr	*hdr_buf;
+static __thread nghttp2_nv		*nv_buf;
+static __thread size_t			 hdr_cap;
+
 #define H2_STREAM_CACHE		256
 static __thread struct h2_stream	*stream_cache[H2_STREAM_CACHE];
 static __thread unsigned		 stream_ncache;
@@ -215,6 +219,11 @@ stream_put(struct h2_stream *st)
 void
 lb_h2_cache_free(void)
 {
+	free(hdr_buf);
+	free(nv_buf);
+	hdr_buf = NULL;
+	nv_buf = NULL;
+	hdr_cap = 0;
 	while (stream_ncache > 0) {
 		struct h2_stream *st = stream_cache[--stream_ncache];
 
@@ -786,9 +795,9 @@ skip_header(const struct lb_http_hdr *hd)
 static int
 response_head(struct h2_stream *st, struct evbuffer *in)
 {
-	static __thread struct lb_http_hdr hdrs[H2_HDRS];
-	static __thread nghttp2_nv nva[H2_HDRS + 1];
 	struct lb_http_limits lim = st->h->s->snap->limits;
+	struct lb_http_hdr *hdrs;
+	nghttp2_nv *nva;
 	struct evbuffer_ptr end;
 	struct lb_http_msg m;
 	struct lb_http_err e;
@@ -802,9 +811,17 @@ response_head(struct h2_stream *st, struct evbuffer *in)
 		return evbuffer_get_length(in) > lim.max_header_bytes ? -1 : 0;
 	len = (size_t)end.pos + 4;
 	p = (char *)evbuffer_pullup(in, (ev_ssize_t)len);
+	/* as many fields as the limits let the stream's session accept */
+	if (hdr_cap < lim.max_header_lines + 1) {
+		hdr_cap = lim.max_header_lines + 1;
+		hdr_buf = lb_xrealloc(hdr_buf, hdr_cap * sizeof(*hdr_buf));
+		nv_buf = lb_xrealloc(nv_buf, (hdr_cap + 1) * sizeof(*nv_buf));
+	}
+	hdrs = hdr_buf;
+	nva = nv_buf;
 	memset(&m, 0, sizeof(m));
 	m.hdrs = hdrs;
-	m.hdr_cap = H2_HDRS;
+	m.hdr_cap = hdr_cap;
 	/* the head is the stream session's own, parsed from the member already */
 	lim.trusted = true;
 	if (lb_http_parse_response(p, len, &lim, st->mtype, &m, &e) != LB_HTTP_OK)
@@ -816,7 +833,7 @@ response_head(struct h2_stream *st, struct evbuffer *in)
 	}
 	snprintf(status, sizeof(status), "%03d", m.status);
 	nva[n++] = (nghttp2_nv){ (uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE };
-	for (i = 0; i < m.n_hdrs && n < H2_HDRS + 1; i++) {
+	for (i = 0; i < m.n_hdrs; i++) {
 		struct lb_http_hdr *hd = &hdrs[i];
 		size_t k;
 
