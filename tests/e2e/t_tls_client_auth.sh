@@ -15,7 +15,9 @@
 # receives must be the same bytes (names without case: HAProxy writes
 # them in lower case), every handshake one side refuses the other refuses
 # too. Then: a client's own X-SSL-* headers never get through;
-# SSL_CONN_HAS_CERT and SSL_DN_FIELD rules route by certificate;
+# SSL_CONN_HAS_CERT and SSL_DN_FIELD rules route by certificate; over
+# HTTP/2 (an h2 listener) each stream carries the same eight headers and
+# is routed by the same rules;
 # Strict-Transport-Security as Octavia's template words it on terminated
 # listeners only (and replacing the member's own); SIGHUP after the
 # client's serial joins the CRL refuses that client, also when it offers
@@ -72,7 +74,7 @@ haproxy -c -f "$T/haproxy.cfg" >"$T/haproxy-check.log" 2>&1 ||
     fail "haproxy -c: $(cat "$T/haproxy-check.log")"
 bg_run haproxy haproxy -db -f "$T/haproxy.cfg"
 
-LB_OPT=$(free_port); LB_REQ=$(free_port); LB_PLAIN=$(free_port)
+LB_OPT=$(free_port); LB_REQ=$(free_port); LB_PLAIN=$(free_port); LB_H2=$(free_port)
 ssl_all='"insert_headers": {"X-SSL-Client-Verify": "true", "X-SSL-Client-Has-Cert": "true",
       "X-SSL-Client-DN": "true", "X-SSL-Client-CN": "true", "X-SSL-Issuer": "true",
       "X-SSL-Client-SHA1": "true", "X-SSL-Client-Not-Before": "true",
@@ -107,6 +109,10 @@ cat >"$T/lb.json" <<EOF
        $(to_pool 2 cn "$(rule PATH EQUAL_TO /route)" "$(rule SSL_DN_FIELD EQUAL_TO gentime CN)"),
        $(to_pool 3 ou "$(rule PATH EQUAL_TO /route)" "$(rule SSL_DN_FIELD STARTS_WITH En OU)"),
        $(to_pool 4 cert "$(rule PATH EQUAL_TO /route)" "$(rule SSL_CONN_HAS_CERT EQUAL_TO True)")]},
+    {"id": "h2", "protocol": "TERMINATED_HTTPS", "protocol_port": $LB_H2,
+     "alpn_protocols": ["h2", "http/1.1"], "default_pool_id": "echo",
+     "client_authentication": "OPTIONAL", $tls, $ssl_all,
+     "l7policies": [$(to_pool 1 ou "$(rule PATH EQUAL_TO /route)" "$(rule SSL_DN_FIELD STARTS_WITH En OU)")]},
     {"id": "req", "protocol": "TERMINATED_HTTPS", "protocol_port": $LB_REQ,
      "default_pool_id": "echo", "client_authentication": "MANDATORY", $tls, $ssl_all,
      "hsts_max_age": 600},
@@ -121,7 +127,7 @@ python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$T/lb.json" ||
     fail "lb.json is not valid JSON"
 out=$("$LBPROXY" -t -c "$T/lb.json" 2>&1) || fail "-t refuses the configuration: $out"
 LB_WAIT_PORT=$LB_OPT start_lbproxy "$T/lb.json"
-for port in "$HA_OPT" "$HA_REQ" "$HA_STS" "$LB_REQ" "$LB_PLAIN"; do
+for port in "$HA_OPT" "$HA_REQ" "$HA_STS" "$LB_REQ" "$LB_PLAIN" "$LB_H2"; do
 	wait_port "$port" 5 || fail "nothing listens on $port: $(cat "$T"/haproxy.log)"
 done
 
@@ -158,6 +164,21 @@ for cert in none wrong revoked expired; do
 	! xssl_same "$HA_REQ" "$LB_REQ" "$cert" || fail "$cert: accepted with MANDATORY"
 	[ ! -s "$T/lb.$cert.raw" ] || fail "$cert: lbproxy answered $(cat "$T/lb.$cert.raw")"
 done
+
+# --- the same over HTTP/2: a stream's session sees the connection's certificate -----------
+
+for cert in none valid gentime; do
+	xssl_fetch "$LB_H2" "$cert" "$T/h2.$cert" --http2 -D "$T/h2.$cert.head" ||
+	    fail "$cert: h2 request refused"
+	grep -q '^HTTP/2 200' "$T/h2.$cert.head" || fail "$cert: not HTTP/2: $(head -1 "$T/h2.$cert.head")"
+	# what the OPTIONAL listener sent over HTTP/1.1 (lb.none is MANDATORY's refusal by now)
+	ref=$T/lb.$cert
+	[ "$cert" != none ] || ref=$T/opt.none
+	cmp -s "$ref" "$T/h2.$cert" ||
+	    fail "$cert: X-SSL-* over h2 differ (< HTTP/1.1, > h2): $(diff "$ref" "$T/h2.$cert")"
+done
+assert_eq bou "$(curl -sk --http2 --max-time 5 --cert "$P/valid.pem" --key "$P/valid.key" \
+    "https://127.0.0.1:$LB_H2/route")" "h2: SSL_DN_FIELD OU STARTS_WITH En routes the stream"
 
 # --- a client's own X-SSL-* headers ------------------------------------------------------
 
