@@ -95,6 +95,8 @@ struct h2_conn {
 	bool			 goaway;	/* no new streams */
 	bool			 closing;	/* GOAWAY sent: end once written */
 	bool			 in_recv;
+	bool			 timeouts_set;
+	int			 rd_ms;		/* the read timeout in force */
 };
 
 enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF,
@@ -999,9 +1001,17 @@ h2_flush(struct h2_conn *h)
 		h2_flush(h);
 		return;
 	}
-	/* idle: the keep-alive time; streams open: they have their own timeouts */
+	/*
+	 * Idle: the keep-alive time; streams open: they have their own
+	 * timeouts. Set on a change only: setting restarts the clocks, and a
+	 * client that stopped reading must not be saved by new responses.
+	 */
 	timeout = h->nstreams == 0 ? h->s->sl->conf->timeouts.http_keep_alive : 0;
-	lb_conn_set_timeouts(cc, timeout, h->s->sl->conf->timeouts.client);
+	if (timeout != h->rd_ms || !h->timeouts_set) {
+		h->rd_ms = timeout;
+		h->timeouts_set = true;
+		lb_conn_set_timeouts(cc, timeout, h->s->sl->conf->timeouts.client);
+	}
 }
 
 static void
@@ -1060,6 +1070,14 @@ h2_event(struct lb_conn *c, short what, void *arg)
 	struct lb_session *s = arg;
 	(void)c;
 
+	if ((what & LB_CONN_TIMEOUT) && (what & LB_CONN_READING) && !s->h2->closing &&
+	    s->h2->nstreams == 0) {
+		/* idle past the keep-alive time: say so (GOAWAY NO_ERROR), then close */
+		s->h2->closing = true;
+		(void)nghttp2_session_terminate_session(s->h2->ng, NGHTTP2_NO_ERROR);
+		h2_flush(s->h2);
+		return;
+	}
 	if (what & LB_CONN_TIMEOUT) {
 		h2_close(s->h2, LB_CLOSE_CLIENT_TIMEOUT);
 		return;

@@ -406,6 +406,23 @@ still_serves()
 still_serves(int(os.environ["TLS2"]), tls=True)
 PY
 
+note "idle past the keep-alive time (timeout_client_data 1000): GOAWAY NO_ERROR"
+http_py "$SLOW" <<'PY' || fail "idle connection"
+from h2bad import *
+c = H2(PORT, timeout=10)
+sid = c.request("/")
+c.wait(lambda: c.streams[sid].done, 3)
+check(c.streams[sid].ended, "the request before the idle time was not answered")
+t0 = time.monotonic()
+c.wait(lambda: False, 4)
+dt = time.monotonic() - t0
+print("# idle: GOAWAY %r after %.2fs, closed %r" % (c.goaways, dt, c.closed))
+check(c.goaways and c.goaways[-1][1] == 0, "no GOAWAY NO_ERROR on an idle connection: %r %r"
+      % (c.goaways, c.closed))
+check(0.5 <= dt <= 3.5, "GOAWAY after %.2fs of idleness (keep-alive 1 s)" % dt)
+c.close()
+PY
+
 stop_lbproxy
 assert_eq 0 "$LB_STATUS" "lbproxy exit status"
 if grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$T/lbproxy.log"; then
