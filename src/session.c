@@ -107,6 +107,7 @@ tls_deadline_cb(evutil_socket_t fd, short what, void *arg)
 #define LB_FDWAIT_MS	50
 
 static void try_connect(struct lb_session *s);
+static void tried_put(struct lb_session *s);
 static void connect_member(struct lb_session *s);
 static void fdwait_end(struct lb_session *s);
 
@@ -313,6 +314,7 @@ lb_session_close(struct lb_session *s, enum lb_close_reason why)
 	lb_conn_free(s->sc);
 	lb_conn_free(s->cc);
 	lb_session_release_member(s);
+	tried_put(s);
 	TAILQ_REMOVE(&w->sessions, s, link);
 	atomic_fetch_sub_explicit(&w->nsessions, 1, memory_order_relaxed);
 	lb_snapshot_unref(s->snap);
@@ -342,6 +344,7 @@ connect_event_cb(struct lb_conn *c, short what, void *arg)
 		s->connecting = NULL;
 		lb_member_connect_ok(m);
 		lb_conn_set_timeouts(c, 0, 0);
+		tried_put(s);
 		s->connect_cb(s, c);
 		return;
 	}
@@ -361,6 +364,44 @@ connect_event_cb(struct lb_conn *c, short what, void *arg)
 	try_connect(s);
 }
 
+/* The block of tried members comes from the worker when a connect starts... */
+static void
+tried_get(struct lb_session *s)
+{
+	struct lb_worker *w = s->w;
+
+	s->ntried = 0;
+	if (s->tried != NULL)
+		return;
+	if ((s->tried = w->tried_free) != NULL)
+		w->tried_free = s->tried->next;
+	else
+		s->tried = lb_xcalloc(1, sizeof(*s->tried));
+}
+
+/* ... and goes back once it has its result. */
+static void
+tried_put(struct lb_session *s)
+{
+	if (s->tried == NULL)
+		return;
+	s->tried->next = s->w->tried_free;
+	s->w->tried_free = s->tried;
+	s->tried = NULL;
+	s->ntried = 0;
+}
+
+void
+lb_worker_tried_free(struct lb_worker *w)
+{
+	union lb_tried *t;
+
+	while ((t = w->tried_free) != NULL) {
+		w->tried_free = t->next;
+		free(t);
+	}
+}
+
 /* One more attempt: a member not tried yet (or the same one without redispatch). */
 static void
 try_connect(struct lb_session *s)
@@ -371,26 +412,27 @@ try_connect(struct lb_session *s)
 	if (s->pool == NULL || s->attempts > (unsigned)c->retries || s->ntried >= LB_MAX_TRIES)
 		goto fail;
 	if (s->ntried > 0 && !c->redispatch)
-		m = s->tried[0];
+		m = s->tried->m[0];
 	else if (s->prefer != NULL && s->ntried == 0)
 		m = s->prefer;
 	else
 		m = lb_snapshot_pick(s->snap, s->pool, &s->w->picks[s->pool->idx],
-		    s->client_hash, &s->peer.sa, s->tried, s->ntried);
+		    s->client_hash, &s->peer.sa, s->tried->m, s->ntried);
 	if (m == NULL)
 		goto fail;
 	if (s->attempts > 0) {
 		atomic_fetch_add_explicit(&m->c.wretr, 1, memory_order_relaxed);
-		if (m != s->tried[s->ntried - 1])
+		if (m != s->tried->m[s->ntried - 1])
 			atomic_fetch_add_explicit(&m->c.wredis, 1, memory_order_relaxed);
 	}
-	s->tried[s->ntried++] = m;
+	s->tried->m[s->ntried++] = m;
 	s->attempts++;
 	lb_session_use_member(s, m);
 	connect_member(s);
 	return;
 fail:
 	lb_session_release_member(s);
+	tried_put(s);
 	s->connect_cb(s, NULL);
 }
 
@@ -465,6 +507,7 @@ connect_member(struct lb_session *s)
 		fdwait_end(s);
 		lb_session_log(s, LB_LOG_NOTICE, "connect to %s: %s", m->name, strerror(e));
 		lb_session_release_member(s);
+		tried_put(s);
 		s->connect_cb(s, NULL);
 		return;
 	}
@@ -543,11 +586,11 @@ void
 lb_session_connect(struct lb_session *s, lb_connect_cb cb)
 {
 	s->connect_cb = cb;
-	s->ntried = 0;
+	tried_get(s);
 	s->attempts = 0;
 	/* a member that just failed this request is not picked again for it */
 	if (s->avoid != NULL) {
-		s->tried[s->ntried++] = s->avoid;
+		s->tried->m[s->ntried++] = s->avoid;
 		s->attempts++;
 		s->avoid = NULL;
 	}

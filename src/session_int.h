@@ -62,6 +62,15 @@ extern const struct lb_proxy_ops lb_proxy_tcp_ops;
 extern const struct lb_proxy_ops lb_proxy_http_ops;
 extern const struct lb_proxy_ops lb_proxy_h2_ops;
 
+/*
+ * The members one connection attempt has tried: a worker's block, held by
+ * a session only while it connects (an idle keep-alive session has none).
+ */
+union lb_tried {
+	union lb_tried		*next;		/* in the worker's free list */
+	struct lb_member	*m[LB_MAX_TRIES];
+};
+
 /* Called with a connected member connection, or NULL when every try failed. */
 typedef void (*lb_connect_cb)(struct lb_session *s, struct lb_conn *c);
 
@@ -97,6 +106,7 @@ struct lb_worker {
 	struct lb_idle_pool	*idle;		/* HTTP keep-alive member connections */
 	struct lb_http_hdr	*hdrs;		/* header scratch for the head being parsed */
 	size_t			 hdr_cap;
+	union lb_tried		*tried_free;	/* blocks for sessions that connect */
 };
 
 struct lb_session {
@@ -130,7 +140,7 @@ struct lb_session {
 	lb_connect_cb		 connect_cb;
 	struct lb_member	*prefer;	/* persistence: try this one first (borrowed from snap) */
 	struct lb_member	*avoid;		/* redispatch: not this one (borrowed from snap) */
-	struct lb_member	*tried[LB_MAX_TRIES];
+	union lb_tried		*tried;		/* while connecting (session.c), else NULL */
 	unsigned		 ntried;
 	unsigned		 attempts;
 	uint64_t		 t_connect_ms;
@@ -173,6 +183,8 @@ void lb_session_connect(struct lb_session *s, lb_connect_cb cb);
 void lb_session_send_proxy(struct lb_session *s, struct lb_conn *sc);
 /* Forget the member of the current connection/request (active--, unref). */
 void lb_session_release_member(struct lb_session *s);
+/* Free the worker's blocks of tried members (at thread exit). */
+void lb_worker_tried_free(struct lb_worker *w);
 /* Worker hook: a session ended, maybe resume accepting. */
 void lb_worker_session_gone(struct lb_worker *w);
 /* Worker hook: out of descriptors (errno says why) in `what`: pause accepting. */

@@ -465,6 +465,7 @@ worker_main(void *arg)
 	/* member connections still idle are freed by the main thread, into its cache */
 	lb_idle_pool_free(w->idle);
 	w->idle = NULL;
+	lb_worker_tried_free(w);
 	lb_h2_cache_free();
 	lb_conn_cache_free();
 	lb_mempool_thread_free();
