@@ -13,7 +13,8 @@
  * acknowledged (WINDOW_UPDATE) only once it has been handed to its session,
  * so the client cannot queue more than a window per stream (and
  * H2_CONN_WINDOW per connection); a response body queued for DATA frames
- * stops reading from the session at H2_RSP_HIGH; output towards the client
+ * stops reading from the session at H2_RSP_HIGH (the session itself stops
+ * reading its member at LB_STREAM_BUF_HIGH); output towards the client
  * stops being generated at H2_OUT_HIGH. Floods (rapid reset, SETTINGS,
  * PING, PRIORITY, empty DATA, oversized header lists) end the connection
  * with GOAWAY ENHANCE_YOUR_CALM: see h2_calm().
@@ -42,7 +43,8 @@
 
 #define H2_MAX_STREAMS		100		/* SETTINGS_MAX_CONCURRENT_STREAMS */
 #define H2_CONN_WINDOW		(1 << 20)	/* connection receive window */
-#define H2_RSP_HIGH		(64 * 1024)	/* response bytes queued per stream */
+#define H2_RSP_HIGH		(32 * 1024)	/* response bytes queued per stream... */
+#define H2_PAIR_MAX		(32 * 1024)	/* ... and in either end of its pair */
 #define H2_OUT_HIGH		(256 * 1024)	/* frames queued towards the client */
 #define H2_MAX_CONTINUATIONS	8		/* CONTINUATION frames per header block */
 #define H2_RST_BURST		200		/* RST_STREAMs received, token bucket... */
@@ -346,6 +348,8 @@ start_request(struct h2_stream *st, bool end_stream)
 		return;
 	}
 	st->end = pair[0];
+	lb_conn_set_read_max(pair[0], H2_PAIR_MAX);
+	lb_conn_set_read_max(pair[1], H2_PAIR_MAX);
 	lb_conn_setcb(st->end, end_read_cb, end_drain_cb, end_event_cb, st);
 	st->mtype = m.len == 4 && memcmp(m.base, "HEAD", 4) == 0 ? LB_HTTP_HEAD : LB_HTTP_GET;
 	if (lb_session_new_stream(s, pair[1], &st->ss) == NULL) {

@@ -856,7 +856,7 @@ forward_response_body(struct lb_session *s)
 		return;
 	}
 	lb_conn_flush(s->cc);
-	if (lb_conn_output_len(s->cc) >= LB_BUF_HIGH) {
+	if (lb_conn_output_len(s->cc) >= (s->stream ? LB_STREAM_BUF_HIGH : LB_BUF_HIGH)) {
 		lb_conn_read_stop(s->sc);
 		lb_conn_want_drain(s->cc);
 	}

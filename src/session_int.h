@@ -34,6 +34,8 @@ struct lb_frontend;
 #define LB_MAX_TRIES		16
 /* Bytes buffered towards one side before reading from the other pauses. */
 #define LB_BUF_HIGH		(256 * 1024)
+/* The same for an HTTP/2 stream's session: a hundred of them share one client. */
+#define LB_STREAM_BUF_HIGH	(32 * 1024)
 /* Longest SNI sent to a TLS member, with its NUL (a DNS name is at most 253). */
 #define LB_SNI_MAX		256
 
