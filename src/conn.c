@@ -426,9 +426,9 @@ write_plain(struct lb_conn *c)
 	return n;
 }
 
-/* Write as much output as the socket takes; false if an error was reported. */
 static bool mem_write(struct lb_conn *c);
 
+/* Write as much output as the socket takes; false if an error was reported. */
 static bool
 do_write(struct lb_conn *c)
 {
@@ -780,6 +780,17 @@ mem_in_cb(LB_UNUSED struct evbuffer *b, const struct evbuffer_cb_info *info, voi
 	}
 }
 
+/* Our shutdown reaches the peer (once), after everything we wrote. */
+static void
+mem_send_eof(struct lb_conn *c)
+{
+	if (c->eof_sent || c->peer == NULL)
+		return;
+	c->eof_sent = 1;
+	c->peer->peer_eof = 1;
+	kick(c->peer);
+}
+
 static bool
 mem_write(struct lb_conn *c)
 {
@@ -807,11 +818,8 @@ mem_write(struct lb_conn *c)
 			return true;
 		}
 	}
-	if (c->shut && !c->eof_sent) {
-		c->eof_sent = 1;
-		r->peer_eof = 1;
-		kick(r);
-	}
+	if (c->shut)
+		mem_send_eof(c);
 	return true;
 }
 
@@ -979,6 +987,18 @@ watch_tls_reads(struct lb_conn *c)
 	}
 }
 
+/* What every connection starts with, socket or pair end (c is zeroed). */
+static void
+conn_init(struct lb_conn *c, struct event_base *base, int fd)
+{
+	c->fd = fd;
+	c->read_max = DEFAULT_READ_MAX;
+	c->rsize = READ_MIN;
+	c->last_rd = c->last_wr = now_coarse();
+	c->pipe[0] = c->pipe[1] = -1;
+	(void)evtimer_assign(&c->timer, base, timer_cb, c);
+}
+
 /* Common part of lb_conn_new and lb_conn_connect: takes fd (and ssl). */
 static struct lb_conn *
 conn_alloc(struct event_base *base, int fd, SSL *ssl)
@@ -987,15 +1007,10 @@ conn_alloc(struct event_base *base, int fd, SSL *ssl)
 
 	if (c == NULL)
 		goto fail;
-	c->fd = fd;
+	conn_init(c, base, fd);
 	c->ssl = ssl;
-	c->read_max = DEFAULT_READ_MAX;
-	c->rsize = READ_MIN;
-	c->last_rd = c->last_wr = now_coarse();
-	c->pipe[0] = c->pipe[1] = -1;
 	(void)event_assign(&c->ev, base, fd, EV_READ | EV_WRITE | EV_CLOSED | EV_ET | EV_PERSIST,
 	    io_cb, c);
-	(void)evtimer_assign(&c->timer, base, timer_cb, c);
 	if (event_add(&c->ev, NULL) == -1) {
 		free(c);
 		goto fail;
@@ -1208,47 +1223,50 @@ lb_conn_abort(struct lb_conn *c)
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
+/* A zeroed pair end, from the thread's cache or new, its input buffer watched. */
+static struct lb_conn *
+pair_get(void)
+{
+	struct lb_conn *c;
+	struct evbuffer *in;
+
+	if (pair_ncache > 0) {
+		c = pair_cache[--pair_ncache];
+		in = c->in;
+		memset(c, 0, sizeof(*c));
+		c->in = in;
+		return c;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->in = evbuffer_new()) == NULL || evbuffer_add_cb(c->in, mem_in_cb, c) == NULL) {
+		if (c->in != NULL)
+			evbuffer_free(c->in);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
 int
 lb_conn_pair(struct event_base *base, struct lb_conn *pair[2], SSL *info_ssl, int info_fd)
 {
-	struct lb_conn *c[2];
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		if (pair_ncache > 0) {
-			struct evbuffer *in;
-
-			c[i] = pair_cache[--pair_ncache];
-			in = c[i]->in;
-			memset(c[i], 0, sizeof(*c[i]));
-			c[i]->in = in;
-		} else if ((c[i] = calloc(1, sizeof(*c[i]))) == NULL ||
-		    (c[i]->in = evbuffer_new()) == NULL ||
-		    evbuffer_add_cb(c[i]->in, mem_in_cb, c[i]) == NULL) {
-			if (c[i] != NULL) {
-				if (c[i]->in != NULL)
-					evbuffer_free(c[i]->in);
-				free(c[i]);
-			}
-			if (i == 1)
-				pair_put(c[0]);
-			return -1;
-		}
-		c[i]->fd = -1;
-		c[i]->mem = 1;
-		c[i]->can_write = 1;
-		c[i]->info_ssl = info_ssl;
-		c[i]->info_fd = info_fd;
-		c[i]->read_max = DEFAULT_READ_MAX;
-		c[i]->rsize = READ_MIN;
-		c[i]->last_rd = c[i]->last_wr = now_coarse();
-		c[i]->pipe[0] = c[i]->pipe[1] = -1;
-		(void)evtimer_assign(&c[i]->timer, base, timer_cb, c[i]);
+	if ((pair[0] = pair_get()) == NULL)
+		return -1;
+	if ((pair[1] = pair_get()) == NULL) {
+		pair_put(pair[0]);
+		return -1;
 	}
-	c[0]->peer = c[1];
-	c[1]->peer = c[0];
-	pair[0] = c[0];
-	pair[1] = c[1];
+	for (i = 0; i < 2; i++) {
+		conn_init(pair[i], base, -1);
+		pair[i]->mem = 1;
+		pair[i]->can_write = 1;
+		pair[i]->info_ssl = info_ssl;
+		pair[i]->info_fd = info_fd;
+		pair[i]->peer = pair[1 - i];
+	}
 	return 0;
 }
 
@@ -1332,12 +1350,9 @@ lb_conn_shutdown(struct lb_conn *c)
 		return;
 	c->shut = 1;
 	if (c->mem) {
-		/* the peer sees EOF once our output has reached it */
-		if (c->peer != NULL && evb_out_len(c) == 0) {
-			c->eof_sent = 1;
-			c->peer->peer_eof = 1;
-			kick(c->peer);
-		}
+		/* the peer sees EOF once our output has reached it (else mem_write) */
+		if (evb_out_len(c) == 0)
+			mem_send_eof(c);
 		return;
 	}
 	if (c->ssl != NULL) {
