@@ -97,8 +97,7 @@ struct h2_conn {
 	bool			 goaway;	/* no new streams */
 	bool			 closing;	/* GOAWAY sent: end once written */
 	bool			 in_recv;
-	bool			 timeouts_set;
-	int			 rd_ms;		/* the read timeout in force */
+	int			 rd_ms;		/* the read timeout in force (-1: none set yet) */
 };
 
 enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF,
@@ -117,14 +116,35 @@ stream_of(struct h2_conn *h, int32_t id)
 	return nghttp2_session_get_stream_user_data(h->ng, id);
 }
 
+/* GOAWAY code, and the end once it is written: no stream goes on. */
+static void
+h2_terminate(struct h2_conn *h, uint32_t code)
+{
+	(void)nghttp2_session_terminate_session(h->ng, code);
+	h->goaway = true;
+	h->closing = true;
+}
+
+/*
+ * GOAWAY naming the last stream taken: no new ones, those in flight
+ * finish, then the connection ends (h2_flush). Written from the loop: the
+ * callers may be walking the worker's session list.
+ */
+static void
+h2_goaway(struct h2_conn *h)
+{
+	h->goaway = true;
+	(void)nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE,
+	    nghttp2_session_get_last_proc_stream_id(h->ng), NGHTTP2_NO_ERROR, NULL, 0);
+	lb_conn_want_drain(h->s->cc);
+}
+
 /* GOAWAY ENHANCE_YOUR_CALM: the client abuses the protocol (a flood). */
 static int
 h2_calm(struct h2_conn *h, const char *what)
 {
 	lb_session_log(h->s, LB_LOG_INFO, "h2: %s: GOAWAY ENHANCE_YOUR_CALM", what);
-	(void)nghttp2_session_terminate_session(h->ng, NGHTTP2_ENHANCE_YOUR_CALM);
-	h->goaway = true;
-	h->closing = true;
+	h2_terminate(h, NGHTTP2_ENHANCE_YOUR_CALM);
 	return 0;
 }
 
@@ -386,35 +406,16 @@ start_request(struct h2_stream *st, bool end_stream)
 /*
  * A reload happened since the connection's last stream: new streams take
  * the new configuration, as a new request of an HTTP/1.1 keep-alive client
- * does (proxy_http.c follow_reload). If the listener went or changed
- * nature, GOAWAY: the streams taken finish on the old one.
+ * does (lb_session_follow_reload). If the listener went, changed nature
+ * or no longer offers h2, GOAWAY: the streams taken finish on the old one.
  */
 static void
 follow_reload(struct h2_conn *h)
 {
-	struct lb_session *s = h->s;
-	struct lb_snapshot *cur = s->w->snap;
-	const struct lb_snap_listener *nl = NULL;
-	size_t i;
-
-	if (s->snap == cur || cur == NULL || h->goaway)
+	if (h->goaway || (lb_session_follow_reload(h->s) && h->s->sl->conf->h2))
 		return;
-	for (i = 0; i < cur->n_listeners; i++)
-		if (strcmp(cur->listeners[i].conf->id, s->sl->conf->id) == 0)
-			nl = &cur->listeners[i];
-	if (nl == NULL || !nl->conf->http || !nl->conf->h2 || (nl->tls != NULL) !=
-	    (s->sl->tls != NULL) || nl->fe != s->fe) {
-		lb_session_log(s, LB_LOG_INFO, "h2: the listener changed: GOAWAY");
-		h->goaway = true;
-		(void)nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE,
-		    nghttp2_session_get_last_proc_stream_id(h->ng), NGHTTP2_NO_ERROR, NULL, 0);
-		return;
-	}
-	lb_snapshot_ref(cur);
-	lb_snapshot_unref(s->snap);
-	s->snap = cur;
-	s->sl = nl;
-	s->pool = nl->pool;
+	lb_session_log(h->s, LB_LOG_INFO, "h2: the listener changed: GOAWAY");
+	h2_goaway(h);
 }
 
 static int
@@ -1000,8 +1001,7 @@ h2_flush(struct h2_conn *h)
 		return;
 	}
 	if (h->goaway && h->nstreams == 0 && !h->closing) {
-		(void)nghttp2_session_terminate_session(h->ng, NGHTTP2_NO_ERROR);
-		h->closing = true;
+		h2_terminate(h, NGHTTP2_NO_ERROR);
 		h2_flush(h);
 		return;
 	}
@@ -1011,9 +1011,8 @@ h2_flush(struct h2_conn *h)
 	 * client that stopped reading must not be saved by new responses.
 	 */
 	timeout = h->nstreams == 0 ? h->s->sl->conf->timeouts.http_keep_alive : 0;
-	if (timeout != h->rd_ms || !h->timeouts_set) {
+	if (timeout != h->rd_ms) {
 		h->rd_ms = timeout;
-		h->timeouts_set = true;
 		lb_conn_set_timeouts(cc, timeout, h->s->sl->conf->timeouts.client);
 	}
 }
@@ -1043,8 +1042,7 @@ h2_read(struct lb_conn *c, void *arg)
 					h2_close(h, LB_CLOSE_PROTO);
 					return;
 				}
-				h->closing = true;
-				(void)nghttp2_session_terminate_session(h->ng, r == NGHTTP2_ERR_FLOODED ||
+				h2_terminate(h, r == NGHTTP2_ERR_FLOODED ||
 				    r == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS ?
 				    NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
 				break;
@@ -1077,8 +1075,7 @@ h2_event(struct lb_conn *c, short what, void *arg)
 	if ((what & LB_CONN_TIMEOUT) && (what & LB_CONN_READING) && !s->h2->closing &&
 	    s->h2->nstreams == 0) {
 		/* idle past the keep-alive time: say so (GOAWAY NO_ERROR), then close */
-		s->h2->closing = true;
-		(void)nghttp2_session_terminate_session(s->h2->ng, NGHTTP2_NO_ERROR);
+		h2_terminate(s->h2, NGHTTP2_NO_ERROR);
 		h2_flush(s->h2);
 		return;
 	}
@@ -1116,6 +1113,7 @@ h2_start(struct lb_session *s)
 	h->s = s;
 	h->rst_tokens = H2_RST_BURST;
 	h->rst_ms = h->flood_ms = lb_now_ms();
+	h->rd_ms = -1;
 	(void)evtimer_assign(&h->flush_ev, s->w->base, flush_cb, h);
 	s->h2 = h;
 	if (nghttp2_session_callbacks_new(&cb) != 0) {
@@ -1176,27 +1174,15 @@ h2_fini(struct lb_session *s)
 void
 lb_h2_reloaded(struct lb_session *s)
 {
-	if (s->h2 == NULL || s->h2->goaway)
-		return;
-	follow_reload(s->h2);
-	/* a GOAWAY goes from the loop: the caller walks the session list */
-	if (s->h2->goaway)
-		lb_conn_want_drain(s->cc);
+	if (s->h2 != NULL)
+		follow_reload(s->h2);
 }
 
 void
 lb_h2_wind_down(struct lb_session *s)
 {
-	struct h2_conn *h = s->h2;
-
-	if (h == NULL || h->goaway)
-		return;
-	/* GOAWAY with the last stream taken: those in flight finish, then the end */
-	h->goaway = true;
-	(void)nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE,
-	    nghttp2_session_get_last_proc_stream_id(h->ng), NGHTTP2_NO_ERROR, NULL, 0);
-	/* written from the loop: the caller walks the session list */
-	lb_conn_want_drain(s->cc);
+	if (s->h2 != NULL && !s->h2->goaway)
+		h2_goaway(s->h2);
 }
 
 bool

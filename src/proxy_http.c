@@ -466,26 +466,10 @@ choose_member(struct lb_session *s, const struct lb_http_msg *m)
 static bool
 follow_reload(struct lb_session *s)
 {
-	struct lb_snapshot *cur = s->w->snap;
-	const struct lb_snap_listener *nl = NULL;
-	size_t i;
-
-	if (s->snap == cur || cur == NULL)
+	if (lb_session_follow_reload(s))
 		return true;
-	for (i = 0; i < cur->n_listeners; i++)
-		if (strcmp(cur->listeners[i].conf->id, s->sl->conf->id) == 0)
-			nl = &cur->listeners[i];
-	if (nl == NULL || !nl->conf->http || (nl->tls != NULL) != (s->sl->tls != NULL) ||
-	    nl->fe != s->fe) {
-		close_after_flush(s);
-		return false;
-	}
-	lb_snapshot_ref(cur);
-	lb_snapshot_unref(s->snap);
-	s->snap = cur;
-	s->sl = nl;
-	s->pool = nl->pool;
-	return true;
+	close_after_flush(s);
+	return false;
 }
 
 /* Answer a redirect of an L7 policy (no body), then close. */

@@ -142,19 +142,14 @@ tls_event_cb(struct lb_conn *c, short what, void *arg)
 	lb_session_close(s, LB_CLOSE_TLS);
 }
 
-void
-lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int fd,
-    const struct sockaddr *sa, socklen_t len)
+/* A new session of listener sl in snap (referenced), on the worker's list. */
+static struct lb_session *
+session_alloc(struct lb_worker *w, struct lb_snapshot *snap, const struct lb_snap_listener *sl)
 {
-	struct lb_snapshot *snap = w->snap;
-	struct lb_session *s;
+	struct lb_session *s = calloc(1, sizeof(*s));
 
-	s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		close(fd);
-		lb_worker_session_gone(w);
-		return;
-	}
+	if (s == NULL)
+		return NULL;
 	s->id = ++w->next_id;
 	s->w = w;
 	s->snap = snap;
@@ -162,12 +157,27 @@ lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int fd,
 	s->sl = sl;
 	s->fe = sl->fe;
 	s->pool = sl->pool;
-	atomic_fetch_add_explicit(&s->fe->conns, 1, memory_order_relaxed);
-	lb_session_set_peer(s, sa, len);
 	s->t_accept_ms = lb_now_ms();
-	s->ops = sl->conf->http ? &lb_proxy_http_ops : &lb_proxy_tcp_ops;
 	TAILQ_INSERT_TAIL(&w->sessions, s, link);
 	atomic_fetch_add_explicit(&w->nsessions, 1, memory_order_relaxed);
+	return s;
+}
+
+void
+lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int fd,
+    const struct sockaddr *sa, socklen_t len)
+{
+	struct lb_snapshot *snap = w->snap;
+	struct lb_session *s;
+
+	if ((s = session_alloc(w, snap, sl)) == NULL) {
+		close(fd);
+		lb_worker_session_gone(w);
+		return;
+	}
+	atomic_fetch_add_explicit(&s->fe->conns, 1, memory_order_relaxed);
+	lb_session_set_peer(s, sa, len);
+	s->ops = sl->conf->http ? &lb_proxy_http_ops : &lb_proxy_tcp_ops;
 
 	atomic_fetch_add_explicit(&s->fe->c.stot, 1, memory_order_relaxed);
 	track_max(&s->fe->c.smax, atomic_load_explicit(&s->fe->conns, memory_order_relaxed));
@@ -184,34 +194,47 @@ lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int fd,
 struct lb_session *
 lb_session_new_stream(struct lb_session *parent, struct lb_conn *cc, struct lb_session **slot)
 {
-	struct lb_worker *w = parent->w;
-	struct lb_session *s = calloc(1, sizeof(*s));
+	struct lb_session *s = session_alloc(parent->w, parent->snap, parent->sl);
 
 	if (s == NULL) {
 		lb_conn_free(cc);
 		return NULL;
 	}
-	s->id = ++w->next_id;
-	s->w = w;
-	s->snap = parent->snap;
-	lb_snapshot_ref(s->snap);
-	s->sl = parent->sl;
-	s->fe = parent->fe;
-	s->pool = s->sl->pool;
+	/* the connection's client, formatted and hashed once for all its streams */
 	memcpy(&s->peer, &parent->peer, sizeof(s->peer));
 	s->peerlen = parent->peerlen;
 	memcpy(s->peer_host, parent->peer_host, sizeof(s->peer_host));
 	s->client_hash = parent->client_hash;
-	s->t_accept_ms = lb_now_ms();
 	s->ops = &lb_proxy_http_ops;
 	s->stream = true;
 	s->cc = cc;
 	s->h2slot = slot;
 	*slot = s;
-	TAILQ_INSERT_TAIL(&w->sessions, s, link);
-	atomic_fetch_add_explicit(&w->nsessions, 1, memory_order_relaxed);
 	s->ops->start(s);
 	return *slot;
+}
+
+bool
+lb_session_follow_reload(struct lb_session *s)
+{
+	struct lb_snapshot *cur = s->w->snap;
+	const struct lb_snap_listener *nl = NULL;
+	size_t i;
+
+	if (s->snap == cur || cur == NULL)
+		return true;
+	for (i = 0; i < cur->n_listeners; i++)
+		if (strcmp(cur->listeners[i].conf->id, s->sl->conf->id) == 0)
+			nl = &cur->listeners[i];
+	if (nl == NULL || !nl->conf->http || (nl->tls != NULL) != (s->sl->tls != NULL) ||
+	    nl->fe != s->fe)
+		return false;
+	lb_snapshot_ref(cur);
+	lb_snapshot_unref(s->snap);
+	s->snap = cur;
+	s->sl = nl;
+	s->pool = nl->pool;
+	return true;
 }
 
 void

@@ -175,6 +175,13 @@ void lb_session_new(struct lb_worker *w, const struct lb_snap_listener *sl, int 
 void lb_session_begin(struct lb_session *s, int fd);
 /* Read the PROXY header a trusted upstream sends first, then lb_session_begin (proxy_accept.c). */
 void lb_proxy_accept(struct lb_session *s, int fd);
+/*
+ * A reload happened: s (an HTTP client between requests, an HTTP/2
+ * connection) moves to the worker's new snapshot and its listener there.
+ * false if the listener went or changed nature (no longer HTTP, TLS
+ * turned on or off, another frontend): s is left as it was.
+ */
+bool lb_session_follow_reload(struct lb_session *s);
 /* Set the client address of s (accept, or a PROXY header). */
 void lb_session_set_peer(struct lb_session *s, const struct sockaddr *sa, socklen_t len);
 /* End the session, the one exit for every path; frees s. */
