@@ -188,10 +188,9 @@ count_reset(struct h2_conn *h)
  * Streams freed are kept per thread with their two buffers: a stream then
  * costs no allocation of ours beyond the session's.
  */
-/* The thread's scratch for a response head's fields, grown to the limits. */
-static __thread struct lb_http_hdr	*hdr_buf;
+/* The thread's scratch for a response head's HTTP/2 fields. */
 static __thread nghttp2_nv		*nv_buf;
-static __thread size_t			 hdr_cap;
+static __thread size_t			 nv_cap;
 
 #define H2_STREAM_CACHE		256
 static __thread struct h2_stream	*stream_cache[H2_STREAM_CACHE];
@@ -243,11 +242,9 @@ stream_put(struct h2_stream *st)
 void
 lb_h2_cache_free(void)
 {
-	free(hdr_buf);
 	free(nv_buf);
-	hdr_buf = NULL;
 	nv_buf = NULL;
-	hdr_cap = 0;
+	nv_cap = 0;
 	while (stream_ncache > 0) {
 		struct h2_stream *st = stream_cache[--stream_ncache];
 
@@ -802,8 +799,7 @@ skip_header(const struct lb_http_hdr *hd)
 static int
 response_head(struct h2_stream *st, struct evbuffer *in)
 {
-	struct lb_http_limits lim = st->h->s->snap->limits;
-	struct lb_http_hdr *hdrs;
+	struct lb_session *s = st->h->s;
 	nghttp2_nv *nva;
 	struct evbuffer_ptr end;
 	struct lb_http_msg m;
@@ -815,23 +811,19 @@ response_head(struct h2_stream *st, struct evbuffer *in)
 
 	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
 	if (end.pos == -1)
-		return evbuffer_get_length(in) > lim.max_header_bytes ? -1 : 0;
+		return evbuffer_get_length(in) > s->snap->limits.max_header_bytes ? -1 : 0;
 	len = (size_t)end.pos + 4;
 	p = (char *)evbuffer_pullup(in, (ev_ssize_t)len);
-	/* as many fields as the limits let the stream's session accept */
-	if (hdr_cap < lim.max_header_lines + 1) {
-		hdr_cap = lim.max_header_lines + 1;
-		hdr_buf = lb_xrealloc(hdr_buf, hdr_cap * sizeof(*hdr_buf));
-		nv_buf = lb_xrealloc(nv_buf, (hdr_cap + 1) * sizeof(*nv_buf));
+	lb_session_hdr_scratch(s, &m);
+	/* one HTTP/2 field per HTTP/1.1 field, and :status */
+	if (nv_cap < m.hdr_cap + 1) {
+		nv_cap = m.hdr_cap + 1;
+		nv_buf = lb_xrealloc(nv_buf, nv_cap * sizeof(*nv_buf));
 	}
-	hdrs = hdr_buf;
 	nva = nv_buf;
-	memset(&m, 0, sizeof(m));
-	m.hdrs = hdrs;
-	m.hdr_cap = hdr_cap;
 	/* the head is the stream session's own, parsed from the member already */
-	lim.trusted = true;
-	if (lb_http_parse_response(p, len, &lim, st->mtype, &m, &e) != LB_HTTP_OK)
+	if (lb_http_parse_response(p, len, &s->snap->limits_trusted, st->mtype, &m, &e) !=
+	    LB_HTTP_OK)
 		return -1;
 	if (m.status >= 100 && m.status < 200) {
 		/* interim (100 Continue): the client waits for the final answer anyway */
@@ -841,7 +833,7 @@ response_head(struct h2_stream *st, struct evbuffer *in)
 	snprintf(status, sizeof(status), "%03d", m.status);
 	nva[n++] = (nghttp2_nv){ (uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE };
 	for (i = 0; i < m.n_hdrs; i++) {
-		struct lb_http_hdr *hd = &hdrs[i];
+		struct lb_http_hdr *hd = &m.hdrs[i];
 		size_t k;
 
 		if (skip_header(hd))

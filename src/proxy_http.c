@@ -60,7 +60,6 @@ struct lb_http_state {
 	bool			 srv_eof;
 	bool			 abort;		/* the response was cut: the client must see a reset */
 	bool			 lingering;	/* write side shut, discarding what the client sends */
-	bool			 h2;		/* the requests are HTTP/2 streams (h2.c) */
 	bool			 cli_eof;	/* the client half-closed */
 	bool			 cli_close;	/* this request said it is the last one */
 	struct lb_member	*cookie_mem;	/* HTTP_COOKIE: the member the client's SRV names */
@@ -120,8 +119,8 @@ idle_put(struct lb_session *s)
  * within one callback, so one array per worker serves every connection
  * (an idle keep-alive connection then costs no header storage).
  */
-static void
-hdr_scratch(struct lb_session *s, struct lb_http_msg *m)
+void
+lb_session_hdr_scratch(struct lb_session *s, struct lb_http_msg *m)
 {
 	struct lb_worker *w = s->w;
 	size_t need = s->snap->limits.max_header_lines + 1;
@@ -160,8 +159,10 @@ timer_armed(const struct lb_session *s)
 
 /* The request line for the access log ("-" when there is none). */
 static void
-set_logreq(struct lb_http_state *h, const struct lb_http_msg *m)
+set_logreq(const struct lb_session *s, const struct lb_http_msg *m)
 {
+	struct lb_http_state *h = s->http;
+
 	if (h->logreq == NULL)
 		return;
 	if (m == NULL)
@@ -169,7 +170,7 @@ set_logreq(struct lb_http_state *h, const struct lb_http_msg *m)
 	else
 		snprintf(h->logreq, LOG_REQ_MAX, "%.*s %.*s HTTP/%d.%d", (int)m->method_len,
 		    m->method_str, (int)(m->uri_len > 100 ? 100 : m->uri_len), m->uri,
-		    h->h2 ? 2 : m->major, h->h2 ? 0 : m->minor);
+		    s->stream ? 2 : m->major, s->stream ? 0 : m->minor);
 }
 
 /*
@@ -613,7 +614,6 @@ handle_head(struct lb_session *s)
 	struct lb_http_fwd fwd;
 	const struct lb_config *c;
 	struct lb_http_err err;
-	struct lb_http_limits lim;
 	enum lb_http_parse rc;
 	unsigned ins;
 	char *data;
@@ -649,15 +649,14 @@ handle_head(struct lb_session *s)
 	if (want > s->snap->limits.max_header_bytes + 1)
 		want = s->snap->limits.max_header_bytes + 1;
 	data = (char *)evbuffer_pullup(in, (ssize_t)want);
-	hdr_scratch(s, &m);
+	lb_session_hdr_scratch(s, &m);
 	/* an HTTP/2 stream's head is h2.c's translation of fields nghttp2 checked */
-	lim = s->snap->limits;
-	lim.trusted = s->stream;
-	rc = lb_http_parse_request(data, want, &lim, &m, &err);
+	rc = lb_http_parse_request(data, want, s->stream ? &s->snap->limits_trusted :
+	    &s->snap->limits, &m, &err);
 	if (rc == LB_HTTP_PARTIAL)
 		return;
 	if (rc == LB_HTTP_INVALID) {
-		set_logreq(h, NULL);
+		set_logreq(s, NULL);
 		reply_error(s, err.status, err.why);
 		return;
 	}
@@ -677,7 +676,7 @@ handle_head(struct lb_session *s)
 	h->redispatches = 0;
 	h->rsp_bytes = 0;
 	h->status = 0;
-	set_logreq(h, &m);
+	set_logreq(s, &m);
 	lb_http_body_init(&h->reqb, m.body, m.content_length, MAX_TRAILER_BYTES);
 	if (body_too_large(s)) {
 		reply_error(s, 413, "Content-Length over limits.max_body_bytes");
@@ -869,7 +868,7 @@ handle_response_head(struct lb_session *s)
 		if (want > s->snap->limits.max_header_bytes + 1)
 			want = s->snap->limits.max_header_bytes + 1;
 		data = (char *)evbuffer_pullup(in, (ssize_t)want);
-		hdr_scratch(s, &m);
+		lb_session_hdr_scratch(s, &m);
 		rc = lb_http_parse_response(data, want, &s->snap->limits, h->method, &m, &err);
 		if (rc == LB_HTTP_PARTIAL)
 			return;
@@ -1175,7 +1174,7 @@ static void
 deadline_passed(struct lb_session *s)
 {
 	if (s->state == LB_SS_HTTP_HEAD) {
-		set_logreq(s->http, NULL);
+		set_logreq(s, NULL);
 		reply_error(s, 408, "request head not received in time");
 		return;
 	}
@@ -1225,7 +1224,6 @@ http_start(struct lb_session *s)
 		return;
 	}
 	s->http = h;
-	h->h2 = s->stream;	/* the request came as HTTP/2: the log says so */
 	if (s->snap->conf->access_log && (h->logreq = malloc(LOG_REQ_MAX)) == NULL) {
 		lb_session_close(s, LB_CLOSE_NOMEM);
 		return;

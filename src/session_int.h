@@ -192,6 +192,13 @@ void lb_session_connect(struct lb_session *s, lb_connect_cb cb);
 void lb_session_send_proxy(struct lb_session *s, struct lb_conn *sc);
 /* Forget the member of the current connection/request (active--, unref). */
 void lb_session_release_member(struct lb_session *s);
+/*
+ * Point m at the worker's header array, sized by s's limits (proxy_http.c):
+ * a head is parsed and used within one callback, so one array serves every
+ * connection of the worker.
+ */
+struct lb_http_msg;
+void lb_session_hdr_scratch(struct lb_session *s, struct lb_http_msg *m);
 /* Free the worker's blocks of tried members (at thread exit). */
 void lb_worker_tried_free(struct lb_worker *w);
 /* Worker hook: a session ended, maybe resume accepting. */

@@ -42,6 +42,8 @@ lb_snapshot_new(struct lb_config *conf, uint64_t gen)
 	s->limits.max_body_bytes = (uint64_t)conf->max_body_bytes;
 	s->limits.max_header_bytes = (size_t)conf->max_header_bytes;
 	s->limits.max_header_lines = (size_t)conf->max_header_lines;
+	s->limits_trusted = s->limits;
+	s->limits_trusted.trusted = true;
 	return s;
 }
 

@@ -60,6 +60,7 @@ struct lb_snapshot {
 	size_t			 n_pools;
 	size_t			 n_members;	/* over every pool */
 	struct lb_http_limits	 limits;
+	struct lb_http_limits	 limits_trusted;	/* the same, for heads lbproxy wrote (trusted) */
 };
 
 /* Per-worker balancer scratch for one pool; reset when the snapshot generation changes. */
