@@ -36,6 +36,7 @@
 #include "lbproxy/conn.h"
 #include "lbproxy/frontend.h"
 #include "lbproxy/http.h"
+#include "lbproxy/http_body.h"
 #include "lbproxy/http_parse.h"
 #include "lbproxy/log.h"
 #include "lbproxy/util.h"
@@ -77,9 +78,7 @@ struct h2_stream {
 	bool			 rsp_head;	/* HEADERS submitted */
 	bool			 rsp_done;	/* the whole body is in body */
 	bool			 deferred;	/* the data source waits for more */
-	enum lb_http_body_kind	 kind;
-	uint64_t		 left;		/* LENGTH: bytes; CHUNKED: of this chunk */
-	int			 cstate;	/* chunked decoder state */
+	struct lb_http_body	 rspb;		/* the response's framing (http_body.c) */
 	struct h2_stream	*next;
 };
 
@@ -99,9 +98,6 @@ struct h2_conn {
 	bool			 in_recv;
 	int			 rd_ms;		/* the read timeout in force (-1: none set yet) */
 };
-
-enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF,
-	CH_DONE };
 
 static void h2_flush(struct h2_conn *h);
 static void h2_later(struct h2_conn *h);
@@ -702,97 +698,16 @@ send_data_cb(nghttp2_session *ng, nghttp2_frame *f, const uint8_t *framehd, size
 
 /* ---- the response, from the stream's session ---------------------------- */
 
-/* Decode a chunked body from in into st->body; false on a framing error. */
-static bool
-dechunk(struct h2_stream *st, struct evbuffer *in)
-{
-	while (evbuffer_get_length(in) > 0 && st->cstate != CH_DONE) {
-		unsigned char c;
-		size_t n;
-
-		if (st->cstate == CH_DATA) {
-			n = evbuffer_get_length(in);
-			if (n > st->left)
-				n = (size_t)st->left;
-			(void)evbuffer_remove_buffer(in, st->body, n);
-			if ((st->left -= n) == 0)
-				st->cstate = CH_DATA_CR;
-			continue;
-		}
-		(void)evbuffer_remove(in, &c, 1);
-		switch (st->cstate) {
-		case CH_SIZE:
-			if (isxdigit(c)) {
-				if (st->left > (UINT64_MAX >> 4))
-					return false;
-				st->left = st->left * 16 + (uint64_t)(isdigit(c) ? c - '0' :
-				    tolower(c) - 'a' + 10);
-			} else if (c == ';' || c == ' ' || c == '\t')
-				st->cstate = CH_EXT;
-			else if (c == '\r')
-				st->cstate = CH_SIZE_LF;
-			else
-				return false;
-			break;
-		case CH_EXT:
-			if (c == '\r')
-				st->cstate = CH_SIZE_LF;
-			break;
-		case CH_SIZE_LF:
-			if (c != '\n')
-				return false;
-			st->cstate = st->left > 0 ? CH_DATA : CH_TRAILER;
-			break;
-		case CH_DATA_CR:
-			if (c != '\r')
-				return false;
-			st->cstate = CH_DATA_LF;
-			break;
-		case CH_DATA_LF:
-			if (c != '\n')
-				return false;
-			st->cstate = CH_SIZE;
-			st->left = 0;
-			break;
-		case CH_TRAILER:
-			/* trailer lines are dropped; an empty line ends the message */
-			if (c == '\r')
-				st->cstate = CH_TRAILER_LF;
-			else
-				st->left = 1;	/* inside a trailer line */
-			break;
-		case CH_TRAILER_LF:
-			if (c != '\n')
-				return false;
-			if (st->left == 0)
-				st->cstate = CH_DONE;
-			else {
-				st->left = 0;
-				st->cstate = CH_TRAILER;
-			}
-			break;
-		default:
-			return false;
-		}
-	}
-	if (st->cstate == CH_DONE)
-		st->rsp_done = true;
-	return true;
-}
-
+/*
+ * A response field HTTP/2 does not carry: what the parser marked hop-by-hop
+ * (Connection and the fields it names, Keep-Alive, Proxy-Connection,
+ * Transfer-Encoding, Upgrade, TE; Content-Length, which lbproxy regenerates
+ * for HTTP/1.1), and Trailer, since trailers are not forwarded.
+ */
 static bool
 skip_header(const struct lb_http_hdr *hd)
 {
-	static const char *const drop[] = { "connection", "keep-alive", "proxy-connection",
-		"transfer-encoding", "upgrade", "te", "trailer" };
-	size_t i;
-
-	if (hd->hop)
-		return true;
-	for (i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
-		if (strlen(drop[i]) == hd->name_len && strncasecmp(drop[i], hd->name, hd->name_len) == 0)
-			return true;
-	return false;
+	return hd->hop || (hd->name_len == 7 && strncasecmp(hd->name, "trailer", 7) == 0);
 }
 
 /* The response head is in the pair's input: as HEADERS, with a data source for the body. */
@@ -844,10 +759,9 @@ response_head(struct h2_stream *st, struct evbuffer *in)
 		nva[n++] = (nghttp2_nv){ (uint8_t *)hd->name, (uint8_t *)hd->value, hd->name_len,
 		    hd->value_len, NGHTTP2_NV_FLAG_NONE };
 	}
-	st->kind = m.body;
-	st->left = m.body == LB_BODY_LENGTH ? m.content_length : 0;
+	lb_http_body_init(&st->rspb, m.body, m.content_length, s->snap->limits.max_header_bytes);
 	st->rsp_head = true;
-	st->rsp_done = m.body == LB_BODY_NONE || (m.body == LB_BODY_LENGTH && st->left == 0);
+	st->rsp_done = m.body == LB_BODY_NONE || (m.body == LB_BODY_LENGTH && m.content_length == 0);
 	dp.source.ptr = st;
 	dp.read_callback = data_read_cb;
 	/* nghttp2 copies the fields: the head can go */
@@ -869,6 +783,7 @@ end_read_cb(struct lb_conn *c, void *arg)
 	size_t n;
 	int r;
 
+	/* interim heads (1xx) are skipped until the final one */
 	while (!st->rsp_head) {
 		if ((r = response_head(st, in)) == -1) {
 			stream_reset(st, NGHTTP2_INTERNAL_ERROR);
@@ -876,32 +791,27 @@ end_read_cb(struct lb_conn *c, void *arg)
 		}
 		if (r == 0)
 			return;
-		if (st->rsp_head)
-			break;
 	}
-	if (st->rsp_done) {
-		evbuffer_drain(in, evbuffer_get_length(in));
-		goto out;
-	}
-	switch (st->kind) {
-	case LB_BODY_LENGTH:
-		n = evbuffer_get_length(in);
-		if (n > st->left)
-			n = (size_t)st->left;
-		(void)evbuffer_remove_buffer(in, st->body, n);
-		if ((st->left -= n) == 0)
-			st->rsp_done = true;
-		break;
-	case LB_BODY_CHUNKED:
-		if (!dechunk(st, in)) {
+	/* payload moves by chains into the DATA queue; framing is dropped */
+	while (!st->rsp_done && evbuffer_get_length(in) > 0) {
+		struct evbuffer_iovec v;
+		enum lb_body_result br;
+		bool payload;
+
+		(void)evbuffer_peek(in, -1, NULL, &v, 1);
+		br = lb_http_body_step(&st->rspb, v.iov_base, v.iov_len, &n, &payload);
+		if (br == LB_BODY_ERROR) {
 			stream_reset(st, NGHTTP2_INTERNAL_ERROR);
 			goto out;
 		}
-		break;
-	default:
-		(void)evbuffer_remove_buffer(in, st->body, evbuffer_get_length(in));
-		break;
+		if (payload)
+			(void)evbuffer_remove_buffer(in, st->body, n);
+		else
+			evbuffer_drain(in, n);
+		st->rsp_done = br == LB_BODY_DONE;
 	}
+	if (st->rsp_done)
+		evbuffer_drain(in, evbuffer_get_length(in));
 	if (evbuffer_get_length(st->body) >= H2_RSP_HIGH && !st->rsp_done)
 		lb_conn_read_stop(c);
 	if (st->deferred) {
@@ -937,7 +847,7 @@ end_event_cb(struct lb_conn *c, short what, void *arg)
 		(void)nghttp2_session_consume(h->ng, st->id, st->unconsumed);
 		st->unconsumed = 0;
 	}
-	if ((what & LB_CONN_EOF) && st->rsp_head && st->kind == LB_BODY_CLOSE)
+	if ((what & LB_CONN_EOF) && st->rsp_head && st->rspb.kind == LB_BODY_CLOSE)
 		st->rsp_done = true;
 	if (!st->rsp_done) {
 		stream_reset(st, (what & LB_CONN_TIMEOUT) ? NGHTTP2_CANCEL : NGHTTP2_INTERNAL_ERROR);

@@ -203,13 +203,18 @@ size_line_byte(struct lb_http_body *b, unsigned char c)
  * everywhere, trailers bounded and not framing fields.
  */
 static enum lb_body_result
-chunked_scan(struct lb_http_body *b, const char *data, size_t len, size_t *used)
+chunked_scan(struct lb_http_body *b, const char *data, size_t len, size_t *used,
+    bool framing_only)
 {
 	size_t		i = 0, n;
 	unsigned char	c;
 
 	while (i < len) {
 		if (b->state == CS_DATA) {
+			if (framing_only) {
+				*used = i;	/* lb_http_body_step: the data goes separately */
+				return LB_BODY_MORE;
+			}
 			n = len - i;
 			if ((uint64_t)n > b->remaining)
 				n = (size_t)b->remaining;
@@ -348,8 +353,32 @@ lb_http_body_scan(struct lb_http_body *b, const char *data, size_t len, size_t *
 			*used = 0;
 			return LB_BODY_ERROR;
 		}
-		return chunked_scan(b, data, len, used);
+		return chunked_scan(b, data, len, used, false);
 	}
 	*used = 0;
 	return LB_BODY_ERROR;
+}
+
+enum lb_body_result
+lb_http_body_step(struct lb_http_body *b, const char *data, size_t len, size_t *used,
+    bool *payload)
+{
+	uint64_t	n;
+
+	*payload = true;
+	if (b->kind != LB_BODY_CHUNKED)
+		return lb_http_body_scan(b, data, len, used);
+	if (b->state == CS_DATA) {
+		n = (uint64_t)len < b->remaining ? (uint64_t)len : b->remaining;
+		if ((b->remaining -= n) == 0)
+			b->state = CS_DATA_CR;
+		*used = (size_t)n;
+		return LB_BODY_MORE;
+	}
+	*payload = false;
+	if (b->state == CS_DONE || b->state == CS_ERROR) {
+		*used = 0;
+		return b->state == CS_DONE ? LB_BODY_DONE : LB_BODY_ERROR;
+	}
+	return chunked_scan(b, data, len, used, true);
 }

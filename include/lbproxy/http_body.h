@@ -5,6 +5,8 @@
 #ifndef LB_HTTP_BODY_H
 #define LB_HTTP_BODY_H
 
+#include <stdbool.h>
+
 #include "lbproxy/http.h"
 
 /* Body framing scanner: tells which bytes belong to the current message. */
@@ -29,5 +31,12 @@ void lb_http_body_init(struct lb_http_body *b, enum lb_http_body_kind kind, uint
     size_t max_trailer_bytes);
 /* Scan len bytes; *used = how many belong to this message (forward them verbatim). */
 enum lb_body_result lb_http_body_scan(struct lb_http_body *b, const char *data, size_t len, size_t *used);
+/*
+ * The same scan, for decoding (HTTP/2 DATA from an HTTP/1.1 body): *used
+ * bytes are either payload (*payload) or framing (chunk sizes, CRLFs,
+ * trailers), never both; call again on what follows.
+ */
+enum lb_body_result lb_http_body_step(struct lb_http_body *b, const char *data, size_t len,
+    size_t *used, bool *payload);
 
 #endif

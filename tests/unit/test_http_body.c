@@ -374,6 +374,54 @@ test_chunked_sticky(void **state)
 	assert_int_equal(lb_http_body_scan(&b, "0\r\n\r\n", 5, &used), LB_BODY_ERROR);
 }
 
+/*
+ * Decode a body with lb_http_body_step, split every `split` bytes: the
+ * payload bytes gathered into out, framing never among them.
+ */
+static enum lb_body_result
+decode(enum lb_http_body_kind kind, uint64_t length, const char *in, size_t split,
+    char *out, size_t *outlen)
+{
+	struct lb_http_body b;
+	enum lb_body_result r = LB_BODY_MORE;
+	size_t off = 0, used, n;
+	bool payload;
+
+	lb_http_body_init(&b, kind, length, 64);
+	*outlen = 0;
+	while (off < strlen(in) && r == LB_BODY_MORE) {
+		n = strlen(in) - off < split ? strlen(in) - off : split;
+		r = lb_http_body_step(&b, in + off, n, &used, &payload);
+		if (payload) {
+			memcpy(out + *outlen, in + off, used);
+			*outlen += used;
+		}
+		off += used;
+	}
+	out[*outlen] = '\0';
+	return r;
+}
+
+/* Decoding: chunk data only, whatever the splits; lengths; errors as the scan's. */
+static void
+test_step_decode(void **state)
+{
+	static const char body[] = "5;ext=1\r\nhello\r\n1\r\n \r\n6\r\nworld!\r\n0\r\nX-T: 1\r\n\r\n";
+	char out[64];
+	size_t n, split;
+
+	for (split = 1; split <= sizeof(body); split++) {
+		assert_int_equal(decode(LB_BODY_CHUNKED, 0, body, split, out, &n), LB_BODY_DONE);
+		assert_string_equal(out, "hello world!");
+	}
+	assert_int_equal(decode(LB_BODY_LENGTH, 4, "abcdef", 3, out, &n), LB_BODY_DONE);
+	assert_string_equal(out, "abcd");
+	assert_int_equal(decode(LB_BODY_CLOSE, 0, "abc", 2, out, &n), LB_BODY_MORE);
+	assert_string_equal(out, "abc");
+	assert_int_equal(decode(LB_BODY_CHUNKED, 0, "5\r\nhelloX\r\n", 4, out, &n), LB_BODY_ERROR);
+	assert_int_equal(decode(LB_BODY_CHUNKED, 0, "g\r\n", 1, out, &n), LB_BODY_ERROR);
+}
+
 int
 main(void)
 {
@@ -395,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_chunked_bad_trailers),
 		cmocka_unit_test(test_chunked_trailer_limit),
 		cmocka_unit_test(test_chunked_sticky),
+		cmocka_unit_test(test_step_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
