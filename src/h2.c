@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -66,6 +67,7 @@ struct h2_stream {
 	nghttp2_rcbuf		*method, *path, *authority, *host;
 	size_t			 hdr_bytes;	/* decoded header list size (RFC 9113 6.5.2) */
 	int			 refuse;	/* a status to answer instead of forwarding */
+	bool			 has_length;	/* the request had a content-length */
 	bool			 chunked;	/* body without content-length: sent chunked */
 	bool			 head_sent;
 	bool			 req_done;
@@ -79,13 +81,13 @@ struct h2_stream {
 	bool			 rsp_done;	/* the whole body is in body */
 	bool			 deferred;	/* the data source waits for more */
 	struct lb_http_body	 rspb;		/* the response's framing (http_body.c) */
-	struct h2_stream	*next;
+	LIST_ENTRY(h2_stream)	 link;		/* in h2_conn.streams */
 };
 
 struct h2_conn {
 	struct lb_session	*s;		/* the client connection's session */
 	nghttp2_session		*ng;
-	struct h2_stream	*streams;
+	LIST_HEAD(, h2_stream)	 streams;
 	unsigned		 nstreams;
 	struct event		 flush_ev;	/* h2_later: one flush after the loop's ready events */
 	uint64_t		 flood_ms;	/* start of the current one-second window */
@@ -180,17 +182,30 @@ count_reset(struct h2_conn *h)
 
 /* ---- streams ------------------------------------------------------------ */
 
-/*
- * Streams freed are kept per thread with their two buffers: a stream then
- * costs no allocation of ours beyond the session's.
- */
 /* The thread's scratch for a response head's HTTP/2 fields. */
 static __thread nghttp2_nv		*nv_buf;
 static __thread size_t			 nv_cap;
 
+/*
+ * Streams freed are kept per thread with their three buffers: a stream then
+ * costs no allocation of ours beyond the session's.
+ */
 #define H2_STREAM_CACHE		256
 static __thread struct h2_stream	*stream_cache[H2_STREAM_CACHE];
 static __thread unsigned		 stream_ncache;
+
+/* A stream object and its buffers go back to malloc. */
+static void
+stream_destroy(struct h2_stream *st)
+{
+	if (st->head != NULL)
+		evbuffer_free(st->head);
+	if (st->body != NULL)
+		evbuffer_free(st->body);
+	if (st->cookie != NULL)
+		evbuffer_free(st->cookie);
+	free(st);
+}
 
 static struct h2_stream *
 stream_get(void)
@@ -203,11 +218,7 @@ stream_get(void)
 		return NULL;
 	if ((st->head = evbuffer_new()) == NULL || (st->body = evbuffer_new()) == NULL ||
 	    (st->cookie = evbuffer_new()) == NULL) {
-		if (st->head != NULL)
-			evbuffer_free(st->head);
-		if (st->body != NULL)
-			evbuffer_free(st->body);
-		free(st);
+		stream_destroy(st);
 		return NULL;
 	}
 	return st;
@@ -229,10 +240,7 @@ stream_put(struct h2_stream *st)
 		stream_cache[stream_ncache++] = st;
 		return;
 	}
-	evbuffer_free(head);
-	evbuffer_free(body);
-	evbuffer_free(cookie);
-	free(st);
+	stream_destroy(st);
 }
 
 void
@@ -241,27 +249,16 @@ lb_h2_cache_free(void)
 	free(nv_buf);
 	nv_buf = NULL;
 	nv_cap = 0;
-	while (stream_ncache > 0) {
-		struct h2_stream *st = stream_cache[--stream_ncache];
-
-		evbuffer_free(st->head);
-		evbuffer_free(st->body);
-		evbuffer_free(st->cookie);
-		free(st);
-	}
+	while (stream_ncache > 0)
+		stream_destroy(stream_cache[--stream_ncache]);
 }
 
 static void
 stream_free(struct h2_stream *st)
 {
 	struct h2_conn *h = st->h;
-	struct h2_stream **pp;
 
-	for (pp = &h->streams; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == st) {
-			*pp = st->next;
-			break;
-		}
+	LIST_REMOVE(st, link);
 	h->nstreams--;
 	if (st->ss != NULL) {
 		struct lb_session *ss = st->ss;
@@ -297,13 +294,10 @@ consume(struct h2_stream *st)
 static void
 answer(struct h2_stream *st, int status)
 {
-	static char codes[3][4] = { "400", "431", "501" };
-	nghttp2_nv nv = { (uint8_t *)":status", (uint8_t *)codes[0], 7, 3, NGHTTP2_NV_FLAG_NONE };
+	char code[4];
+	nghttp2_nv nv = { (uint8_t *)":status", (uint8_t *)code, 7, 3, NGHTTP2_NV_FLAG_NONE };
 
-	if (status == 431)
-		nv.value = (uint8_t *)codes[1];
-	else if (status == 501)
-		nv.value = (uint8_t *)codes[2];
+	snprintf(code, sizeof(code), "%03d", status);	/* nghttp2 copies it */
 	st->rsp_head = st->rsp_done = true;
 	(void)nghttp2_submit_response(st->h->ng, st->id, &nv, 1, NULL);
 	if (!st->req_done)
@@ -383,7 +377,7 @@ start_request(struct h2_stream *st, bool end_stream)
 		evbuffer_add_buffer(out, st->cookie);
 		evbuffer_add(out, "\r\n", 2);
 	}
-	st->chunked = !end_stream && !st->chunked;	/* st->chunked: content-length was seen */
+	st->chunked = !end_stream && !st->has_length;
 	if (st->chunked)
 		evbuffer_add(st->head, "transfer-encoding: chunked\r\n", 28);
 	evbuffer_add(st->head, "\r\n", 2);
@@ -429,8 +423,7 @@ on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	st->id = f->hd.stream_id;
 	st->h = h;
-	st->next = h->streams;
-	h->streams = st;
+	LIST_INSERT_HEAD(&h->streams, st, link);
 	h->nstreams++;
 	(void)nghttp2_session_set_stream_user_data(ng, st->id, st);
 	return 0;
@@ -496,7 +489,7 @@ on_header(nghttp2_session *ng, const nghttp2_frame *f, nghttp2_rcbuf *name,
 	if (n.len == 2 && memcmp(n.base, "te", 2) == 0)
 		return 0;	/* "trailers" (nghttp2 refused the rest): hop-by-hop in 1.1 */
 	if (n.len == 14 && memcmp(n.base, "content-length", 14) == 0)
-		st->chunked = true;	/* "has a length" until start_request */
+		st->has_length = true;
 	if (n.len == 6 && memcmp(n.base, "cookie", 6) == 0) {
 		/* RFC 9113 8.2.3: all crumbs become one field, joined by "; " */
 		if (evbuffer_get_length(st->cookie) > 0)
@@ -1065,8 +1058,8 @@ h2_fini(struct lb_session *s)
 		return;
 	s->h2 = NULL;
 	/* every stream's session goes first: they borrow the connection's SSL */
-	while (h->streams != NULL)
-		stream_free(h->streams);
+	while (!LIST_EMPTY(&h->streams))
+		stream_free(LIST_FIRST(&h->streams));
 	if (h->ng != NULL)
 		nghttp2_session_del(h->ng);
 	event_del(&h->flush_ev);
