@@ -462,23 +462,46 @@ alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_NOACK;
 }
 
-/* The listener's alpn_protocols in wire format (http/1.1 when none is given). */
-static void
-alpn_wire(struct tls_data *d, const struct lb_tls_conf *tc)
+int
+lb_tls_alpn_wire(const char *const *names, size_t count, const char *jp, unsigned char *out,
+    size_t size, struct lb_diag *diag)
 {
-	size_t i, n;
+	size_t i, len, n = 0;
 
-	d->alpn_len = 0;
-	for (i = 0; i < tc->n_alpn || (i == 0 && tc->n_alpn == 0); i++) {
-		const char *name = tc->n_alpn == 0 ? TLS_ALPN_HTTP11 : lb_alpn_names[tc->alpn[i]];
-
-		n = strlen(name);
-		if (d->alpn_len + 1 + n > sizeof(d->alpn))
-			break;
-		d->alpn[d->alpn_len++] = (unsigned char)n;
-		memcpy(d->alpn + d->alpn_len, name, n);
-		d->alpn_len += (unsigned)n;
+	for (i = 0; i < count; i++) {
+		len = names[i] != NULL ? strlen(names[i]) : 0;
+		if (len == 0 || len > 255) {
+			lb_tls_diag_err(diag, "%s.alpn_protocols[%zu]: must be 1..255 bytes",
+			    jp, i);
+			return -1;
+		}
+		if (n + 1 + len > size) {
+			lb_tls_diag_err(diag, "%s.alpn_protocols: longer than %zu bytes", jp, size);
+			return -1;
+		}
+		out[n++] = (unsigned char)len;
+		memcpy(out + n, names[i], len);
+		n += len;
 	}
+	return (int)n;
+}
+
+/*
+ * The listener's alpn_protocols in wire format (http/1.1 when none is
+ * given): LB_ALPN_MAX known names always fit in d->alpn.
+ */
+static void
+alpn_of(struct tls_data *d, const struct lb_tls_conf *tc)
+{
+	const char *names[LB_ALPN_MAX] = { TLS_ALPN_HTTP11 };
+	size_t i;
+	int n;
+
+	for (i = 0; i < tc->n_alpn; i++)
+		names[i] = lb_alpn_names[tc->alpn[i]];
+	n = lb_tls_alpn_wire(names, tc->n_alpn > 0 ? tc->n_alpn : 1, "alpn_protocols",
+	    d->alpn, sizeof(d->alpn), NULL);
+	d->alpn_len = n > 0 ? (unsigned)n : 0;
 }
 
 /* ---- server contexts ---------------------------------------------------- */
@@ -499,7 +522,7 @@ ctx_settings(SSL_CTX *ctx, const struct lb_tls_conf *tc, struct tls_ring *ring,
 
 	d = lb_xcalloc(1, sizeof(*d));
 	d->ring = ring_ref(ring);
-	alpn_wire(d, tc);
+	alpn_of(d, tc);
 	if (SSL_CTX_set_ex_data(ctx, tls_idx, d) != 1) {
 		data_free(NULL, d, NULL, 0, 0, NULL);
 		lb_tls_diag_err(diag, "vip.tls: %s", lb_tls_ssl_reason(NULL));

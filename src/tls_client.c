@@ -75,30 +75,6 @@ client_data_of(const SSL_CTX *ctx)
 
 /* ---- contexts ------------------------------------------------------------ */
 
-/* Protocol names in ALPN's wire format into out; the length, or -1 (reported). */
-static int
-alpn_wire(const struct lb_tls_client_params *p, const char *jp, unsigned char *out,
-    size_t size, struct lb_diag *diag)
-{
-	size_t i, len, n = 0;
-
-	for (i = 0; i < p->n_alpn; i++) {
-		len = p->alpn[i] != NULL ? strlen(p->alpn[i]) : 0;
-		if (len == 0 || len > 255) {
-			lb_tls_diag_err(diag, "%s.alpn_protocols[%zu]: must be 1..255 bytes",
-			    jp, i);
-			return -1;
-		}
-		if (n + 1 + len > size) {
-			lb_tls_diag_err(diag, "%s.alpn_protocols: longer than %zu bytes", jp, size);
-			return -1;
-		}
-		out[n++] = (unsigned char)len;
-		memcpy(out + n, p->alpn[i], len);
-		n += len;
-	}
-	return (int)n;
-}
 
 /* Versions, suites and ALPN of p on ctx; 0 or -1 (every problem reported). */
 static int
@@ -128,7 +104,7 @@ client_settings(SSL_CTX *ctx, const struct lb_tls_client_params *p, const char *
 		    lb_tls_ssl_reason(NULL));
 		rc = -1;
 	}
-	n = alpn_wire(p, jp, alpn, sizeof(alpn), diag);
+	n = lb_tls_alpn_wire(p->alpn, p->n_alpn, jp, alpn, sizeof(alpn), diag);
 	/* SSL_CTX_set_alpn_protos returns 0 on success */
 	if (n == -1)
 		rc = -1;

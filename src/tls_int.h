@@ -27,6 +27,12 @@ struct lb_diag;
 	(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | \
 	 SSL_MODE_RELEASE_BUFFERS)
 
+/*
+ * ALPN protocol names in the wire format into out (size bytes): the
+ * length, or -1 with the error recorded against JSON path jp.
+ */
+int lb_tls_alpn_wire(const char *const *names, size_t count, const char *jp, unsigned char *out,
+    size_t size, struct lb_diag *diag);
 /* Record one configuration error in diag, or log it when diag is NULL. */
 void lb_tls_diag_err(struct lb_diag *diag, const char *fmt, ...) LB_PRINTF(2, 3);
 /*
