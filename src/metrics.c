@@ -332,10 +332,9 @@ write_metrics(struct evbuffer *out)
 		    "Bytes sent to clients.", false, 3);
 		fe_family(out, snap, "lbproxy_frontend_connections_denied_total", "counter",
 		    "Connections closed at accept: not from allowed_cidrs.", false, 4);
-		if (any_listener_http(snap))
+		if (any_listener_http(snap)) {
 			fe_family(out, snap, "lbproxy_frontend_requests_total", "counter",
 			    "HTTP requests.", true, 5);
-		if (any_listener_http(snap)) {
 			fe_family(out, snap, "lbproxy_frontend_h2_connections_total", "counter",
 			    "HTTP/2 client connections.", true, 6);
 			fe_family(out, snap, "lbproxy_frontend_h2_streams_total", "counter",
