@@ -10,7 +10,8 @@
 # into one Cookie header, a body without content-length framed for HTTP/1.1;
 # 1 MiB request and response bodies intact (sha256), chunked and
 # close-delimited responses become DATA, statuses pass through; the access
-# log says HTTP/2.0. A reload (SIGHUP) sends GOAWAY to the connections of a
+# log says HTTP/2.0; the metrics count h2 connections and streams (also as
+# requests) per listener. A reload (SIGHUP) sends GOAWAY to the connections of a
 # listener it removed and serves new streams of a kept connection with the
 # new pool; a graceful stop (SIGUSR1) sends GOAWAY; streams in flight
 # finish in both cases.
@@ -35,6 +36,7 @@ H2C=$(free_port)	# HTTP, alpn h2 + http/1.1: prior knowledge
 TLS1=$(free_port)	# TERMINATED_HTTPS, alpn http/1.1 only
 PLAIN1=$(free_port)	# HTTP without alpn_protocols
 GONE=$(free_port)	# TERMINATED_HTTPS, alpn h2: removed by the reload
+MPORT=$(free_port)	# lbproxy.metrics.listen
 
 # listener ID PROTOCOL PORT [EXTRA-JSON]
 listener() {
@@ -67,7 +69,8 @@ write_lb() {
     $(listener plain1 HTTP "$PLAIN1")$gone],
   "pools": [{"id": "web", "protocol": "HTTP", "lb_algorithm": "ROUND_ROBIN",
     "members": [$members]}]},
- "lbproxy": {"stats_socket": "$T/sock", "log": {"access_log": true}}}
+ "lbproxy": {"stats_socket": "$T/sock", "log": {"access_log": true},
+             "metrics": {"listen": "127.0.0.1:$MPORT"}}}
 EOF
 	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$1.tmp" ||
 	    fail "write_lb: $1 is not valid JSON"
@@ -294,8 +297,18 @@ done
 timeout 10 nghttp -nv "$U2/" 2>&1 | grep -q "The negotiated protocol: h2" ||
     fail "nghttp did not negotiate h2 over TLS"
 
-note "h2load -n 2000 -c 4 -m 16"
+# metric NAME LISTENER: its value in lbproxy's Prometheus exposition
+metric() {
+	curl -s --noproxy '*' --max-time 5 "http://127.0.0.1:$MPORT/metrics" |
+	    sed -n "s/^$1{listener=\"$2\"} //p"
+}
+
+note "h2load -n 2000 -c 4 -m 16, counted in the metrics"
 for u in "$U2" "$UC"; do
+	case $u in "$U2") lid=tls2 ;; *) lid=h2c ;; esac
+	c0=$(metric lbproxy_frontend_h2_connections_total "$lid")
+	s0=$(metric lbproxy_frontend_h2_streams_total "$lid")
+	r0=$(metric lbproxy_frontend_requests_total "$lid")
 	b1=$(reqs "$PW1"); b2=$(reqs "$PW2")
 	timeout 60 h2load -n 2000 -c 4 -m 16 "$u/" >"$T/h2load.out" 2>&1 ||
 	    fail "h2load $u: $(tail -n 20 "$T/h2load.out")"
@@ -308,6 +321,12 @@ for u in "$U2" "$UC"; do
 	d1=$(( $(reqs "$PW1") - b1 - 1 )); d2=$(( $(reqs "$PW2") - b2 - 1 ))
 	assert_eq 2000 $((d1 + d2)) "h2load $u: requests the members got"
 	assert_between "$d1" 700 1300 "h2load $u: share of w1"
+	assert_eq 4 $(( $(metric lbproxy_frontend_h2_connections_total "$lid") - ${c0:-0} )) \
+	    "h2load $u: h2 connections counted for $lid"
+	assert_eq 2000 $(( $(metric lbproxy_frontend_h2_streams_total "$lid") - ${s0:-0} )) \
+	    "h2load $u: h2 streams counted for $lid"
+	assert_eq 2000 $(( $(metric lbproxy_frontend_requests_total "$lid") - ${r0:-0} )) \
+	    "h2load $u: h2 streams are requests of $lid too"
 done
 
 # --- reload and graceful stop -------------------------------------------------------
