@@ -231,7 +231,12 @@ mac_init(EVP_MAC_CTX *hctx, unsigned char *key, size_t len)
 /*
  * Ticket key callback (OpenSSL 3 API). Encrypt: current key, random IV.
  * Decrypt: 1 with the current key, 2 (decrypt and renew) with an older key
- * still in the ring, 0 for an unknown key (full handshake).
+ * still in the ring, 0 for an unknown key (full handshake). TLS 1.3 always
+ * renews: 1 tells OpenSSL to send no ticket on the resumed connection
+ * (OpenSSL's own ticket keys renew in 1.3 for that reason), and a client
+ * that keeps only its newest ticket, as wrk and most clients do, would do
+ * a full handshake on every other connection (RFC 8446 C.4: tickets are
+ * best used once).
  */
 static int
 ticket_key_cb(SSL *ssl, unsigned char name[TLS_TICKET_NAME_LEN],
@@ -264,7 +269,7 @@ ticket_key_cb(SSL *ssl, unsigned char name[TLS_TICKET_NAME_LEN],
 				continue;
 			if (mac_init(hctx, k->hmac, sizeof(k->hmac)) == 0 &&
 			    EVP_DecryptInit_ex(cctx, cipher, NULL, k->aes, iv) == 1)
-				rc = i == 0 ? 1 : 2;
+				rc = i == 0 && SSL_version(ssl) != TLS1_3_VERSION ? 1 : 2;
 			else
 				rc = -1;
 			break;

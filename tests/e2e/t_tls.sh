@@ -348,6 +348,21 @@ for mode in "-tls1_2" "-tls1_2 -no_ticket" "-tls1_3" \
 	assert_eq 2 "$nw" "resumption with $mode across worker threads"
 done
 
+# A client that keeps only its newest ticket (wrk, curl, browsers) offers,
+# each time, the ticket the last resumed connection gave it: a resumed TLS
+# 1.3 connection must issue one, or every other connection is a full
+# handshake.
+resume 0 -tls1_3
+for i in 1 2 3 4; do
+	cp "$T/sess" "$T/chain.in"
+	rm -f "$T/sess"
+	out=$(printf 'GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n' |
+	    timeout 10 openssl s_client -connect "127.0.0.1:$vip" -ign_eof -tls1_3 \
+	    -sess_in "$T/chain.in" -sess_out "$T/sess" 2>&1) || true
+	assert_match "$out" '^Reused, TLSv1\.3' "TLS 1.3 ticket chain, link $i resumed"
+	[ -s "$T/sess" ] || fail "TLS 1.3 ticket chain, link $i: the resumed connection issued no ticket"
+done
+
 # --- keep-alive, close_notify -------------------------------------------------------
 
 out=$(curl -sk -v --noproxy '*' --max-time 5 "https://127.0.0.1:$vip/a" \
