@@ -67,9 +67,78 @@ struct lb_http_state {
 	uint64_t		 t_req_ms;
 	uint64_t		 rsp_bytes;
 	size_t			 req_head_len;	/* the client's request head, for counters */
-	unsigned		 nreq;
 	char			*logreq;	/* LOG_REQ_MAX, only with the access log on */
 };
+
+/*
+ * An idle keep-alive client holds no lb_http_state: it is taken for a
+ * request (the next event on the connection) and given back once the
+ * response is out, like nginx's request pool. What lives from one request
+ * to the next is in the session (nreq, between_requests). A TLS connection
+ * that made X-SSL-* lines keeps its state, and them. Each thread keeps a
+ * few states for the next requests.
+ */
+#define STATE_CACHE	64
+static __thread struct lb_http_state	*state_cache[STATE_CACHE];
+static __thread unsigned		 state_ncache;
+
+static struct lb_http_state *
+state_get(void)
+{
+	if (state_ncache > 0)
+		return state_cache[--state_ncache];
+	return calloc(1, sizeof(struct lb_http_state));
+}
+
+/* h was emptied of the session's buffers; its access-log line buffer stays with it. */
+static void
+state_put(struct lb_http_state *h)
+{
+	char *logreq = h->logreq;
+
+	if (state_ncache == STATE_CACHE) {
+		free(logreq);
+		free(h);
+		return;
+	}
+	memset(h, 0, sizeof(*h));
+	h->logreq = logreq;
+	state_cache[state_ncache++] = h;
+}
+
+void
+lb_proxy_http_cache_free(void)
+{
+	while (state_ncache > 0) {
+		free(state_cache[--state_ncache]->logreq);
+		free(state_cache[state_ncache]);
+	}
+}
+
+/* The next event on an idle connection: take a state for it, or close. */
+static bool
+state_resume(struct lb_session *s)
+{
+	if (s->http != NULL)
+		return true;
+	if ((s->http = state_get()) == NULL) {
+		lb_session_close(s, LB_CLOSE_NOMEM);
+		return false;
+	}
+	return true;
+}
+
+/* Between requests, nothing buffered either way: give the state back. */
+static void
+state_release(struct lb_session *s)
+{
+	struct lb_http_state *h = s->http;
+
+	if (h == NULL || h->ssl_hdrs != NULL || h->head != NULL)
+		return;
+	s->http = NULL;
+	state_put(h);
+}
 
 static void client_read_cb(struct lb_conn *bev, void *arg);
 static void client_write_cb(struct lb_conn *bev, void *arg);
@@ -159,12 +228,14 @@ timer_armed(const struct lb_session *s)
 
 /* The request line for the access log ("-" when there is none). */
 static void
-set_logreq(const struct lb_session *s, const struct lb_http_msg *m)
+set_logreq(struct lb_session *s, const struct lb_http_msg *m)
 {
 	struct lb_http_state *h = s->http;
 
-	if (h->logreq == NULL)
+	if (!s->snap->conf->access_log)
 		return;
+	if (h->logreq == NULL && (h->logreq = malloc(LOG_REQ_MAX)) == NULL)
+		return;		/* the line logs "-" */
 	if (m == NULL)
 		snprintf(h->logreq, LOG_REQ_MAX, "-");
 	else
@@ -621,7 +692,7 @@ handle_head(struct lb_session *s)
 	if (avail == 0)
 		return;
 	/* HTTP/2 by prior knowledge (SPEC 12): the client preface in place of a first request */
-	if (h->nreq == 0 && !s->stream && s->sl->conf->h2 && lb_conn_ssl(s->cc) == NULL) {
+	if (s->nreq == 0 && !s->stream && s->sl->conf->h2 && lb_conn_ssl(s->cc) == NULL) {
 		bool more;
 
 		if (lb_h2_preface(in, &more)) {
@@ -661,7 +732,7 @@ handle_head(struct lb_session *s)
 		return;
 	}
 	disarm_timer(s);
-	h->nreq++;
+	s->nreq++;
 	atomic_fetch_add_explicit(&s->fe->c.req_tot, 1, memory_order_relaxed);
 	h->method = m.method;
 	h->cli_minor = m.minor;
@@ -773,7 +844,7 @@ send_request(struct lb_session *s)
 	 */
 	bev = NULL;
 	if (s->snap->conf->http_reuse == LB_REUSE_ALWAYS ||
-	    (s->snap->conf->http_reuse == LB_REUSE_SAFE && s->http->nreq > 1))
+	    (s->snap->conf->http_reuse == LB_REUSE_SAFE && s->nreq > 1))
 		bev = lb_idle_get(s->w, m, idle_tag(s));
 	if (bev != NULL) {
 		lb_session_use_member(s, m);
@@ -1072,6 +1143,9 @@ client_read_cb(struct lb_conn *bev, void *arg)
 {
 	struct lb_session *s = arg;
 
+	if (!state_resume(s))
+		return;
+
 	switch (s->state) {
 	case LB_SS_HTTP_IDLE:
 	case LB_SS_HTTP_HEAD:
@@ -1112,6 +1186,8 @@ client_write_cb(struct lb_conn *bev, void *arg)
 {
 	struct lb_session *s = arg;
 
+	/* an idle client's state may be gone: CLOSING always has one */
+
 	if (s->state == LB_SS_CLOSING) {
 		if (!s->http->lingering)
 			finish_close(s);
@@ -1127,7 +1203,11 @@ static void
 client_event_cb(struct lb_conn *bev, short what, void *arg)
 {
 	struct lb_session *s = arg;
-	struct lb_http_state *h = s->http;
+	struct lb_http_state *h;
+
+	if (!state_resume(s))
+		return;
+	h = s->http;
 
 	if (what & LB_CONN_DEADLINE) {
 		deadline_passed(s);
@@ -1189,7 +1269,7 @@ deadline_passed(struct lb_session *s)
 void
 lb_proxy_http_wind_down(struct lb_session *s)
 {
-	if (s->http != NULL && s->state == LB_SS_HTTP_IDLE && s->between_requests &&
+	if (s->ops == &lb_proxy_http_ops && s->state == LB_SS_HTTP_IDLE && s->between_requests &&
 	    timer_armed(s))
 		arm_timer(s, keepalive_ms(s));
 }
@@ -1202,32 +1282,25 @@ next_request(struct lb_session *s)
 
 	lb_session_set_state(s, LB_SS_HTTP_IDLE);
 	s->prefer = NULL;
-	s->between_requests = s->http->nreq > 0;
+	s->between_requests = s->nreq > 0;
 	lb_conn_set_timeouts(s->cc, 0, c->client);
 	/* the keep-alive idle time starts once the last response is out */
-	if (s->http->nreq > 0 && lb_conn_output_len(s->cc) > 0)
+	if (s->nreq > 0 && lb_conn_output_len(s->cc) > 0)
 		lb_conn_want_drain(s->cc);
 	else
-		arm_timer(s, s->http->nreq == 0 ? c->http_request : keepalive_ms(s));
+		arm_timer(s, s->nreq == 0 ? c->http_request : keepalive_ms(s));
 	lb_conn_read_start(s->cc);
 	if (lb_conn_input_len(s->cc) > 0)
 		handle_head(s);
+	else if (s->nreq > 0)
+		state_release(s);
 }
 
 static void
 http_start(struct lb_session *s)
 {
-	struct lb_http_state *h = calloc(1, sizeof(*h));
-
-	if (h == NULL) {
-		lb_session_close(s, LB_CLOSE_NOMEM);
+	if (!state_resume(s))
 		return;
-	}
-	s->http = h;
-	if (s->snap->conf->access_log && (h->logreq = malloc(LOG_REQ_MAX)) == NULL) {
-		lb_session_close(s, LB_CLOSE_NOMEM);
-		return;
-	}
 	lb_conn_setcb(s->cc, client_read_cb, client_write_cb, client_event_cb, s);
 	next_request(s);
 }
@@ -1240,10 +1313,10 @@ http_fini(struct lb_session *s)
 	if (h == NULL)
 		return;
 	head_put(s);
-	free(h->logreq);
 	free(h->ssl_hdrs);
-	free(h);
+	h->ssl_hdrs = NULL;
 	s->http = NULL;
+	state_put(h);
 }
 
 const struct lb_proxy_ops lb_proxy_http_ops = {

@@ -120,6 +120,7 @@ struct lb_session {
 	struct lb_snap_pool	*pool;		/* the pool of the current connection or request */
 	const struct lb_proxy_ops *ops;
 	enum lb_session_state	 state;
+	unsigned		 nreq;		/* HTTP requests on this connection */
 	TAILQ_ENTRY(lb_session)	 link;
 
 	union {
@@ -224,6 +225,8 @@ void lb_session_use_member(struct lb_session *s, struct lb_member *m);
 
 /* A stop began: an idle keep-alive client of s goes after a short idle time (proxy_http.c). */
 void lb_proxy_http_wind_down(struct lb_session *s);
+/* Free this thread's cache of HTTP request states (at its end). */
+void lb_proxy_http_cache_free(void);
 /*
  * A session for one HTTP/2 stream of parent (h2.c): cc is the session's end
  * of an in-memory pair, *slot points to the session until it closes. The

@@ -467,6 +467,7 @@ worker_main(void *arg)
 	w->idle = NULL;
 	lb_worker_tried_free(w);
 	lb_h2_cache_free();
+	lb_proxy_http_cache_free();
 	lb_conn_cache_free();
 	lb_mempool_thread_free();
 	return NULL;
