@@ -289,6 +289,7 @@ access_log(struct lb_session *s)
 {
 	struct lb_http_state *h = s->http;
 	const struct lb_config *c = s->snap->conf;
+	char host[INET6_ADDRSTRLEN];
 	uint64_t now;
 
 	/* the histogram's counters are shared by all workers: only when someone reads them */
@@ -299,7 +300,7 @@ access_log(struct lb_session *s)
 		lb_latency_observe(&s->fe->lat, (unsigned)(now - h->t_req_ms));
 	if (!c->access_log)
 		return;
-	lb_log_access("%s:%d %s=%s member=%s \"%s\" %d %llu %llums", s->peer_host,
+	lb_log_access("%s:%d %s=%s member=%s \"%s\" %d %llu %llums", lb_session_peer_host(s, host),
 	    lb_addr_port((struct sockaddr *)&s->peer), c->dialect == LB_DIALECT_V2 ?
 	    "listener" : "vip", s->sl->conf->id,
 	    s->member != NULL ? s->member->id : "-", h->logreq != NULL ? h->logreq : "-", h->status,
@@ -687,7 +688,7 @@ handle_head(struct lb_session *s)
 	struct lb_http_err err;
 	enum lb_http_parse rc;
 	unsigned ins;
-	char *data;
+	char *data, host[INET6_ADDRSTRLEN];
 
 	if (avail == 0)
 		return;
@@ -758,7 +759,7 @@ handle_head(struct lb_session *s)
 		return;
 	memset(&fwd, 0, sizeof(fwd));
 	ins = s->sl->conf->insert;
-	fwd.client_ip = ins & LB_HDR_XFF ? s->peer_host : NULL;
+	fwd.client_ip = ins & LB_HDR_XFF ? lb_session_peer_host(s, host) : NULL;
 	fwd.proto = ins & LB_HDR_XFPROTO ? (s->sl->tls != NULL ? "https" : "http") : NULL;
 	fwd.port = ins & LB_HDR_XFPORT ? s->sl->conf->port : 0;
 	if ((ins & LB_HDR_SSL_ALL) != 0 && ssl_headers(s, ins) == 0) {

@@ -70,7 +70,10 @@ extern const struct lb_proxy_ops lb_proxy_h2_ops;
  */
 union lb_tried {
 	union lb_tried		*next;		/* in the worker's free list */
-	struct lb_member	*m[LB_MAX_TRIES];
+	struct {
+		struct lb_member *m[LB_MAX_TRIES];
+		uint64_t	 t_fdwait_ms;	/* out of descriptors since (0: not waiting) */
+	};
 };
 
 /* Called with a connected member connection, or NULL when every try failed. */
@@ -129,7 +132,6 @@ struct lb_session {
 		struct sockaddr_in6	sin6;
 	}			 peer;		/* TCP listeners: IPv4 or IPv6 */
 	socklen_t		 peerlen;
-	char			 peer_host[INET6_ADDRSTRLEN];
 	uint64_t		 client_hash;
 	uint64_t		 t_accept_ms;
 
@@ -144,13 +146,13 @@ struct lb_session {
 	struct lb_member	*prefer;	/* persistence: try this one first (borrowed from snap) */
 	struct lb_member	*avoid;		/* redispatch: not this one (borrowed from snap) */
 	union lb_tried		*tried;		/* while connecting (session.c), else NULL */
-	unsigned		 ntried;
-	unsigned		 attempts;
-	uint64_t		 t_connect_ms;
-	uint64_t		 t_fdwait_ms;	/* out of descriptors since (0: not waiting) */
 	struct event		*pp_ev;		/* waiting for a PROXY header (proxy_accept.c) */
 	int			 pp_fd;
 	bool			 pp_partial;	/* part of it arrived */
+	bool			 between_requests; /* HTTP keep-alive, a response already sent */
+	bool			 stream;	/* serves one HTTP/2 stream (cc is a pair end) */
+	uint8_t			 ntried;	/* in tried, at most LB_MAX_TRIES */
+	uint8_t			 attempts;	/* connects of this request, at most LB_MAX_TRIES */
 
 	/* TCP relay */
 	bool			 c_eof, s_eof;	/* FIN received from that side */
@@ -161,12 +163,12 @@ struct lb_session {
 	struct lb_http_state	*http;
 	char			*sni;		/* TLS to members: the request's host, or NULL (LB_SNI_MAX, on first use) */
 	uint64_t		 sni_hash;	/* lb_hash64 of sni: its idle connections' tag */
-	bool			 between_requests; /* HTTP keep-alive, a response already sent */
-	bool			 stream;	/* serves one HTTP/2 stream (cc is a pair end) */
 	struct lb_session	**h2slot;	/* stream: the stream's pointer to us, cleared at close */
 	struct h2_conn		*h2;		/* HTTP/2 connection (h2.c) */
 };
 
+/* The client's address as text, into buf (INET6_ADDRSTRLEN bytes). */
+const char *lb_session_peer_host(const struct lb_session *s, char *buf);
 /* Set the state and log "from -> to" at debug level. */
 void lb_session_set_state(struct lb_session *s, enum lb_session_state st);
 /* Start a session for an accepted client descriptor (takes ownership of fd). */
