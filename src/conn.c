@@ -41,6 +41,7 @@
 
 struct lb_conn {
 	int			 fd;
+	int			 busy;		/* callbacks on the stack */
 	SSL			*ssl;
 	struct event		 ev;		/* EV_READ|EV_WRITE|EV_ET|EV_PERSIST */
 	struct event		 timer;		/* timeouts, and kicks (made active with EV_READ) */
@@ -66,8 +67,8 @@ struct lb_conn {
 	uint64_t		 uid;		/* ... under this member key */
 	struct lb_tls_error	 tls_err;	/* why the handshake failed */
 	int			 pending_err;	/* errno to report from the loop */
+	int			 info_fd;	/* pair: borrowed, what lb_conn_sockname asks */
 	short			 pending_what;	/* LB_CONN_* to report from the loop */
-	int			 busy;		/* callbacks on the stack */
 	unsigned		 reading:1;
 	unsigned		 can_read:1;
 	unsigned		 can_write:1;
@@ -89,7 +90,6 @@ struct lb_conn {
 	unsigned		 eof_sent:1;	/* pair: our shutdown was passed on */
 	struct lb_conn		*peer;		/* pair: the other end, NULL once it is gone */
 	SSL			*info_ssl;	/* pair: borrowed, what lb_conn_ssl reports */
-	int			 info_fd;	/* pair: borrowed, what lb_conn_sockname asks */
 };
 
 static void process(struct lb_conn *c);
