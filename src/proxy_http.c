@@ -1187,8 +1187,7 @@ client_write_cb(struct lb_conn *bev, void *arg)
 {
 	struct lb_session *s = arg;
 
-	/* an idle client's state may be gone: CLOSING always has one */
-
+	/* no state_resume: an idle client needs none here, and CLOSING has one */
 	if (s->state == LB_SS_CLOSING) {
 		if (!s->http->lingering)
 			finish_close(s);
@@ -1315,7 +1314,6 @@ http_fini(struct lb_session *s)
 		return;
 	head_put(s);
 	free(h->ssl_hdrs);
-	h->ssl_hdrs = NULL;
 	s->http = NULL;
 	state_put(h);
 }

@@ -336,7 +336,6 @@ lb_session_close(struct lb_session *s, enum lb_close_reason why)
 	if (s->ops != NULL && s->ops->fini != NULL)
 		s->ops->fini(s);
 	timer_stop(s);
-	fdwait_end(s);
 	if (s->pp_ev != NULL) {
 		event_free(s->pp_ev);
 		close(s->pp_fd);
@@ -411,7 +410,7 @@ tried_get(struct lb_session *s)
 	s->tried->t_fdwait_ms = 0;
 }
 
-/* ... and goes back once it has its result. */
+/* ... and goes back once it has its result, ending a wait for a descriptor. */
 static void
 tried_put(struct lb_session *s)
 {
@@ -536,7 +535,6 @@ connect_member(struct lb_session *s)
 		e = errno;
 		if (wait_for_fd(s) == 0)
 			return;
-		fdwait_end(s);
 		lb_session_log(s, LB_LOG_NOTICE, "connect to %s: %s", m->name, strerror(e));
 		lb_session_release_member(s);
 		tried_put(s);
